@@ -1,0 +1,1 @@
+export { runDaemon, startDaemon, type DaemonOptions, type RunningDaemon } from './daemon.ts';

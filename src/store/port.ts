@@ -1,0 +1,251 @@
+// The store port. The only way in is `store.tenant(id)`, and no TenantStore method takes a
+// tenant id, so an unscoped query cannot be written. Adapters: memory.ts (development, tests)
+// and mongo.ts (the system of record); test/store/conformance.ts holds both to one behaviour.
+//
+// Errors: a store call that cannot reach the database rejects with StoreUnavailable, fast.
+// "Not found" is `undefined` (reads) or NotFound (updates); uniqueness is Conflict.
+
+export interface Store {
+  readonly kind: 'memory' | 'mongo';
+  /** A handle scoped to one tenant. Cheap: call it per request. */
+  tenant(id: string): TenantStore;
+  /** Reachability, for /readyz. Never throws. */
+  health(): Promise<StoreHealth>;
+  close(): Promise<void>;
+}
+
+export interface StoreHealth {
+  ok: boolean;
+  detail?: string;
+}
+
+export interface TenantStore {
+  readonly tenantId: string;
+  readonly users: UserRepo;
+  readonly groups: GroupRepo;
+  readonly audit: AuditRepo;
+  readonly accounting: AccountingRepo;
+  readonly lockouts: LockoutRepo;
+  readonly sequences: SequenceRepo;
+}
+
+// ---------------------------------------------------------------- records
+
+export interface Credentials {
+  /** bcrypt, or a migrated `{SSHA}`, `{SSHA512}`, `{CRYPT}` hash until the next login. */
+  passwordHash: string;
+  /** MD4 of UTF-16LE password, hex; only where the tenant has allowMschapv2. */
+  ntHash?: string;
+  passwordChangedAt: Date;
+  /** Earlier hashes, newest first, for the history rule. */
+  history: string[];
+}
+
+export interface UserRecord {
+  tenantId: string;
+  uid: string;
+  entryUUID: string;
+  cn: string;
+  sn: string;
+  givenName?: string;
+  displayName?: string;
+  mail?: string;
+  telephoneNumber?: string;
+  title?: string;
+  uidNumber: number;
+  gidNumber: number;
+  homeDirectory: string;
+  loginShell: string;
+  sshPublicKeys: string[];
+  enabled: boolean;
+  expiresAt?: Date;
+  createdAt: Date;
+  modifiedAt: Date;
+  /** Direct group memberships: group name keys (lowercased names). */
+  memberOf: string[];
+  credentials?: Credentials;
+}
+
+export interface GroupRecord {
+  tenantId: string;
+  name: string;
+  entryUUID: string;
+  description?: string;
+  gidNumber: number;
+  /** Nested groups that are members of this one: group name keys. */
+  memberGroups: string[];
+  createdAt: Date;
+  modifiedAt: Date;
+}
+
+/** A record as created: the store adds tenantId and checks uniqueness. */
+export type NewUser = Omit<UserRecord, 'tenantId'>;
+export type NewGroup = Omit<GroupRecord, 'tenantId'>;
+
+// ---------------------------------------------------------------- queries
+
+/**
+ * A user query the store runs on its indexes. The directory translates LDAP filters and API
+ * lookups into these; anything else is filtered afterwards on a bounded fetch.
+ * String comparisons are case-insensitive.
+ */
+export type UserQuery =
+  | { all: true }
+  | { eq: 'uid' | 'mail' | 'cn' | 'entryUUID'; value: string }
+  | { eq: 'uidNumber' | 'gidNumber'; value: number }
+  | { prefix: 'uid' | 'mail' | 'cn'; value: string }
+  /** Direct members of any of these groups (name keys). */
+  | { memberOf: string[] }
+  | { in: 'uid'; values: string[] }
+  | { and: UserQuery[] }
+  | { or: UserQuery[] };
+
+export type GroupQuery =
+  | { all: true }
+  | { eq: 'name' | 'entryUUID'; value: string }
+  | { eq: 'gidNumber'; value: number }
+  | { prefix: 'name'; value: string }
+  | { in: 'name'; values: string[] }
+  /** Groups that list any of these groups (name keys) as nested members. */
+  | { hasMemberGroup: string[] }
+  | { and: GroupQuery[] }
+  | { or: GroupQuery[] };
+
+/** Keyset pagination in name-key order (uid or group name, lowercased). */
+export interface Page {
+  limit: number;
+  /** Return records whose key sorts after this one. */
+  after?: string;
+}
+
+export interface PageResult<T> {
+  items: T[];
+  /** Pass as `after` for the next page; absent on the last page. */
+  next?: string;
+}
+
+// ---------------------------------------------------------------- repositories
+
+export interface UserRepo {
+  get(uid: string): Promise<UserRecord | undefined>;
+  find(q: UserQuery, page: Page): Promise<PageResult<UserRecord>>;
+  count(q?: UserQuery): Promise<number>;
+  /** Conflict if the uid (case-insensitive) exists. */
+  create(u: NewUser): Promise<UserRecord>;
+  /**
+   * Read-modify-write with optimistic concurrency: `fn` may run more than once when another
+   * writer got in between. tenantId, uid, entryUUID and createdAt cannot change; modifiedAt is
+   * set by the store. NotFound if absent.
+   */
+  update(uid: string, fn: (old: UserRecord) => UserRecord): Promise<UserRecord>;
+  /** Atomic membership edits ($addToSet / $pull). NotFound if the user is absent. */
+  addMemberOf(uid: string, groupKey: string): Promise<void>;
+  removeMemberOf(uid: string, groupKey: string): Promise<void>;
+  /** Removes a group key from every user (group deletion). Returns how many changed. */
+  removeGroupEverywhere(groupKey: string): Promise<number>;
+  /** true if deleted. */
+  delete(uid: string): Promise<boolean>;
+  /**
+   * Bulk insert-or-replace for imports: one round trip per batch. A record whose uid exists
+   * replaces it wholesale (tenantId, entryUUID and createdAt are kept).
+   * Returns counts; never partially applies one record.
+   */
+  upsertMany(users: NewUser[]): Promise<{ inserted: number; replaced: number }>;
+}
+
+export interface GroupRepo {
+  get(name: string): Promise<GroupRecord | undefined>;
+  find(q: GroupQuery, page: Page): Promise<PageResult<GroupRecord>>;
+  count(q?: GroupQuery): Promise<number>;
+  create(g: NewGroup): Promise<GroupRecord>;
+  update(name: string, fn: (old: GroupRecord) => GroupRecord): Promise<GroupRecord>;
+  addMemberGroup(name: string, childKey: string): Promise<void>;
+  removeMemberGroup(name: string, childKey: string): Promise<void>;
+  /** Removes a child key from every group's memberGroups (group deletion). */
+  removeMemberGroupEverywhere(childKey: string): Promise<number>;
+  delete(name: string): Promise<boolean>;
+}
+
+export interface AuditEvent {
+  at: Date;
+  /** Who: an admin name, `ldap:<dn>`, `radius:<nas>`, `system`. */
+  actor: string;
+  /** What, dotted: user.create, user.passwd, ldap.bind, radius.auth, ... */
+  action: string;
+  /** The object acted on (uid, group name), if any. */
+  target?: string;
+  outcome: 'ok' | 'failed' | 'refused';
+  protocol?: 'admin' | 'ldap' | 'radius' | 'eap' | 'cli' | 'system';
+  /** Short machine-readable reason or detail; never a secret. */
+  reason?: string;
+  /** Source address, NAS name, method: small flat values only. */
+  detail?: Record<string, string | number | boolean>;
+}
+
+export interface AuditQuery {
+  since?: Date;
+  until?: Date;
+  action?: string;
+  target?: string;
+  outcome?: AuditEvent['outcome'];
+  /** Newest first, at most this many. */
+  limit: number;
+}
+
+export interface AuditRepo {
+  append(e: AuditEvent): Promise<void>;
+  list(q: AuditQuery): Promise<AuditEvent[]>;
+  /** Deletes events older than `before`; returns how many. Retention runs this periodically. */
+  purge(before: Date): Promise<number>;
+}
+
+export interface AccountingRecord {
+  at: Date;
+  sessionId: string;
+  statusType: 'start' | 'interim' | 'stop' | 'on' | 'off';
+  user?: string;
+  nas: string;
+  nasAddress: string;
+  framedAddress?: string;
+  callingStationId?: string;
+  calledStationId?: string;
+  inputOctets?: number;
+  outputOctets?: number;
+  sessionTime?: number;
+  terminateCause?: string;
+}
+
+export interface AccountingRepo {
+  append(r: AccountingRecord): Promise<void>;
+  list(q: { sessionId?: string; user?: string; since?: Date; limit: number }): Promise<AccountingRecord[]>;
+  purge(before: Date): Promise<number>;
+}
+
+export interface LockoutState {
+  /** Failures within the current window. */
+  failures: number;
+  windowStart: Date;
+  lockedUntil?: Date;
+}
+
+/** Failure counters shared by every protocol (LDAP bind, RADIUS, EAP). Keyed by uid. */
+export interface LockoutRepo {
+  get(uid: string): Promise<LockoutState | undefined>;
+  /**
+   * Counts one failure atomically. If the current window started before `now - windowMs`, a
+   * new window starts with this failure. If the count reaches `threshold`, sets
+   * lockedUntil = now + lockMs. Returns the state after the update.
+   */
+  registerFailure(uid: string, o: { now: Date; windowMs: number; threshold: number; lockMs: number }): Promise<LockoutState>;
+  /** Success or an admin unlock: forget the failures and any lock. */
+  clear(uid: string): Promise<void>;
+}
+
+/** Monotonic counters per tenant (uidNumber, gidNumber): never reused. */
+export interface SequenceRepo {
+  /**
+   * Reserves `count` consecutive numbers and returns the first. The first number ever handed
+   * out for `name` is `start`.
+   */
+  next(name: string, start: number, count?: number): Promise<number>;
+}

@@ -1,0 +1,220 @@
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import test from 'ava';
+import { encrypt as sha512Crypt } from 'unixcrypt';
+import { Auditor } from '../../src/audit/index.ts';
+import { loadConfig, type Registry, type TenantConfig } from '../../src/config/index.ts';
+import { silentLogger } from '../../src/core/log.ts';
+import { Directory, ntHash, type Actor } from '../../src/directory/index.ts';
+import { MemoryStore, type Store } from '../../src/store/index.ts';
+
+const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
+const admin: Actor = { name: 'ops', protocol: 'admin' };
+const ldap: Actor = { name: 'ldap:test', protocol: 'ldap', source: '127.0.0.1' };
+const GOOD = 'Correct-Horse-9';
+
+async function setup(now?: () => Date): Promise<{ registry: Registry; store: Store; directory: Directory; acme: TenantConfig; globex: TenantConfig }> {
+  const loaded = await loadConfig(FIXTURES);
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
+  const store = new MemoryStore();
+  const logger = silentLogger();
+  const directory = new Directory({ store, auditor: new Auditor(store, logger), logger, bcryptCost: 4, ...(now ? { now } : {}) });
+  return { registry: loaded.registry, store, directory, acme: loaded.registry.byId('acme')!, globex: loaded.registry.byId('globex')! };
+}
+
+test('new users get POSIX defaults from the tenant and numbers that are never reused', async (t) => {
+  const { directory, acme } = await setup();
+  const d = directory.tenant(acme);
+  const a = await d.createUser({ uid: 'alice', cn: 'Alice Smith', password: GOOD }, admin);
+  const b = await d.createUser({ uid: 'bob' }, admin);
+  t.is(a.uidNumber, 20000);
+  t.is(b.uidNumber, 20001);
+  t.is(a.gidNumber, 20000);
+  t.is(a.sn, 'Smith');
+  t.is(a.homeDirectory, '/home/alice');
+  t.is(a.loginShell, '/bin/bash');
+  t.true(a.hasPassword);
+  t.false(b.hasPassword);
+  t.false('credentials' in a);
+  await d.deleteUser('bob', admin);
+  const c = await d.createUser({ uid: 'carol' }, admin);
+  t.is(c.uidNumber, 20002);
+});
+
+test('the password policy says which rule failed', async (t) => {
+  const { directory, acme } = await setup();
+  const d = directory.tenant(acme);
+  const cases: [string, RegExp][] = [
+    ['Short-1', /at least 12 characters/],
+    ['alllowercaseletters', /at least 3 of/],
+    ['Xalice-Passw0rd', /must not contain the user name/],
+  ];
+  for (const [password, why] of cases) {
+    const err = await t.throwsAsync(d.createUser({ uid: 'alice', password }, admin));
+    t.is((err as { code?: string }).code, 'TD_PASSWORD_POLICY');
+    t.regex(err!.message, why);
+  }
+  t.is(await d.countUsers(), 0);
+});
+
+test('authenticate: right password, wrong password, unknown user', async (t) => {
+  const { directory, acme } = await setup();
+  const d = directory.tenant(acme);
+  await d.createUser({ uid: 'alice', password: GOOD }, admin);
+  const ok = await d.authenticate('ALICE', { password: GOOD }, ldap);
+  t.true(ok.ok);
+  t.deepEqual(await d.authenticate('alice', { password: 'wrong' }, ldap), { ok: false, reason: 'bad-password' });
+  t.deepEqual(await d.authenticate('nobody', { password: GOOD }, ldap), { ok: false, reason: 'no-such-user' });
+});
+
+test('lockout after the threshold holds even against the right password; unlock and a reset clear it', async (t) => {
+  const { directory, acme } = await setup();
+  const d = directory.tenant(acme);
+  await d.createUser({ uid: 'alice', password: GOOD }, admin);
+  for (let i = 0; i < 3; i++) await d.authenticate('alice', { password: `wrong-${i}` }, ldap);
+  t.deepEqual(await d.authenticate('alice', { password: GOOD }, ldap), { ok: false, reason: 'locked' });
+  t.truthy(await d.lockedUntil('alice'));
+  await d.unlock('alice', admin);
+  t.true((await d.authenticate('alice', { password: GOOD }, ldap)).ok);
+  for (let i = 0; i < 3; i++) await d.authenticate('alice', { password: `wrong-${i}` }, ldap);
+  await d.setPassword('alice', 'Another-Horse-10', admin);
+  t.true((await d.authenticate('alice', { password: 'Another-Horse-10' }, ldap)).ok);
+});
+
+test('disabled and expired users are refused after a correct password', async (t) => {
+  const { directory, acme } = await setup();
+  const d = directory.tenant(acme);
+  await d.createUser({ uid: 'alice', password: GOOD, enabled: false }, admin);
+  await d.createUser({ uid: 'bob', password: GOOD, expiresAt: new Date(Date.now() - 1000) }, admin);
+  t.deepEqual(await d.authenticate('alice', { password: GOOD }, ldap), { ok: false, reason: 'disabled' });
+  t.deepEqual(await d.authenticate('bob', { password: GOOD }, ldap), { ok: false, reason: 'expired' });
+  await d.setEnabled('alice', true, admin);
+  t.true((await d.authenticate('alice', { password: GOOD }, ldap)).ok);
+});
+
+test('a password older than maxAgeDays no longer authenticates', async (t) => {
+  let now = new Date('2026-01-01T00:00:00Z');
+  const { directory, globex } = await setup(() => now);
+  const d = directory.tenant(globex);
+  await d.createUser({ uid: 'gina', password: GOOD }, admin);
+  t.true((await d.authenticate('gina', { password: GOOD }, ldap)).ok);
+  now = new Date('2026-02-15T00:00:00Z');
+  t.deepEqual(await d.authenticate('gina', { password: GOOD }, ldap), { ok: false, reason: 'password-expired' });
+});
+
+test('history refuses a recent password', async (t) => {
+  const { directory, acme } = await setup();
+  const d = directory.tenant(acme);
+  await d.createUser({ uid: 'alice', password: GOOD }, admin);
+  await d.setPassword('alice', 'Second-Horse-10', admin);
+  const err = await t.throwsAsync(d.setPassword('alice', GOOD, admin));
+  t.regex(err!.message, /last 2 passwords/);
+  await d.setPassword('alice', 'Third-Horse-11', admin);
+  // history 2 keeps the current and one before it: the first password is usable again.
+  await t.notThrowsAsync(d.setPassword('alice', GOOD, admin));
+});
+
+test('migrated {SSHA}, {SSHA512}, {CRYPT} hashes verify and are re-hashed to bcrypt on login', async (t) => {
+  const { directory, acme, store } = await setup();
+  const d = directory.tenant(acme);
+  const salt = Buffer.from('saltsalt');
+  const ssha = `{SSHA}${Buffer.concat([createHash('sha1').update(GOOD).update(salt).digest(), salt]).toString('base64')}`;
+  const ssha512 = `{SSHA512}${Buffer.concat([createHash('sha512').update(GOOD).update(salt).digest(), salt]).toString('base64')}`;
+  const crypt6 = `{CRYPT}${sha512Crypt(GOOD, '$6$rounds=5000$abcdefgh')}`;
+  const hashes = { u1: ssha, u2: ssha512, u3: crypt6 };
+  for (const [uid, passwordHash] of Object.entries(hashes)) await d.createUser({ uid, passwordHash }, admin);
+  for (const uid of Object.keys(hashes)) {
+    t.false((await d.authenticate(uid, { password: 'Wrong-Horse-9' }, ldap)).ok, uid);
+    await d.unlock(uid, admin);
+    t.true((await d.authenticate(uid, { password: GOOD }, ldap)).ok, uid);
+    const stored = await store.tenant('acme').users.get(uid);
+    t.regex(stored!.credentials!.passwordHash, /^\$2b\$04\$/, `${uid} re-hashed`);
+    t.is(stored!.credentials!.ntHash, ntHash(GOOD), `${uid} got an NT hash`);
+    t.true((await d.authenticate(uid, { password: GOOD }, ldap)).ok, `${uid} after re-hash`);
+  }
+  await t.throwsAsync(d.createUser({ uid: 'u4', passwordHash: '{MD5}abc' }, admin), { message: /passwordHash must be/ });
+});
+
+test('an NT hash is kept only where the tenant allows MS-CHAPv2', async (t) => {
+  const { directory, acme, globex, store } = await setup();
+  await directory.tenant(acme).createUser({ uid: 'alice', password: GOOD }, admin);
+  await directory.tenant(globex).createUser({ uid: 'alice', password: GOOD }, admin);
+  t.is((await store.tenant('acme').users.get('alice'))!.credentials!.ntHash, ntHash(GOOD));
+  t.is((await store.tenant('globex').users.get('alice'))!.credentials!.ntHash, undefined);
+  const expected = Buffer.from(ntHash(GOOD), 'hex');
+  const viaNt = await directory.tenant(acme).authenticate('alice', { verifyNtHash: (h) => h.equals(expected) }, ldap);
+  t.true(viaNt.ok);
+  t.deepEqual(await directory.tenant(globex).authenticate('alice', { verifyNtHash: () => true }, ldap), { ok: false, reason: 'no-nt-hash' });
+});
+
+test('RFC 2759 test vector: the NT hash of "clientPass"', (t) => {
+  t.is(ntHash('clientPass').toUpperCase(), '44EBBA8D5312B8D611474411F56989AE');
+});
+
+test('nested groups resolve both ways and cycles are refused', async (t) => {
+  const { directory, acme } = await setup();
+  const d = directory.tenant(acme);
+  for (const name of ['staff', 'engineering', 'backend']) await d.createGroup({ name }, admin);
+  await d.createUser({ uid: 'alice' }, admin);
+  await d.createUser({ uid: 'bob' }, admin);
+  await d.addMember('staff', { group: 'engineering' }, admin);
+  await d.addMember('engineering', { group: 'backend' }, admin);
+  await d.addMember('backend', { user: 'alice' }, admin);
+  await d.addMember('staff', { user: 'bob' }, admin);
+  const alice = (await d.getUser('alice'))!;
+  t.deepEqual((await d.groupsOf(alice)).sort(), ['backend', 'engineering', 'staff']);
+  t.deepEqual((await d.membersOf('staff', { limit: 10 })).items.map((u) => u.uid).sort(), ['alice', 'bob']);
+  t.deepEqual((await d.membersOf('backend', { limit: 10 })).items.map((u) => u.uid), ['alice']);
+  await t.throwsAsync(d.addMember('backend', { group: 'staff' }, admin), { code: 'TD_CONFLICT' } as never);
+  await t.throwsAsync(d.addMember('staff', { group: 'staff' }, admin), { message: /cycle/ });
+  t.is((await d.getGroup('staff'))!.gidNumber, 30000);
+  await d.deleteGroup('engineering', admin);
+  t.deepEqual(await d.groupsOf((await d.getUser('alice'))!), ['backend']);
+});
+
+test('import is idempotent, creates named groups and reports bad rows by line', async (t) => {
+  const { directory, acme } = await setup();
+  const rows = [
+    { line: 2, uid: 'alice', cn: 'Alice Smith', mail: 'alice@acme.example', passwordHash: '{SSHA}' + Buffer.alloc(24, 1).toString('base64'), groups: ['staff'] },
+    { line: 3, uid: 'bob', cn: 'Bob Jones', uidNumber: 5000, groups: ['staff', 'ops'] },
+    { line: 4, uid: 'bad uid!', cn: 'Broken' },
+    { line: 5, uid: 'carol', mail: 'not-an-address' },
+  ];
+  const first = await directory.importBatch(acme, { users: rows }, admin);
+  t.like(first, { created: 2, updated: 0, unchanged: 0, failed: 2 });
+  t.deepEqual(first.errors.map((e) => e.line), [4, 5]);
+  t.regex(first.errors[1]!.message, /not an e-mail address/);
+  const again = await directory.importBatch(acme, { users: rows }, admin);
+  t.like(again, { created: 0, updated: 0, unchanged: 2, failed: 2 });
+  const d = directory.tenant(acme);
+  t.is((await d.getUser('bob'))!.uidNumber, 5000);
+  t.deepEqual((await d.membersOf('ops', { limit: 10 })).items.map((u) => u.uid), ['bob']);
+  const changed = await directory.importBatch(acme, { users: [{ uid: 'alice', cn: 'Alice Jones', groups: ['staff'] }] }, admin);
+  t.like(changed, { updated: 1, unchanged: 0 });
+  t.is((await d.getUser('alice'))!.cn, 'Alice Jones');
+  t.true((await d.getUser('alice'))!.hasPassword, 'a re-import without a password keeps the stored one');
+});
+
+test('isolation: the same uid in two tenants is two users, and neither authenticates in the other', async (t) => {
+  const { directory, acme, globex } = await setup();
+  await directory.tenant(acme).createUser({ uid: 'alice', password: GOOD }, admin);
+  await directory.tenant(globex).createUser({ uid: 'alice', password: 'Globex-Horse-42' }, admin);
+  t.false((await directory.tenant(globex).authenticate('alice', { password: GOOD }, ldap)).ok);
+  t.false((await directory.tenant(acme).authenticate('alice', { password: 'Globex-Horse-42' }, ldap)).ok);
+  await directory.tenant(acme).createUser({ uid: 'only-acme' }, admin);
+  t.is(await directory.tenant(globex).getUser('only-acme'), undefined);
+  await t.throwsAsync(directory.tenant(globex).deleteUser('only-acme', admin), { code: 'TD_NOT_FOUND' } as never);
+  t.truthy(await directory.tenant(acme).getUser('only-acme'));
+});
+
+test('every change and every authentication is audited per tenant', async (t) => {
+  const { directory, acme, store } = await setup();
+  const d = directory.tenant(acme);
+  await d.createUser({ uid: 'alice', password: GOOD }, admin);
+  await d.authenticate('alice', { password: 'nope' }, ldap);
+  const events = await store.tenant('acme').audit.list({ limit: 10 });
+  t.deepEqual(events.map((e) => [e.action, e.outcome]), [['ldap.auth', 'failed'], ['user.create', 'ok']]);
+  t.is(events[0]!.reason, 'bad-password');
+  t.is(events[0]!.detail?.source, '127.0.0.1');
+  t.is((await store.tenant('globex').audit.list({ limit: 10 })).length, 0);
+});
