@@ -1,6 +1,6 @@
 // Nested groups: walks over the group graph, bounded so a hostile or corrupt graph cannot make
 // a request loop. Edges are stored on the parent (memberGroups = children).
-import type { GroupRepo } from '../store/index.ts';
+import type { GroupQuery, GroupRecord, GroupRepo } from '../store/index.ts';
 
 /** Depth and breadth bounds for every walk. */
 const MAX_GROUPS = 10_000;
@@ -9,16 +9,16 @@ const BATCH = 500;
 /** `start` and every group nested below it (children, grandchildren, ...): name keys. */
 export async function descendantGroups(groups: GroupRepo, start: string): Promise<string[]> {
   return walk(start ? [start] : [], async (frontier) => {
-    const found = await groups.find({ in: 'name', values: frontier }, { limit: MAX_GROUPS });
-    return found.items.flatMap((g) => g.memberGroups);
+    const found = await findAll(groups, { in: 'name', values: frontier });
+    return found.flatMap((g) => g.memberGroups);
   });
 }
 
 /** `direct` and every group that contains one of them, at any depth: name keys. */
 export async function ancestorGroups(groups: GroupRepo, direct: readonly string[]): Promise<string[]> {
   return walk(direct, async (frontier) => {
-    const found = await groups.find({ hasMemberGroup: frontier }, { limit: MAX_GROUPS });
-    return found.items.map((g) => g.name.toLowerCase());
+    const found = await findAll(groups, { hasMemberGroup: frontier });
+    return found.map((g) => g.name.toLowerCase());
   });
 }
 
@@ -26,6 +26,18 @@ export async function ancestorGroups(groups: GroupRepo, direct: readonly string[
 export async function wouldCycle(groups: GroupRepo, parent: string, child: string): Promise<boolean> {
   if (parent === child) return true;
   return (await descendantGroups(groups, child)).includes(parent);
+}
+
+/** Every group a query finds, page by page: the store caps a page below MAX_GROUPS. */
+async function findAll(groups: GroupRepo, q: GroupQuery): Promise<GroupRecord[]> {
+  const out: GroupRecord[] = [];
+  let after: string | undefined;
+  do {
+    const page = await groups.find(q, { limit: BATCH, ...(after === undefined ? {} : { after }) });
+    out.push(...page.items);
+    after = page.next;
+  } while (after !== undefined && out.length < MAX_GROUPS);
+  return out;
 }
 
 async function walk(start: readonly string[], next: (frontier: string[]) => Promise<string[]>): Promise<string[]> {

@@ -42,6 +42,8 @@ export interface ImportSummary {
 
 /** At most this many rows per batch: the API refuses larger ones. */
 export const MAX_IMPORT_BATCH = 2_000;
+/** The store's page cap (MAX_PAGE). */
+const LOOKUP_PAGE = 1_000;
 
 export async function importBatch(dir: TenantDirectory, store: TenantStore, batch: ImportBatch, actor: Actor): Promise<ImportSummary> {
   const summary: ImportSummary = { created: 0, updated: 0, unchanged: 0, failed: 0, errors: [] };
@@ -116,8 +118,13 @@ async function importUsers(
   fail: (row: { line?: number }, name: string, err: unknown) => void,
 ): Promise<void> {
   if (rows.length === 0) return;
-  const found = await store.users.find({ in: 'uid', values: rows.map((r) => r.uid) }, { limit: rows.length });
-  const existing = new Map(found.items.map((u) => [nameKey(u.uid), u]));
+  // Looked up a store page at a time: a batch may be larger than the store's page cap.
+  const existing = new Map<string, UserRecord>();
+  for (let i = 0; i < rows.length; i += LOOKUP_PAGE) {
+    const uids = rows.slice(i, i + LOOKUP_PAGE).map((r) => r.uid);
+    const found = await store.users.find({ in: 'uid', values: uids }, { limit: uids.length });
+    for (const u of found.items) existing.set(nameKey(u.uid), u);
+  }
   const fresh = rows.filter((r) => !existing.has(nameKey(r.uid)) && r.uidNumber === undefined).length;
   let nextNumber = fresh > 0 ? await store.sequences.next('uidNumber', dir.tenant.posix.uidNumberStart, fresh) : 0;
   const writes: NewUser[] = [];

@@ -2,11 +2,9 @@
 // password policy. bcrypt runs on libuv's thread pool, so a compare never blocks the event loop.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import bcrypt from 'bcrypt';
-import jsMd4 from 'js-md4';
+import md4 from 'js-md4';
 import { verify as verifyUnixCrypt } from 'unixcrypt';
 import type { PasswordPolicy } from '../config/index.ts';
-
-const md4 = jsMd4 as unknown as { hex(data: Uint8Array | string): string };
 
 const BCRYPT_RE = /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/;
 
