@@ -6,15 +6,20 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { silentLogger } from '../../src/core/log.ts';
+import { devTls } from '../../src/core/tls.ts';
 import { startDaemon, type RunningDaemon } from '../../src/daemon/index.ts';
 import { startFerretDb } from '../helpers/mongo-server.ts';
 
 const FIXTURES = fileURLToPath(new URL('../directory/fixtures', import.meta.url));
 const TOKEN = 'test-ops-token-0123456789abcdef';
 
+// One development certificate for every daemon of this file: making an RSA key per test is slow.
+const sharedCerts = mkdtemp(join(tmpdir(), 'tenantdir-daemon-certs-')).then(async (d) => (await devTls(d), d));
+
 async function configCopy(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'tenantdir-daemon-'));
   await cp(FIXTURES, dir, { recursive: true });
+  await cp(await sharedCerts, join(dir, 'certs'), { recursive: true });
   return dir;
 }
 
@@ -118,7 +123,8 @@ test('requests in flight during reloads are all answered', async (t) => {
   }
 });
 
-test('/readyz follows the MongoDB store through an outage', async (t) => {
+// Serial: alone in this file, so that a loaded machine does not starve the FerretDB it starts.
+test.serial('/readyz follows the MongoDB store through an outage', async (t) => {
   const mongo = await startFerretDb();
   const dir = await configCopy();
   await writeFile(join(dir, 'tenantdir.yaml'), [
