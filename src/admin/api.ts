@@ -1,0 +1,230 @@
+// The admin API's wire format, once: TypeBox schemas that fastify validates requests and
+// serializes responses with, and their static types, which the CLI imports (types only).
+// Response schemas are allow-lists: a field not named here never leaves the server.
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { NAME_PATTERN } from '../core/ids.ts';
+import { MAX_IMPORT_BATCH } from '../directory/index.ts';
+
+const Name = Type.String({ pattern: NAME_PATTERN });
+const Time = Type.String({ format: 'date-time' });
+// Generous bounds: the directory applies the real limits (256 for names) with clearer messages,
+// and per row in an import, where a schema error would refuse the whole batch.
+const Str = (maxLength = 1024) => Type.String({ maxLength });
+const Opt = <T extends TSchema>(t: T) => Type.Optional(t);
+/** A patch value: null (or '') clears the field. */
+const Clearable = <T extends TSchema>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
+const Int = Type.Integer({ minimum: 0, maximum: 2_147_483_647 });
+const Password = Type.String({ minLength: 1, maxLength: 1024 });
+const SshKeys = Type.Array(Type.String({ maxLength: 16_384 }), { maxItems: 64 });
+
+// ---------------------------------------------------------------- errors, pages
+
+export const ErrorBody = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String() }),
+});
+export type ErrorBody = Static<typeof ErrorBody>;
+
+export const PageQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  cursor: Opt(Type.String({ maxLength: 512 })),
+  /** Case-insensitive prefix of the uid (users) or name (groups). */
+  q: Opt(Type.String({ maxLength: 64 })),
+}, { additionalProperties: false });
+export type PageQuery = Static<typeof PageQuery>;
+
+function Page<T extends TSchema>(item: T) {
+  // `next` is the cursor for the following page; absent on the last one.
+  return Type.Object({ items: Type.Array(item), next: Opt(Type.String()) });
+}
+export interface PageJson<T> {
+  items: T[];
+  next?: string;
+}
+
+// ---------------------------------------------------------------- tenants
+
+export const TenantJson = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  baseDN: Type.String(),
+  passwordPolicy: Type.Object({
+    minLength: Type.Integer(), minClasses: Type.Integer(), maxAgeDays: Type.Integer(), history: Type.Integer(),
+    lockout: Type.Object({ threshold: Type.Integer(), windowMinutes: Type.Integer(), durationMinutes: Type.Integer() }),
+  }),
+  mfa: Type.Object({ totp: Type.String() }),
+});
+export type TenantJson = Static<typeof TenantJson>;
+export const TenantList = Type.Object({ items: Type.Array(TenantJson) });
+
+// ---------------------------------------------------------------- users
+
+const userFields = {
+  cn: Opt(Str()),
+  sn: Opt(Str()),
+  givenName: Opt(Str()),
+  displayName: Opt(Str()),
+  mail: Opt(Str()),
+  telephoneNumber: Opt(Str()),
+  title: Opt(Str()),
+  homeDirectory: Opt(Str()),
+  loginShell: Opt(Str()),
+  sshPublicKeys: Opt(SshKeys),
+  enabled: Opt(Type.Boolean()),
+  expiresAt: Opt(Time),
+};
+
+export const UserJson = Type.Object({
+  uid: Type.String(),
+  entryUUID: Type.String(),
+  ...userFields,
+  cn: Type.String(),
+  sn: Type.String(),
+  uidNumber: Type.Integer(),
+  gidNumber: Type.Integer(),
+  homeDirectory: Type.String(),
+  loginShell: Type.String(),
+  sshPublicKeys: Type.Array(Type.String()),
+  enabled: Type.Boolean(),
+  /** Direct groups (name keys). */
+  memberOf: Type.Array(Type.String()),
+  hasPassword: Type.Boolean(),
+  passwordChangedAt: Opt(Time),
+  createdAt: Time,
+  modifiedAt: Time,
+  /** Only on a single-user read: set while the account is locked out. */
+  lockedUntil: Opt(Time),
+});
+export type UserJson = Static<typeof UserJson>;
+export const UserPage = Page(UserJson);
+
+const newUserFields = {
+  uid: Name,
+  ...userFields,
+  uidNumber: Opt(Int),
+  gidNumber: Opt(Int),
+  groups: Opt(Type.Array(Name, { maxItems: 1000 })),
+  password: Opt(Password),
+  passwordHash: Opt(Type.String({ minLength: 1, maxLength: 1024 })),
+};
+
+export const NewUserBody = Type.Object(newUserFields, { additionalProperties: false });
+export type NewUserBody = Static<typeof NewUserBody>;
+
+export const UserPatchBody = Type.Object({
+  ...userFields,
+  givenName: Clearable(Str()),
+  displayName: Clearable(Str()),
+  mail: Clearable(Str()),
+  telephoneNumber: Clearable(Str()),
+  title: Clearable(Str()),
+  expiresAt: Clearable(Time),
+}, { additionalProperties: false, minProperties: 1 });
+export type UserPatchBody = Static<typeof UserPatchBody>;
+
+export const PasswordBody = Type.Object({ password: Password }, { additionalProperties: false });
+export type PasswordBody = Static<typeof PasswordBody>;
+
+// ---------------------------------------------------------------- groups
+
+export const GroupJson = Type.Object({
+  name: Type.String(),
+  entryUUID: Type.String(),
+  description: Opt(Type.String()),
+  gidNumber: Type.Integer(),
+  /** Nested member groups (name keys). */
+  memberGroups: Type.Array(Type.String()),
+  createdAt: Time,
+  modifiedAt: Time,
+});
+export type GroupJson = Static<typeof GroupJson>;
+export const GroupPage = Page(GroupJson);
+
+export const NewGroupBody = Type.Object({
+  name: Name,
+  description: Opt(Str()),
+  gidNumber: Opt(Int),
+}, { additionalProperties: false });
+export type NewGroupBody = Static<typeof NewGroupBody>;
+
+export const GroupPatchBody = Type.Object({
+  description: Clearable(Str()),
+}, { additionalProperties: false, minProperties: 1 });
+export type GroupPatchBody = Static<typeof GroupPatchBody>;
+
+export const MembersQuery = Type.Object({
+  ...PageQuery.properties,
+  /** true: only direct members; default: members through nested groups too. */
+  direct: Type.Boolean({ default: false }),
+}, { additionalProperties: false });
+export type MembersQuery = Static<typeof MembersQuery>;
+
+// ---------------------------------------------------------------- import
+
+const Line = Opt(Type.Integer({ minimum: 1 }));
+
+/** A row's names are checked by the directory, so that a bad one fails that row only. */
+const RowName = Type.String({ minLength: 1, maxLength: 1024 });
+const RowNames = Type.Array(RowName, { maxItems: 10_000 });
+
+export const ImportUserJson = Type.Object({
+  ...newUserFields, uid: RowName, groups: Opt(RowNames), line: Line,
+}, { additionalProperties: false });
+export type ImportUserJson = Static<typeof ImportUserJson>;
+
+export const ImportGroupJson = Type.Object({
+  name: RowName,
+  description: Opt(Str()),
+  gidNumber: Opt(Int),
+  line: Line,
+  members: Opt(RowNames),
+  memberGroups: Opt(RowNames),
+}, { additionalProperties: false });
+export type ImportGroupJson = Static<typeof ImportGroupJson>;
+
+/** At most MAX_IMPORT_BATCH rows in all (checked by the route). */
+export const ImportBody = Type.Object({
+  users: Opt(Type.Array(ImportUserJson, { maxItems: MAX_IMPORT_BATCH })),
+  groups: Opt(Type.Array(ImportGroupJson, { maxItems: MAX_IMPORT_BATCH })),
+}, { additionalProperties: false });
+export type ImportBody = Static<typeof ImportBody>;
+
+export const ImportResult = Type.Object({
+  created: Type.Integer(),
+  updated: Type.Integer(),
+  unchanged: Type.Integer(),
+  failed: Type.Integer(),
+  errors: Type.Array(Type.Object({ line: Opt(Type.Integer()), name: Type.String(), message: Type.String() })),
+});
+export type ImportResult = Static<typeof ImportResult>;
+
+// ---------------------------------------------------------------- audit
+
+export const AuditQuery = Type.Object({
+  since: Opt(Time),
+  /** Events strictly before this time: pass the last event's `at` for the next page. */
+  until: Opt(Time),
+  action: Opt(Type.String({ maxLength: 64 })),
+  target: Opt(Type.String({ maxLength: 256 })),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+}, { additionalProperties: false });
+export type AuditQuery = Static<typeof AuditQuery>;
+
+export const AuditEventJson = Type.Object({
+  at: Time,
+  actor: Type.String(),
+  action: Type.String(),
+  target: Opt(Type.String()),
+  outcome: Type.String(),
+  protocol: Opt(Type.String()),
+  reason: Opt(Type.String()),
+  detail: Opt(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]))),
+});
+export type AuditEventJson = Static<typeof AuditEventJson>;
+export const AuditList = Type.Object({ items: Type.Array(AuditEventJson) });
+
+// ---------------------------------------------------------------- health
+
+export const Readiness = Type.Object({
+  ready: Type.Boolean(),
+  checks: Type.Record(Type.String(), Type.Union([Type.Boolean(), Type.String()])),
+});

@@ -1,0 +1,111 @@
+// The admin HTTP API on listen.http: JSON under /api/v1/, /healthz and /readyz. Access is
+// decided in one hook (token → principal → tenant scope → role), errors are shaped in one
+// handler, and each request is one log line without headers or bodies.
+import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { LiveRegistry } from '../config/index.ts';
+import { hasCode } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import type { Directory } from '../directory/index.ts';
+import { authenticate, checkRole, scopedTenant } from './access.ts';
+import type { AdminContext, TenantParams } from './context.ts';
+import { toErrorReply } from './errors.ts';
+import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
+import { groupRoutes } from './routes/groups.ts';
+import { importRoutes } from './routes/import.ts';
+import { openApiCollector } from './openapi.ts';
+import { tenantRoutes } from './routes/tenants.ts';
+import { userRoutes } from './routes/users.ts';
+
+export interface AdminServerOptions {
+  live: LiveRegistry;
+  directory: Directory;
+  logger: Logger;
+  /** /readyz: the daemon knows whether config, store and listeners are up. */
+  readiness: ReadinessCheck;
+}
+
+/** Request bodies other than imports (which set their own) are small. */
+const BODY_LIMIT = 64 * 1024;
+
+export class AdminServer {
+  private readonly app: FastifyInstance;
+  private readonly log: Logger;
+
+  constructor(private readonly o: AdminServerOptions) {
+    this.log = o.logger.child({ component: 'admin' });
+    this.app = buildApp({ live: o.live, directory: o.directory }, this.log, o.readiness);
+  }
+
+  /** Binds listen.http and resolves with the bound port (listen.http.port 0 = ephemeral). */
+  async listen(): Promise<number> {
+    const { port, host } = this.o.live.current().server.listen.http;
+    await this.app.listen({ port, host });
+    const address = this.app.server.address();
+    const bound = typeof address === 'object' && address ? address.port : port;
+    this.log.info({ event: 'admin.listen', outcome: 'ok', host, port: bound }, `admin API listening on http://${host}:${bound}`);
+    return bound;
+  }
+
+  close(): Promise<void> {
+    return this.app.close();
+  }
+}
+
+function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck): FastifyInstance {
+  const app = fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    // One line per request from onResponse below instead of fastify's two with the raw request.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    // Reject unknown fields (a typo should fail, not vanish); coerce query strings only.
+    ajv: { customOptions: { removeAdditional: false } },
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.decorateRequest('principal', null);
+  app.decorateRequest('tenant', null);
+  const openapi = openApiCollector(app);
+
+  app.addHook('onRequest', async (req) => {
+    const access = req.routeOptions.config.access;
+    if (access === 'public') return;
+    const registry = ctx.live.current(); // per request, so a reload rotates tokens at once
+    req.principal = authenticate(req.headers.authorization, registry.server.admins);
+    if (req.is404) return;
+    const tenant = (req.params as Partial<TenantParams>).tenant;
+    // Scope before role: a tenant outside the caller's scope is "not found", whatever the verb.
+    if (tenant !== undefined) req.tenant = scopedTenant(req.principal, registry, tenant);
+    checkRole(req.principal, access ?? 'write');
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const status = reply.statusCode;
+    log[status >= 500 ? 'error' : 'info']({
+      event: 'admin.request',
+      method: req.method,
+      route: req.routeOptions.url ?? 'unknown',
+      tenant: req.tenant?.id,
+      actor: req.principal?.name,
+      status,
+      outcome: status < 400 ? 'ok' : status < 500 ? 'refused' : 'failed',
+      ms: Math.round(reply.elapsedTime),
+    }, 'admin request');
+  });
+
+  app.setErrorHandler(async (err, req, reply) => {
+    const r = toErrorReply(err);
+    if (r.internal) log.error({ event: 'admin.error', route: req.routeOptions.url, tenant: req.tenant?.id, outcome: 'failed', err }, 'admin request failed');
+    if (hasCode(err, 'TD_UNAUTHENTICATED')) void reply.header('www-authenticate', 'Bearer realm="tenantdir"');
+    return reply.status(r.status).send(r.body);
+  });
+
+  app.setNotFoundHandler(async (req: FastifyRequest, reply) => {
+    return reply.status(404).send({ error: { code: 'TD_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0] ?? ''}` } });
+  });
+
+  healthRoutes(app, readiness, openapi);
+  tenantRoutes(app, ctx);
+  userRoutes(app, ctx);
+  groupRoutes(app, ctx);
+  importRoutes(app, ctx);
+  return app;
+}

@@ -1,0 +1,78 @@
+// Every configuration default, in one place. The schemas in schema.ts take their `default`s from
+// here, so the JSON Schema, docs/configuration.md and the loaded configuration cannot disagree.
+// Change a default only together with CONTRACT.md where the contract names it.
+
+export const DEFAULTS = {
+  server: {
+    listen: {
+      ldap: { port: 3389, host: '0.0.0.0' }, // TCP port; 0 = ephemeral (the bound port is logged)
+      radius: { auth: 1812, acct: 1813, host: '0.0.0.0' }, // UDP ports (RFC 2865, RFC 2866)
+      http: { port: 9090, host: '127.0.0.1' }, // TCP port of the admin API; loopback only by default
+    },
+    ldaps: { port: 3636, host: '0.0.0.0' }, // TCP port; applies only when `listen.ldaps` is present
+    storage: {
+      serverSelectionTimeoutMS: 2000, // milliseconds before a MongoDB call fails as unavailable
+    },
+    passwords: {
+      bcryptCost: 12, // log2 rounds; each step doubles the hashing time
+    },
+    retention: {
+      auditDays: 90, // days audit events are kept
+      accountingDays: 90, // days RADIUS accounting records are kept
+    },
+    log: {
+      level: 'info', // pino level
+    },
+    admins: [], // no admin API access until one is configured
+    radius: {
+      clients: [], // MSP-wide NAS clients
+      realmFormat: 'both', // user@realm and REALM\user
+      stripRealm: true, // look the user up without the realm
+    },
+  },
+  tenant: {
+    ldap: {
+      anonymousBind: false,
+      anonymousSearch: false,
+      serviceAccounts: [],
+    },
+    serviceAccountAccess: 'read',
+    radius: {
+      clients: [],
+      requireMessageAuthenticator: true, // RFC 3579; defends against Blast-RADIUS
+      allowMschapv2: false, // true keeps an NT hash of each password
+      vlans: [],
+      replyAttributes: [],
+    },
+    passwordPolicy: {
+      minLength: 12, // characters
+      minClasses: 3, // of lowercase, uppercase, digits, other
+      maxAgeDays: 0, // days; 0 = passwords never expire
+      history: 5, // earlier passwords that may not be reused
+      lockout: {
+        threshold: 5, // failed attempts within the window that lock the account
+        windowMinutes: 15, // minutes over which failures are counted
+        durationMinutes: 15, // minutes the account stays locked
+      },
+    },
+    mfa: {
+      totp: 'off',
+      radius: 'challenge', // Access-Challenge for the code, or password+code appended
+    },
+    posix: {
+      uidNumberStart: 10000, // first uidNumber given to a new user
+      gidNumberStart: 10000, // first gidNumber given to a new group
+      homeBase: '/home', // homeDirectory = <homeBase>/<uid>
+      loginShell: '/bin/bash',
+    },
+  },
+  seed: {
+    tenant: { groups: [], users: [] },
+    userEnabled: true,
+  },
+  /** Minimum lengths, in characters, of resolved secrets. */
+  minSecretLength: {
+    radius: 16, // shared secrets; shorter ones are brute-forced from one captured packet
+    adminToken: 24, // bearer tokens of the admin API
+  },
+} as const;

@@ -1,0 +1,132 @@
+// Reload: on SIGHUP (the daemon calls reload()) or a change in the config directory, load the
+// whole configuration again. Valid: swap the registry in one step. Invalid: log every problem
+// and keep serving the last good registry, like glauth.
+//
+// What a reload does not change (the daemon reads it once, at start):
+// - `listen`: sockets are bound at start;
+// - `storage`: the store connection is opened at start.
+// Everything else (tenants, NAS clients, admins, policies, tls, log level as read by the fronts
+// through LiveRegistry) takes effect with the swap. A change to a restart-only section is
+// logged as a warning.
+import { watch, type FSWatcher } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Logger } from '../core/log.ts';
+import { loadConfig, TENANTS_DIR, type LoadResult } from './load.ts';
+import type { LiveRegistry, Registry } from './registry.ts';
+import { formatProblem } from './source.ts';
+
+export interface ReloaderOptions {
+  /** The config directory, as given on the command line. */
+  dir: string;
+  live: LiveRegistry;
+  logger: Logger;
+  /** Editors write a file in several steps; wait this long after the last change. */
+  debounceMs?: number;
+}
+
+const RESTART_ONLY = ['listen', 'storage'] as const;
+
+export class ConfigReloader {
+  readonly #o: Required<ReloaderOptions>;
+  readonly #log: Logger;
+  /** Watched directory → its watcher: the config dir and, once it exists, tenants/. */
+  readonly #watchers = new Map<string, FSWatcher>();
+  #timer: NodeJS.Timeout | undefined;
+  /** Reloads run one at a time, in order. */
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  constructor(o: ReloaderOptions) {
+    this.#o = { debounceMs: 300, ...o };
+    this.#log = o.logger.child({ component: 'config' });
+  }
+
+  /** Watches the config dir and tenants/. Watching directories, not files, survives rename-on-save. */
+  start(): void {
+    this.#watch(resolve(this.#o.dir));
+    this.#watchTenants();
+  }
+
+  /** Loads the whole configuration and swaps it in if it is valid. */
+  reload(reason: string): Promise<LoadResult> {
+    const run = this.#queue.then(() => this.#reloadNow(reason));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    for (const w of this.#watchers.values()) w.close();
+    this.#watchers.clear();
+  }
+
+  async #reloadNow(reason: string): Promise<LoadResult> {
+    const result = await loadConfig(this.#o.dir);
+    if (!result.ok) {
+      for (const p of result.problems) this.#log.error({ event: 'config.problem', outcome: 'invalid' }, formatProblem(p));
+      this.#log.error({ event: 'config.reload', outcome: 'invalid', reason, problems: result.problems.length },
+        `configuration has ${result.problems.length} problem(s); keeping the last good one`);
+      return result;
+    }
+    for (const w of result.warnings) this.#log.warn({ event: 'config.warning', outcome: 'warning' }, formatProblem(w));
+    const previous = this.#o.live.current();
+    const next = result.registry;
+    const diff = tenantDiff(previous, next);
+    const restart = RESTART_ONLY.filter((s) => JSON.stringify(previous.server[s]) !== JSON.stringify(next.server[s]));
+    this.#o.live.replace(next);
+    this.#log.info({ event: 'config.reload', outcome: 'ok', reason, tenants: next.tenants.length, ...diff },
+      `configuration reloaded: ${next.tenants.length} tenant(s)`);
+    if (restart.length > 0) {
+      this.#log.warn({ event: 'config.restart_required', outcome: 'warning', sections: restart },
+        `${restart.join(', ')} changed: restart tenantdir for that to take effect`);
+    }
+    return result;
+  }
+
+  #watch(dir: string): void {
+    if (this.#closed || this.#watchers.has(dir)) return;
+    let w: FSWatcher;
+    try {
+      w = watch(dir, (_event, name) => this.#changed(dir, name));
+    } catch {
+      return; // not there (yet): tenants/ is watched once the config dir sees it appear
+    }
+    // A watched directory that is removed errors or goes quiet: forget it, look again later.
+    w.on('error', () => this.#unwatch(dir));
+    this.#watchers.set(dir, w);
+  }
+
+  #unwatch(dir: string): void {
+    this.#watchers.get(dir)?.close();
+    this.#watchers.delete(dir);
+  }
+
+  #watchTenants(): void {
+    const tenants = join(resolve(this.#o.dir), TENANTS_DIR);
+    this.#unwatch(tenants);
+    this.#watch(tenants);
+  }
+
+  #changed(dir: string, name: string | null): void {
+    if (dir === resolve(this.#o.dir) && (name === TENANTS_DIR || name === null)) this.#watchTenants();
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.reload(`file changed: ${name ?? dir}`).catch((err: unknown) => {
+        this.#log.error({ event: 'config.reload', outcome: 'error', err }, 'configuration reload failed');
+      });
+    }, this.#o.debounceMs);
+    this.#timer.unref();
+  }
+}
+
+/** Tenant ids added, removed and changed between two registries. */
+function tenantDiff(prev: Registry, next: Registry): { added: string[]; removed: string[]; changed: string[] } {
+  const before = new Map(prev.tenants.map((t) => [t.id, JSON.stringify(t)]));
+  const after = new Map(next.tenants.map((t) => [t.id, JSON.stringify(t)]));
+  return {
+    added: [...after.keys()].filter((id) => !before.has(id)),
+    removed: [...before.keys()].filter((id) => !after.has(id)),
+    changed: [...after].filter(([id, json]) => before.has(id) && before.get(id) !== json).map(([id]) => id),
+  };
+}

@@ -1,0 +1,307 @@
+// The one definition of every configuration file. From these TypeBox schemas come the TypeScript
+// types (Static<>), runtime validation (load.ts), the JSON Schema files in config/schema/ and
+// docs/configuration.md (jsonschema.ts). Defaults come from defaults.ts; every key has a
+// description, because the docs are generated from it.
+//
+// Checks JSON Schema cannot express (a DN that parses, a CIDR, a secret's length after `${ENV}`
+// substitution, a file that exists) are attached to their node as a `Rule` under a symbol key:
+// it survives TypeBox's cloning and is dropped by JSON.stringify, so it never reaches the JSON
+// Schema. load.ts applies each rule at the node's own position.
+import {
+  CloneType, Type,
+  type Static, type TLiteral, type TObject, type TProperties, type TSchema, type TUnion,
+} from '@sinclair/typebox';
+import { NAME_PATTERN, TENANT_ID_PATTERN } from '../core/ids.ts';
+import { DEFAULTS } from './defaults.ts';
+
+const RULE = Symbol.for('tenantdir.config.rule');
+
+export type Rule =
+  /** Resolve `${ENV}` / `{ file }` to a string of at least `minLength` characters. */
+  | { kind: 'secret'; minLength: number; what: string }
+  /** A file path, relative to the config directory; must exist. */
+  | { kind: 'path' }
+  | { kind: 'dn' }
+  /** An IP address or a CIDR, IPv4 or IPv6. */
+  | { kind: 'address' }
+  /** An address to bind: an IP address or a host name. */
+  | { kind: 'host' };
+
+export function ruleOf(schema: TSchema): Rule | undefined {
+  return (schema as { [RULE]?: Rule })[RULE];
+}
+
+function withRule<T extends TSchema>(schema: T, rule: Rule): T {
+  return Object.assign(schema, { [RULE]: rule });
+}
+
+/** The loaded form of a file's static type: secrets resolved to strings, everything read-only. */
+export type Resolved<T> =
+  T extends { file: string } ? string // only a secret has this shape
+  : T extends readonly (infer U)[] ? readonly Resolved<U>[]
+  : T extends object ? { readonly [K in keyof T]: Resolved<T[K]> }
+  : T;
+
+/**
+ * A key the operator may omit. At runtime it is optional, with a `default` (so the JSON Schema
+ * does not demand it); load.ts fills defaults in before it validates, so the static type, which
+ * describes the loaded value, has the key.
+ */
+function Def<T extends TSchema>(schema: T, value: Resolved<Static<T>>): T {
+  return Type.Optional(CloneType(schema, { default: value })) as unknown as T;
+}
+
+function Obj<P extends TProperties>(properties: P, description: string): TObject<P> {
+  return Type.Object(properties, { additionalProperties: false, description });
+}
+
+function Enum<const V extends readonly [string, ...string[]]>(
+  values: V, description: string,
+): TUnion<TLiteral<V[number]>[]> {
+  return Type.Union(values.map((v) => Type.Literal(v)), { description }) as TUnion<TLiteral<V[number]>[]>;
+}
+
+const Name = (description: string) => Type.String({ pattern: NAME_PATTERN, description });
+const TenantId = (description: string) => Type.String({ pattern: TENANT_ID_PATTERN, description });
+const Text = (description: string) => Type.String({ minLength: 1, description });
+const Bool = (def: boolean, description: string) => Def(Type.Boolean({ description }), def);
+const Int = (min: number, max: number, def: number, description: string) =>
+  Def(Type.Integer({ minimum: min, maximum: max, description }), def);
+const Port = (def: number, description: string) => Int(0, 65535, def, `${description} 0 = ephemeral.`);
+const Host = (def: string, description: string) =>
+  Def(withRule(Type.String({ description: `${description} An IP address or host name.` }), { kind: 'host' }), def);
+const FilePath = (description: string) =>
+  withRule(Text(`${description} Relative paths are relative to the config directory.`), { kind: 'path' });
+const Dn = (description: string) => withRule(Text(description), { kind: 'dn' });
+const Address = (description: string) =>
+  withRule(Text(`${description} An IP address or a CIDR, IPv4 or IPv6 (10.0.0.0/8, 192.0.2.7, 2001:db8::/32).`),
+    { kind: 'address' });
+
+function Secret(what: string, description: string, minLength = 1) {
+  const file = Obj({
+    file: Text('Path of a file holding the secret, relative to the config directory; its content is trimmed.'),
+  }, 'The secret, read from a file.');
+  const atLeast = minLength > 1 ? ` At least ${minLength} characters.` : '';
+  return withRule(
+    Type.Union([Type.String({ minLength: 1 }), file], {
+      description: `${description}${atLeast} A secret: inline, with \${ENV_VAR} substitution, or { file: path }.`,
+    }),
+    { kind: 'secret', minLength, what },
+  );
+}
+
+// ---------------------------------------------------------------- tenantdir.yaml
+
+const S = DEFAULTS.server;
+
+const Listener = (d: { port: number; host: string }, what: string) => Obj({
+  port: Port(d.port, `${what} TCP port.`),
+  host: Host(d.host, `Address the ${what} listener binds.`),
+}, `The ${what} listener.`);
+
+const Listen = Obj({
+  ldap: Def(Listener(S.listen.ldap, 'LDAP (plain and StartTLS)'), S.listen.ldap),
+  ldaps: Type.Optional(Listener(S.ldaps, 'LDAPS')),
+  radius: Def(Obj({
+    auth: Port(S.listen.radius.auth, 'RADIUS authentication UDP port.'),
+    acct: Port(S.listen.radius.acct, 'RADIUS accounting UDP port.'),
+    host: Host(S.listen.radius.host, 'Address the RADIUS listeners bind.'),
+  }, 'The RADIUS listeners (UDP).'), S.listen.radius),
+  http: Def(Listener(S.listen.http, 'admin HTTP (admin API, /metrics, /healthz, /readyz)'), S.listen.http),
+}, 'Where tenantdir listens. Changes take effect after a restart.');
+
+const Tls = Obj({
+  cert: FilePath('PEM certificate chain.'),
+  key: FilePath('PEM private key.'),
+  ca: Type.Optional(FilePath('PEM CA bundle for client certificates (RadSec, EAP-TLS).')),
+}, 'TLS for LDAPS, StartTLS, EAP and RadSec. Absent: a self-signed development certificate is made in certs/.');
+
+const Storage = Obj({
+  uri: Type.Optional(Secret('storage URI', 'MongoDB connection URI. Absent: in-memory storage, lost on restart (development only).')),
+  seed: Type.Optional(FilePath('Seed file: users and groups loaded into a tenant that has none yet.')),
+  serverSelectionTimeoutMS: Int(1, 600_000, S.storage.serverSelectionTimeoutMS,
+    'Milliseconds before a MongoDB call fails as unavailable.'),
+}, 'Where the directory is stored. Changes take effect after a restart.');
+
+const Passwords = Obj({
+  bcryptCost: Int(4, 15, S.passwords.bcryptCost, 'bcrypt cost (log2 rounds) of new password hashes.'),
+}, 'Password hashing.');
+
+const Retention = Obj({
+  auditDays: Int(1, 36_500, S.retention.auditDays, 'Days audit events are kept.'),
+  accountingDays: Int(1, 36_500, S.retention.accountingDays, 'Days RADIUS accounting records are kept.'),
+}, 'How long records are kept.');
+
+const Log = Obj({
+  level: Def(Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], 'Lowest level logged.'), S.log.level),
+}, 'Logging (JSON lines on stdout).');
+
+export const ROLES = ['msp-admin', 'tenant-admin', 'helpdesk'] as const;
+
+const Admin = Obj({
+  name: Name('Who holds the token; appears in the audit log.'),
+  token: Secret('admin token', 'Bearer token for the admin API.', DEFAULTS.minSecretLength.adminToken),
+  role: Enum(ROLES, 'msp-admin: every tenant and the server; tenant-admin: manage its tenants; '
+    + 'helpdesk: reset passwords and unlock users in its tenants.'),
+  tenants: Type.Optional(Type.Array(TenantId('A tenant id.'), {
+    minItems: 1, description: 'Tenants a tenant-admin or helpdesk may act on (required for them; not allowed for msp-admin).',
+  })),
+}, 'An admin API token and what it may do.');
+
+const MspNasClient = Obj({
+  name: Name('The NAS, for logs.'),
+  address: Address('Source address of its requests.'),
+  secret: Secret('RADIUS secret', 'Shared secret.', DEFAULTS.minSecretLength.radius),
+  realms: Type.Array(TenantId('A tenant id.'), {
+    minItems: 1, description: 'Tenants this NAS may authenticate for; the user\'s realm (a tenant id) picks one.',
+  }),
+}, 'A NAS shared by several tenants; the tenant is picked by the realm of the user name.');
+
+const MspRadius = Obj({
+  clients: Def(Type.Array(MspNasClient, { description: 'MSP-wide NAS clients.' }), S.radius.clients),
+  realmFormat: Def(Enum(['suffix', 'prefix', 'both'],
+    'How MSP-wide clients find the realm: suffix = user@realm, prefix = REALM\\user, both = either.'), S.radius.realmFormat),
+  stripRealm: Bool(S.radius.stripRealm, 'Look the user up without the realm.'),
+}, 'MSP-wide RADIUS settings.');
+
+export const ServerFile = Type.Object({
+  listen: Def(Listen, S.listen),
+  tls: Type.Optional(Tls),
+  storage: Def(Storage, S.storage),
+  passwords: Def(Passwords, S.passwords),
+  retention: Def(Retention, S.retention),
+  log: Def(Log, S.log),
+  admins: Def(Type.Array(Admin, { description: 'Admin API tokens.' }), S.admins),
+  radius: Def(MspRadius, S.radius),
+}, {
+  additionalProperties: false,
+  $id: 'https://tenantdir.dev/schema/tenantdir.schema.json',
+  title: 'tenantdir.yaml',
+  description: 'tenantdir server configuration: listeners, storage, TLS, logging, admin tokens, MSP-wide NAS clients.',
+});
+
+// ---------------------------------------------------------------- tenants/*.yaml
+
+const T = DEFAULTS.tenant;
+
+const ServiceAccount = Obj({
+  name: Name('Its bind DN is cn=<name>,ou=services,<baseDN>.'),
+  passwordHash: Secret('password hash', 'bcrypt ($2a$/$2b$/$2y$) or {SSHA} hash; make one with `tenantdir hash-password`.'),
+  access: Def(Enum(['read', 'write'], 'read: search the tenant; write: also modify it.'), T.serviceAccountAccess),
+}, 'An LDAP account for an application, defined here rather than in the directory.');
+
+const NasClient = Obj({
+  name: Name('The NAS, for logs.'),
+  address: Address('Source address of its requests.'),
+  secret: Secret('RADIUS secret', 'Shared secret.', DEFAULTS.minSecretLength.radius),
+}, 'A NAS (access point, switch, VPN) of this tenant.');
+
+const Vlan = Obj({
+  group: Name('Members of this group get the VLAN.'),
+  vlan: Type.Integer({ minimum: 1, maximum: 4094, description: 'IEEE 802.1Q VLAN id.' }),
+}, 'A dynamic VLAN assignment (Tunnel-Type=VLAN, Tunnel-Medium-Type=IEEE-802, Tunnel-Private-Group-Id).');
+
+const ReplyAttribute = Obj({
+  group: Type.Optional(Name('Only for members of this group; absent: every user.')),
+  attribute: Text('RADIUS attribute name, as in the dictionary (e.g. Filter-Id).'),
+  value: Type.Union([Type.String(), Type.Number()], { description: 'Attribute value.' }),
+}, 'An extra attribute in Access-Accept.');
+
+const TenantRadius = Obj({
+  clients: Def(Type.Array(NasClient, { description: 'NAS clients; a request is matched by source address, most specific CIDR first.' }), T.radius.clients),
+  requireMessageAuthenticator: Bool(T.radius.requireMessageAuthenticator,
+    'Drop Access-Requests without a valid Message-Authenticator (RFC 3579; defends against Blast-RADIUS).'),
+  vlans: Def(Type.Array(Vlan, { description: 'Dynamic VLANs by group; the first matching entry wins.' }), T.radius.vlans),
+  allowMschapv2: Bool(T.radius.allowMschapv2, 'Allow PEAP-MSCHAPv2; keeps an NT hash of each password.'),
+  sessionTimeout: Type.Optional(Type.Integer({ minimum: 1, description: 'Session-Timeout sent in Access-Accept, in seconds.' })),
+  replyAttributes: Def(Type.Array(ReplyAttribute, { description: 'Extra Access-Accept attributes.' }), T.radius.replyAttributes),
+}, 'RADIUS for this tenant.');
+
+const Lockout = Obj({
+  threshold: Int(1, 1000, T.passwordPolicy.lockout.threshold, 'Failed attempts within the window that lock the account.'),
+  windowMinutes: Int(1, 10_080, T.passwordPolicy.lockout.windowMinutes, 'Minutes over which failures are counted.'),
+  durationMinutes: Int(1, 10_080, T.passwordPolicy.lockout.durationMinutes, 'Minutes the account stays locked.'),
+}, 'Account lockout after failed logins.');
+
+const PasswordPolicy = Obj({
+  minLength: Int(1, 128, T.passwordPolicy.minLength, 'Minimum password length, in characters.'),
+  minClasses: Int(0, 4, T.passwordPolicy.minClasses, 'Character classes (lowercase, uppercase, digits, other) a password needs.'),
+  maxAgeDays: Int(0, 3650, T.passwordPolicy.maxAgeDays, 'Days before a password expires; 0 = never.'),
+  history: Int(0, 24, T.passwordPolicy.history, 'Earlier passwords that may not be reused.'),
+  lockout: Def(Lockout, T.passwordPolicy.lockout),
+}, 'Password rules.');
+
+const Mfa = Obj({
+  totp: Def(Enum(['off', 'optional', 'required'], 'TOTP second factor: off, optional (for enrolled users) or required.'), T.mfa.totp),
+  radius: Def(Enum(['challenge', 'append'],
+    'How RADIUS asks for the code: challenge = Access-Challenge, append = password followed by the code.'), T.mfa.radius),
+}, 'Multi-factor authentication.');
+
+const Posix = Obj({
+  uidNumberStart: Int(1, 2_147_483_647, T.posix.uidNumberStart, 'First uidNumber given to a new user.'),
+  gidNumberStart: Int(1, 2_147_483_647, T.posix.gidNumberStart, 'First gidNumber given to a new group.'),
+  homeBase: Def(Type.String({ pattern: '^/', description: 'homeDirectory is <homeBase>/<uid>.' }), T.posix.homeBase),
+  loginShell: Def(Type.String({ pattern: '^/', description: 'loginShell of new users.' }), T.posix.loginShell),
+}, 'POSIX attributes (posixAccount, posixGroup).');
+
+export const TenantFile = Type.Object({
+  id: TenantId('The tenant\'s key and RADIUS realm: 1-63 lowercase letters, digits or -. Never change it.'),
+  name: Text('Display name.'),
+  baseDN: Dn('Base DN of the tenant\'s subtree, e.g. dc=acme,dc=example; must not overlap another tenant\'s.'),
+  ldap: Def(Obj({
+    anonymousBind: Bool(T.ldap.anonymousBind, 'Allow anonymous binds.'),
+    anonymousSearch: Bool(T.ldap.anonymousSearch, 'Allow anonymous searches (needs anonymousBind).'),
+    serviceAccounts: Def(Type.Array(ServiceAccount, { description: 'Service accounts, read-only in the directory.' }), T.ldap.serviceAccounts),
+  }, 'LDAP for this tenant.'), T.ldap),
+  radius: Def(TenantRadius, T.radius),
+  passwordPolicy: Def(PasswordPolicy, T.passwordPolicy),
+  mfa: Def(Mfa, T.mfa),
+  posix: Def(Posix, T.posix),
+}, {
+  additionalProperties: false,
+  $id: 'https://tenantdir.dev/schema/tenant.schema.json',
+  title: 'tenants/*.yaml',
+  description: 'One tenant: its LDAP subtree, RADIUS clients and policies.',
+});
+
+// ---------------------------------------------------------------- seed file
+
+const SeedGroup = Obj({
+  name: Name('Group name (cn).'),
+  description: Type.Optional(Type.String({ description: 'Group description.' })),
+  members: Type.Optional(Type.Array(Name('A group name.'), { description: 'Nested groups: groups whose members belong to this one.' })),
+}, 'A group.');
+
+const Attr = (description: string) => Type.Optional(Text(description));
+
+const SeedUser = Obj({
+  uid: Name('Login name.'),
+  password: Attr('Plaintext password, hashed when loaded (demos and tests only).'),
+  passwordHash: Attr('bcrypt or migrated {SSHA}, {SSHA512}, {CRYPT} hash; instead of password.'),
+  cn: Text('Common name, e.g. Alice Smith.'),
+  sn: Text('Surname.'),
+  givenName: Attr('Given name.'),
+  displayName: Attr('Display name.'),
+  mail: Attr('Email address.'),
+  telephoneNumber: Attr('Telephone number.'),
+  title: Attr('Job title.'),
+  sshPublicKeys: Type.Optional(Type.Array(Text('An OpenSSH public key line.'), { description: 'SSH public keys.' })),
+  groups: Type.Optional(Type.Array(Name('A group name.'), { description: 'Groups the user is a direct member of.' })),
+  enabled: Bool(DEFAULTS.seed.userEnabled, 'false: the account exists but cannot log in.'),
+}, 'A user.');
+
+const SeedTenant = Obj({
+  groups: Def(Type.Array(SeedGroup, { description: 'Groups.' }), DEFAULTS.seed.tenant.groups),
+  users: Def(Type.Array(SeedUser, { description: 'Users.' }), DEFAULTS.seed.tenant.users),
+}, 'Users and groups of one tenant.');
+
+export const SeedFile = Type.Object({
+  tenants: Type.Record(Type.String(), SeedTenant, {
+    description: 'Seed data by tenant id; loaded into a tenant that has no users yet.',
+  }),
+}, {
+  additionalProperties: false,
+  $id: 'https://tenantdir.dev/schema/seed.schema.json',
+  title: 'seed.yaml',
+  description: 'Users and groups loaded into empty tenants, for demos and tests.',
+});

@@ -1,0 +1,164 @@
+// Access-Request, once the packet is authentic and its tenant known: PAP, MS-CHAPv2 (RFC 2759
+// over RADIUS, RFC 2548 attributes), EAP through the hook, and the refusals for CHAP and
+// MS-CHAPv1. Returns the reply to send; a store outage rejects (StoreUnavailable) instead,
+// and the front then sends nothing.
+import { randomBytes } from 'node:crypto';
+import type { TenantConfig } from '../config/index.ts';
+import type { Actor, AuthFailure, AuthResult, TenantDirectory, User } from '../directory/index.ts';
+import { ATTR, CODE, decryptUserPassword, MS, VENDOR_MICROSOFT, type OutAttribute, type Packet } from './codec.ts';
+import type { EapHandler } from './eap-hook.ts';
+import { joinEapMessage, splitEapMessage } from './eap-message.ts';
+import { checkNtResponse, serverMppeKeys } from './mschapv2.ts';
+import { encryptMppeKey } from './mppe.ts';
+import { acceptAttributes } from './replies.ts';
+
+export type Method = 'pap' | 'mschapv2' | 'chap' | 'mschapv1' | 'eap' | 'none';
+
+export interface AccessContext {
+  packet: Packet;
+  secret: string;
+  tenant: TenantConfig;
+  directory: TenantDirectory;
+  /** User-Name as sent. */
+  userName: string;
+  /** The name looked up in the tenant (realm stripped as configured). */
+  uid: string;
+  actor: Actor;
+  nas: { name: string; source: string };
+  eap: EapHandler | undefined;
+}
+
+export interface AccessReply {
+  code: number;
+  attributes: OutAttribute[];
+  method: Method;
+  /** Why a request was rejected, for the log (clients learn only what Reply-Message says). */
+  reason?: string;
+}
+
+const ms = (type: number, value: Buffer): OutAttribute => ({ type, value, vendor: VENDOR_MICROSOFT });
+
+export async function handleAccess(ctx: AccessContext): Promise<AccessReply> {
+  const p = ctx.packet;
+  if (p.has(ATTR.EapMessage)) return eap(ctx);
+  if (p.has(ATTR.ChapPassword)) {
+    return refuse(ctx, 'chap', 'chap-unsupported', 'CHAP is not supported: tenantdir keeps no plaintext passwords; use PAP or MS-CHAPv2');
+  }
+  if (p.vendor(VENDOR_MICROSOFT, MS.ChapResponse)) {
+    return refuse(ctx, 'mschapv1', 'mschapv1-unsupported', 'MS-CHAPv1 is not supported (obsolete and weak); use MS-CHAPv2 or PAP');
+  }
+  if (p.vendor(VENDOR_MICROSOFT, MS.Chap2Response)) return mschapv2(ctx);
+  const hidden = p.get(ATTR.UserPassword);
+  if (hidden) return pap(ctx, hidden);
+  return refuse(ctx, 'none', 'no-credentials', 'the request carries no User-Password, MS-CHAPv2 or EAP');
+}
+
+/** Refused before any password check, so no lockout counting; audited like the rest. */
+async function refuse(ctx: AccessContext, method: Method, reason: string, message: string, extra: OutAttribute[] = []): Promise<AccessReply> {
+  await ctx.directory.audit(ctx.actor, 'radius.auth', ctx.uid, 'refused', { reason, method });
+  return { code: CODE.AccessReject, attributes: [{ name: 'Reply-Message', value: message }, ...extra], method, reason };
+}
+
+async function accept(ctx: AccessContext, user: User, method: Method, extra: OutAttribute[]): Promise<AccessReply> {
+  const groups = await ctx.directory.groupsOf(user);
+  return { code: CODE.AccessAccept, attributes: [...acceptAttributes(ctx.tenant, groups), ...extra], method };
+}
+
+async function pap(ctx: AccessContext, hidden: Buffer): Promise<AccessReply> {
+  const password = decryptUserPassword(hidden, ctx.secret, ctx.packet.authenticator);
+  if (password === undefined) return refuse(ctx, 'pap', 'malformed-password', 'the User-Password attribute is malformed');
+  const r = await ctx.directory.authenticate(ctx.uid, { password }, ctx.actor);
+  return r.ok ? accept(ctx, r.user, 'pap', []) : { code: CODE.AccessReject, attributes: [], method: 'pap', reason: r.reason };
+}
+
+/** RFC 2759 section 6 failure codes by our reasons; 691 ("authentication failure") otherwise. */
+const MSCHAP_ERROR: Partial<Record<AuthFailure, number>> = {
+  disabled: 647,
+  expired: 647,
+  locked: 647,
+  'password-expired': 648,
+};
+
+function mschapError(ident: number, code: number): OutAttribute {
+  const challenge = randomBytes(16).toString('hex').toUpperCase();
+  return ms(MS.ChapError, Buffer.concat([Buffer.from([ident]), Buffer.from(`E=${code} R=0 C=${challenge} V=3 M=Authentication failed`, 'ascii')]));
+}
+
+async function mschapv2(ctx: AccessContext): Promise<AccessReply> {
+  const p = ctx.packet;
+  const challenge = p.vendor(VENDOR_MICROSOFT, MS.ChapChallenge);
+  const response = p.vendor(VENDOR_MICROSOFT, MS.Chap2Response);
+  // MS-CHAP2-Response (RFC 2548 2.3.2): Ident, Flags, Peer-Challenge(16), Reserved(8), Response(24).
+  if (challenge?.length !== 16 || response?.length !== 50) {
+    return refuse(ctx, 'mschapv2', 'malformed-mschapv2', 'the MS-CHAPv2 attributes are malformed');
+  }
+  const ident = response[0]!;
+  if (!ctx.tenant.radius.allowMschapv2) {
+    return refuse(ctx, 'mschapv2', 'mschapv2-disabled', 'MS-CHAPv2 is not enabled for this organisation', [mschapError(ident, 691)]);
+  }
+  const peerChallenge = response.subarray(2, 18);
+  const ntResponse = response.subarray(26, 50);
+  let success: OutAttribute[] = [];
+  const r: AuthResult = await ctx.directory.authenticate(ctx.uid, {
+    verifyNtHash: (ntHash) => {
+      const check = checkNtResponse(ntHash, ntResponse, peerChallenge, challenge, ctx.userName);
+      if (check.ok && check.authenticatorResponse) {
+        const keys = serverMppeKeys(ntHash, ntResponse);
+        success = [
+          ms(MS.Chap2Success, Buffer.concat([Buffer.from([ident]), Buffer.from(check.authenticatorResponse, 'ascii')])),
+          ms(MS.MppeRecvKey, encryptMppeKey(keys.recv, ctx.secret, p.authenticator)),
+          ms(MS.MppeSendKey, encryptMppeKey(keys.send, ctx.secret, p.authenticator)),
+          { name: 'MS-MPPE-Encryption-Policy', value: 1 }, // encryption allowed
+          { name: 'MS-MPPE-Encryption-Types', value: 6 }, // RC4 40 or 128 bit
+        ];
+      }
+      return check.ok;
+    },
+  }, ctx.actor);
+  if (r.ok) return accept(ctx, r.user, 'mschapv2', success);
+  const attributes = [mschapError(ident, MSCHAP_ERROR[r.reason] ?? 691)];
+  if (r.reason === 'no-nt-hash') attributes.push({ name: 'Reply-Message', value: 'no MS-CHAPv2 credential is stored for this user: set the password again' });
+  return { code: CODE.AccessReject, attributes, method: 'mschapv2', reason: r.reason };
+}
+
+function eapAttributes(eapMessage: Buffer): OutAttribute[] {
+  return splitEapMessage(eapMessage).map((value) => ({ type: ATTR.EapMessage, value }));
+}
+
+/** EAP-Failure (RFC 3748 4.2) answering the EAP packet `request`. */
+function eapFailure(request: Buffer): Buffer {
+  return Buffer.from([4, request[1] ?? 0, 0, 4]);
+}
+
+async function eap(ctx: AccessContext): Promise<AccessReply> {
+  const message = joinEapMessage(ctx.packet.all(ATTR.EapMessage));
+  if (!ctx.eap) {
+    return refuse(ctx, 'eap', 'eap-disabled', '802.1X (EAP) is not enabled on this server', eapAttributes(eapFailure(message)));
+  }
+  const outcome = await ctx.eap.handle({
+    eapMessage: message,
+    state: ctx.packet.get(ATTR.State),
+    userName: ctx.userName,
+    uid: ctx.uid,
+    tenant: { id: ctx.tenant.id, allowMschapv2: ctx.tenant.radius.allowMschapv2 },
+    nas: ctx.nas,
+    authenticate: (uid, proof) => ctx.directory.authenticate(uid, proof, ctx.actor),
+  });
+  switch (outcome.kind) {
+    case 'challenge':
+      return { code: CODE.AccessChallenge, attributes: [...eapAttributes(outcome.eapMessage), { type: ATTR.State, value: outcome.state }], method: 'eap' };
+    case 'reject':
+      await ctx.directory.audit(ctx.actor, 'radius.eap', ctx.uid, 'failed', { reason: outcome.reason, method: 'eap' });
+      return { code: CODE.AccessReject, attributes: eapAttributes(outcome.eapMessage), method: 'eap', reason: outcome.reason };
+    case 'accept': {
+      const user = await ctx.directory.getUser(outcome.uid);
+      if (!user) return { code: CODE.AccessReject, attributes: eapAttributes(eapFailure(message)), method: 'eap', reason: 'no-such-user' };
+      await ctx.directory.audit(ctx.actor, 'radius.eap', user.uid, 'ok', { method: 'eap' });
+      return accept(ctx, user, 'eap', [
+        ...eapAttributes(outcome.eapMessage),
+        ms(MS.MppeRecvKey, encryptMppeKey(outcome.msk.subarray(0, 32), ctx.secret, ctx.packet.authenticator)),
+        ms(MS.MppeSendKey, encryptMppeKey(outcome.msk.subarray(32, 64), ctx.secret, ctx.packet.authenticator)),
+      ]);
+    }
+  }
+}

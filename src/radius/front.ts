@@ -1,0 +1,274 @@
+// The RADIUS front: UDP listeners for authentication and accounting. Per datagram: framing,
+// NAS by source address (through live.current(), so reloads apply to the next packet), the
+// authenticators, duplicate detection, then access.ts or accounting.ts. Anything not authentic
+// or not well-formed is dropped without an answer, counted, and logged once per source a minute.
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { LiveRegistry, NasMatch, Registry, TenantConfig } from '../config/index.ts';
+import { hasCode } from '../core/errors.ts';
+import type { Logger } from '../core/log.ts';
+import type { Actor, Directory } from '../directory/index.ts';
+import { handleAccess } from './access.ts';
+import { accountingRecord, statusType } from './accounting.ts';
+import {
+  ATTR, CODE, encodeResponse, parsePacket, verifyAccountingAuthenticator, verifyMessageAuthenticator, type Packet,
+} from './codec.ts';
+import { DuplicateCache } from './dedup.ts';
+import type { EapHandler } from './eap-hook.ts';
+import { splitRealm } from './realm.ts';
+import { replyProblems } from './replies.ts';
+import { emptyStats, type DropReason, type RadiusStats } from './stats.ts';
+import { LogThrottle } from './throttle.ts';
+
+export interface RadiusFrontOptions {
+  live: LiveRegistry;
+  directory: Directory;
+  logger: Logger;
+  /** 802.1X: Access-Requests with EAP-Message go here; without it they are rejected. */
+  eap?: EapHandler;
+  /** How long a reply is kept for retransmissions, in ms (RFC 5080 suggests seconds to tens). */
+  duplicateWindowMs?: number;
+  /** Requests being worked on at once; more are dropped (the NAS retries), so a flood cannot queue without bound. */
+  maxInFlight?: number;
+}
+
+type Port = 'auth' | 'acct';
+type Outcome = { reply: Buffer } | { drop: DropReason };
+
+const ZERO_AUTHENTICATOR = Buffer.alloc(16);
+const DEFAULT_DUPLICATE_WINDOW_MS = 30_000;
+const DEFAULT_MAX_IN_FLIGHT = 512;
+const DROP_LOG_INTERVAL_MS = 60_000;
+
+type Target = { ok: true; tenant: TenantConfig; uid: string } | { ok: false; reason: string; tenant?: TenantConfig };
+
+/**
+ * The tenant a request is for. A tenant's NAS serves only its tenant (its own realm is stripped
+ * as configured; any other realm stays in the name, which then matches no user). An MSP-wide
+ * NAS picks the tenant by realm, among those it may serve.
+ */
+function resolveTarget(registry: Registry, match: NasMatch, userName: string): Target {
+  const { realmFormat, stripRealm } = registry.server.radius;
+  const split = splitRealm(userName, realmFormat);
+  if (match.kind === 'tenant') {
+    return { ok: true, tenant: match.tenant, uid: stripRealm && split.realm === match.tenant.id ? split.user : userName };
+  }
+  if (split.realm === undefined) return { ok: false, reason: 'no-realm' };
+  const tenant = registry.byRealm(split.realm);
+  if (!tenant) return { ok: false, reason: 'unknown-realm' };
+  if (!match.client.realms.includes(tenant.id)) return { ok: false, reason: 'realm-not-allowed', tenant };
+  return { ok: true, tenant, uid: stripRealm ? split.user : userName };
+}
+
+export class RadiusFront {
+  private readonly log: Logger;
+  private readonly counters = emptyStats();
+  private readonly duplicates: DuplicateCache;
+  private readonly throttle = new LogThrottle({ intervalMs: DROP_LOG_INTERVAL_MS, maxKeys: 10_000 });
+  private readonly sockets: Socket[] = [];
+  private readonly warnedTenants = new WeakSet<TenantConfig>();
+  private registry: Registry | undefined;
+  private inFlight = 0;
+
+  constructor(private readonly o: RadiusFrontOptions) {
+    this.log = o.logger.child({ component: 'radius' });
+    this.duplicates = new DuplicateCache({ windowMs: o.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS, max: 50_000 });
+  }
+
+  /** Binds server.listen.radius (UDP); `::` gives one dual-stack socket per port. */
+  async listen(): Promise<{ auth: number; acct: number }> {
+    const { auth, acct, host } = this.o.live.current().server.listen.radius;
+    return { auth: await this.bind('auth', host, auth), acct: await this.bind('acct', host, acct) };
+  }
+
+  private bind(port: Port, host: string, number: number): Promise<number> {
+    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    this.sockets.push(socket);
+    socket.on('message', (msg, rinfo) => this.onMessage(port, socket, msg, rinfo));
+    return new Promise((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(number, host, () => {
+        socket.off('error', reject);
+        socket.on('error', (err) => this.log.error({ event: 'radius.socket', port, outcome: 'error', err }, 'RADIUS socket error'));
+        const bound = socket.address().port;
+        this.log.info({ event: 'radius.listen', port, host, bound }, `RADIUS ${port} listening on ${host}:${bound}/udp`);
+        resolve(bound);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.sockets.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    this.duplicates.clear();
+  }
+
+  stats(): RadiusStats {
+    return { ...this.counters, dropped: { ...this.counters.dropped } };
+  }
+
+  // ------------------------------------------------------------ per datagram
+
+  private onMessage(port: Port, socket: Socket, msg: Buffer, rinfo: RemoteInfo): void {
+    this.counters.received++;
+    const source = rinfo.address;
+    const parsed = parsePacket(msg);
+    if (!parsed.ok) return this.drop(parsed.reason, source);
+    const packet = parsed.packet;
+    const registry = this.o.live.current();
+    if (registry !== this.registry) {
+      // Replies in the cache were signed with the old secrets and built from the old settings.
+      this.registry = registry;
+      this.duplicates.clear();
+    }
+    const match = registry.byNas(source);
+    if (!match) return this.drop('unknown-client', source);
+    const expected = port === 'auth' ? CODE.AccessRequest : CODE.AccountingRequest;
+    if (packet.code !== expected && packet.code !== CODE.StatusServer) return this.drop('unknown-code', source, match);
+    const rejected = this.authenticity(packet, match);
+    if (rejected) return this.drop(rejected, source, match);
+
+    if (packet.code === CODE.StatusServer) {
+      // RFC 5997: answered at once, never cached; Access-Accept on auth, Accounting-Response on acct.
+      this.counters.statusServer++;
+      const code = port === 'auth' ? CODE.AccessAccept : CODE.AccountingResponse;
+      return this.send(socket, rinfo, encodeResponse({ code, request: packet, secret: match.client.secret, attributes: [] }));
+    }
+
+    const key = `${port}|${DuplicateCache.key(source, rinfo.port, packet.identifier, packet.authenticator)}`;
+    const seen = this.duplicates.begin(key);
+    if (seen.kind === 'done') {
+      this.counters.duplicates++;
+      return this.send(socket, rinfo, seen.reply);
+    }
+    if (seen.kind === 'pending') return this.drop('duplicate-in-flight', source, match);
+    if (this.inFlight >= (this.o.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT)) {
+      this.duplicates.abandon(key);
+      return this.drop('overloaded', source, match);
+    }
+    this.inFlight++;
+    const work = port === 'auth' ? this.access(packet, match, registry, source) : this.accounting(packet, match, registry, source);
+    work
+      .catch((err: unknown): Outcome => {
+        if (hasCode(err, 'TD_STORE_UNAVAILABLE')) return { drop: 'store-unavailable' };
+        this.log.error({ event: 'radius.request', nas: match.client.name, outcome: 'error', err }, 'RADIUS request failed');
+        return { drop: 'internal-error' };
+      })
+      .then((outcome) => {
+        if ('reply' in outcome) {
+          this.duplicates.finish(key, outcome.reply);
+          this.send(socket, rinfo, outcome.reply);
+        } else {
+          this.duplicates.abandon(key);
+          this.drop(outcome.drop, source, match);
+        }
+      })
+      .finally(() => { this.inFlight--; });
+  }
+
+  /** Why the packet is not authentic, or undefined when it is. */
+  private authenticity(packet: Packet, match: NasMatch): DropReason | undefined {
+    const secret = match.client.secret;
+    const hasMa = packet.has(ATTR.MessageAuthenticator);
+    if (packet.code === CODE.AccountingRequest) {
+      if (!verifyAccountingAuthenticator(packet, secret)) return 'bad-authenticator';
+      // RFC 5080 2.2.1: in accounting the MAC is computed over a zero authenticator.
+      return hasMa && !verifyMessageAuthenticator(packet, secret, ZERO_AUTHENTICATOR) ? 'bad-message-authenticator' : undefined;
+    }
+    if (hasMa) return verifyMessageAuthenticator(packet, secret) ? undefined : 'bad-message-authenticator';
+    // Blast-RADIUS: without the MAC a forged reply cannot be told apart, so require it. Status-
+    // Server (RFC 5997) and EAP (RFC 3579) always need it; MSP-wide NAS always (the tenant, whose
+    // setting would apply, is picked from the unauthenticated user name).
+    const required = packet.code === CODE.StatusServer || packet.has(ATTR.EapMessage)
+      || match.kind === 'msp' || match.tenant.radius.requireMessageAuthenticator;
+    return required ? 'missing-message-authenticator' : undefined;
+  }
+
+  private actor(match: NasMatch, source: string): Actor {
+    return { name: `radius:${match.client.name}`, protocol: 'radius', source };
+  }
+
+  private async access(packet: Packet, match: NasMatch, registry: Registry, source: string): Promise<Outcome> {
+    const secret = match.client.secret;
+    const nas = match.client.name;
+    const userName = packet.string(ATTR.UserName) ?? '';
+    const target = userName ? resolveTarget(registry, match, userName) : { ok: false as const, reason: 'no-user-name' };
+    if (!target.ok) {
+      this.counters.rejected++;
+      this.log.info({ event: 'radius.auth', tenant: target.tenant?.id, nas, user: userName, outcome: 'reject', reason: target.reason }, 'RADIUS request refused');
+      if (target.tenant) {
+        await this.o.directory.tenant(target.tenant).audit(this.actor(match, source), 'radius.auth', userName, 'refused', { reason: target.reason });
+      }
+      return { reply: encodeResponse({ code: CODE.AccessReject, request: packet, secret, attributes: [] }) };
+    }
+    this.warnReplyProblems(target.tenant);
+    const reply = await handleAccess({
+      packet,
+      secret,
+      tenant: target.tenant,
+      directory: this.o.directory.tenant(target.tenant),
+      userName,
+      uid: target.uid,
+      actor: this.actor(match, source),
+      nas: { name: nas, source },
+      eap: this.o.eap,
+    });
+    const outcome = reply.code === CODE.AccessAccept ? 'accept' : reply.code === CODE.AccessChallenge ? 'challenge' : 'reject';
+    this.counters[outcome === 'accept' ? 'accepted' : outcome === 'challenge' ? 'challenged' : 'rejected']++;
+    this.log[outcome === 'challenge' ? 'debug' : 'info'](
+      { event: 'radius.auth', tenant: target.tenant.id, nas, user: target.uid, method: reply.method, outcome, reason: reply.reason },
+      `RADIUS ${reply.method} ${outcome}`,
+    );
+    return { reply: encodeResponse({ code: reply.code, request: packet, secret, attributes: reply.attributes }) };
+  }
+
+  private async accounting(packet: Packet, match: NasMatch, registry: Registry, source: string): Promise<Outcome> {
+    const secret = match.client.secret;
+    const nas = match.client.name;
+    // An Accounting-Response carries a MAC only if the request did (RFC 3579 3.2 applies to access).
+    const ack = { reply: encodeResponse({ code: CODE.AccountingResponse, request: packet, secret, attributes: [], messageAuthenticator: packet.has(ATTR.MessageAuthenticator) }) };
+    const status = statusType(packet);
+    if (!status) {
+      this.log.debug({ event: 'radius.acct', nas, outcome: 'ignored', status: packet.integer(ATTR.AcctStatusType) }, 'accounting record of a type not kept');
+      return ack;
+    }
+    const userName = packet.string(ATTR.UserName);
+    const target = userName ? resolveTarget(registry, match, userName) : undefined;
+    let tenants: readonly TenantConfig[];
+    if (target?.ok) tenants = [target.tenant];
+    else if (match.kind === 'tenant') tenants = [match.tenant];
+    // A shared NAS's Accounting-On/Off (reboot) ends sessions in every tenant it serves.
+    else if (status === 'on' || status === 'off') tenants = match.client.realms.flatMap((id) => registry.byId(id) ?? []);
+    else return { drop: 'unknown-realm' };
+    const record = accountingRecord(packet, { status, user: target?.ok ? target.uid : userName, nas, source, now: new Date() });
+    await Promise.all(tenants.map((t) => this.o.directory.tenant(t).recordAccounting(record)));
+    this.counters.accounting++;
+    this.log.info({ event: 'radius.acct', tenant: tenants.map((t) => t.id).join(','), nas, user: record.user, status, outcome: 'stored' }, 'RADIUS accounting stored');
+    return ack;
+  }
+
+  private warnReplyProblems(tenant: TenantConfig): void {
+    if (this.warnedTenants.has(tenant)) return;
+    this.warnedTenants.add(tenant);
+    for (const problem of replyProblems(tenant)) {
+      this.log.warn({ event: 'radius.config', tenant: tenant.id, outcome: 'skipped' }, `${tenant.file}: ${problem}`);
+    }
+  }
+
+  private send(socket: Socket, rinfo: RemoteInfo, reply: Buffer): void {
+    try {
+      socket.send(reply, rinfo.port, rinfo.address, (err) => {
+        if (err) this.log.warn({ event: 'radius.send', source: rinfo.address, outcome: 'error', err }, 'RADIUS reply not sent');
+      });
+    } catch (err) {
+      // The socket closed while the request was being worked on (shutdown).
+      this.log.debug({ event: 'radius.send', source: rinfo.address, outcome: 'error', err }, 'RADIUS reply not sent');
+    }
+  }
+
+  private drop(reason: DropReason, source: string, match?: NasMatch): void {
+    this.counters.dropped[reason] = (this.counters.dropped[reason] ?? 0) + 1;
+    const t = this.throttle.shouldLog(source);
+    if (t.log) {
+      this.log.warn({ event: 'radius.drop', reason, source, nas: match?.client.name, suppressed: t.suppressed, outcome: 'dropped' }, `RADIUS packet dropped: ${reason}`);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+// POST /import: idempotent batches, bad rows reported by line while the rest import.
+import anyTest, { type TestFn } from 'ava';
+import { auditOf, TOKENS, withAdmin, type Api } from './helpers.ts';
+
+const test = anyTest as TestFn<{ api: Api }>;
+const G = '/api/v1/tenants/globex';
+
+withAdmin(test);
+
+const batch = {
+  users: [
+    { uid: 'imp1', cn: 'Imported One', password: 'Imported-Pass-01', groups: ['imported'], line: 2 },
+    { uid: 'imp2', cn: 'Imported Two', passwordHash: '{SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g/pkvW', line: 3 },
+    { uid: 'bad uid', line: 4 },
+    { uid: 'imp3', mail: 'not-an-address', line: 5 },
+  ],
+  groups: [{ name: 'imported', description: 'From the import', members: ['imp2'], line: 7 }],
+};
+
+test('an import reports bad rows by line, imports the rest, and a re-import changes nothing', async (t) => {
+  const { api } = t.context;
+  const first = await api.call(TOKENS.globexAdmin, 'POST', `${G}/import`, batch);
+  t.is(first.status, 200);
+  t.is(first.body.created, 3); // imp1, imp2, group imported
+  t.is(first.body.failed, 2);
+  t.deepEqual(first.body.errors.map((e: { line: number; name: string }) => [e.line, e.name]), [[4, 'bad uid'], [5, 'imp3']]);
+  const members = await api.call(TOKENS.globexAdmin, 'GET', `${G}/groups/imported/members`);
+  t.deepEqual(members.body.items.map((u: { uid: string }) => u.uid).sort(), ['imp1', 'imp2']);
+  const before = (await api.call(TOKENS.globexAdmin, 'GET', `${G}/users/imp1`)).body;
+
+  const again = await api.call(TOKENS.globexAdmin, 'POST', `${G}/import`, batch);
+  t.is(again.body.created, 0);
+  t.is(again.body.updated, 0);
+  t.is(again.body.unchanged, 3);
+  t.is(again.body.failed, 2);
+  const after = (await api.call(TOKENS.globexAdmin, 'GET', `${G}/users/imp1`)).body;
+  t.is(after.modifiedAt, before.modifiedAt);
+  t.is(after.passwordChangedAt, before.passwordChangedAt);
+
+  const changed = await api.call(TOKENS.globexAdmin, 'POST', `${G}/import`, { users: [{ uid: 'imp1', cn: 'Imported Once', line: 2 }] });
+  t.is(changed.body.updated, 1);
+
+  const events = (await auditOf(api, 'globex', '&action=import')).filter((e) => e.actor === 'globex-it');
+  t.deepEqual(events.map((e) => e.outcome), ['ok', 'failed', 'failed']);
+});
+
+test('a batch over the row limit or with unknown fields is refused whole', async (t) => {
+  const { api } = t.context;
+  const big = { users: Array.from({ length: 1500 }, (_, i) => ({ uid: `u${i}` })), groups: Array.from({ length: 600 }, (_, i) => ({ name: `g${i}` })) };
+  const r = await api.call(TOKENS.ops, 'POST', `${G}/import`, big);
+  t.is(r.status, 400);
+  t.regex(r.body.error.message, /at most 2000 rows/);
+  const extra = await api.call(TOKENS.ops, 'POST', `${G}/import`, { users: [{ uid: 'x', shoeSize: 44 }] });
+  t.is(extra.status, 400);
+  t.regex(extra.body.error.message, /shoeSize/);
+  t.is((await api.call(TOKENS.ops, 'GET', `${G}/users/x`)).status, 404);
+});
+
+test('a full batch of 2000 rows imports in one request', async (t) => {
+  const { api } = t.context;
+  const users = Array.from({ length: 2000 }, (_, i) => ({ uid: `bulk${String(i).padStart(4, '0')}`, line: i + 2 }));
+  const r = await api.call(TOKENS.ops, 'POST', '/api/v1/tenants/acme/import', { users });
+  t.is(r.status, 200);
+  t.is(r.body.created, 2000);
+  t.is(r.body.failed, 0);
+});

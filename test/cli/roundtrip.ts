@@ -1,0 +1,159 @@
+// The CLI's round trip through a real AdminServer: users, groups, imports of CSV and LDIF,
+// exit codes. Run once on the memory store and once on MongoDB (memory.test.ts, mongo.test.ts).
+import { join } from 'node:path';
+import type { TestFn } from 'ava';
+import { startAdmin, TOKENS, type Api } from '../admin/helpers.ts';
+import { cli, FIXTURES } from './run.ts';
+
+export interface RoundTripContext {
+  api: Api;
+  env: Record<string, string>;
+  stop?: () => Promise<void>;
+}
+
+export function cliRoundTrip(test: TestFn<RoundTripContext>, open: () => Promise<{ storeUri?: string; stop?: () => Promise<void> }>): void {
+  test.before(async (t) => {
+    const store = await open();
+    t.context.api = await startAdmin(store.storeUri ? { storeUri: store.storeUri } : {});
+    if (store.stop) t.context.stop = store.stop;
+    t.context.env = { TENANTDIR_URL: t.context.api.url, TENANTDIR_TOKEN: TOKENS.acmeAdmin };
+  });
+  test.after.always(async (t) => {
+    await t.context.api?.close();
+    await t.context.stop?.();
+  });
+
+  // Serial and short: each test starts a few CLI processes, and a loaded machine makes each slow.
+  const acme = (...args: string[]) => [...args, '--tenant', 'acme'];
+
+  test.serial('user add --password-stdin creates a user who can log in', async (t) => {
+    const { env, api } = t.context;
+    const add = await cli(acme('user', 'add', '--uid', 'ivy', '--cn', 'Ivy Lane', '--mail', 'ivy@acme.example', '--group', 'staff', '--password-stdin'), {
+      env, input: 'Green-Leaves-123\n',
+    });
+    t.is(add.code, 0, add.stderr);
+    t.regex(add.stdout, /created user ivy/);
+    t.true((await directoryOf(api).authenticate('ivy', { password: 'Green-Leaves-123' }, ldapActor)).ok);
+  });
+
+  test.serial('user list --json and user show', async (t) => {
+    const { env } = t.context;
+    const list = await cli(acme('user', 'list', '--json'), { env });
+    t.is(list.code, 0, list.stderr);
+    const ivy = (JSON.parse(list.stdout) as { uid: string; hasPassword: boolean; memberOf: string[] }[]).find((u) => u.uid === 'ivy');
+    t.true(ivy?.hasPassword);
+    t.deepEqual(ivy?.memberOf, ['staff']);
+    const show = await cli(acme('user', 'show', '--uid', 'ivy'), { env });
+    t.regex(show.stdout, /^mail:\s+ivy@acme\.example$/m);
+  });
+
+  test.serial('user passwd reads stdin; a weak password is refused with exit 1 and the rule', async (t) => {
+    const { env, api } = t.context;
+    const passwd = await cli(acme('user', 'passwd', '--uid', 'ivy', '--password-stdin'), { env, input: 'Green-Leaves-456\n' });
+    t.is(passwd.code, 0, passwd.stderr);
+    t.true((await directoryOf(api).authenticate('ivy', { password: 'Green-Leaves-456' }, ldapActor)).ok);
+    const weak = await cli(acme('user', 'passwd', '--uid', 'ivy'), { env, input: 'weak\n' });
+    t.is(weak.code, 1);
+    t.regex(weak.stderr, /at least 12 characters/);
+  });
+
+  test.serial('user disable and delete', async (t) => {
+    const { env, api } = t.context;
+    t.is((await cli(acme('user', 'disable', '--uid', 'ivy'), { env })).code, 0);
+    t.false((await api.call(TOKENS.ops, 'GET', '/api/v1/tenants/acme/users/ivy')).body.enabled);
+    t.is((await cli(acme('user', 'delete', '--uid', 'ivy'), { env })).code, 0);
+    t.is((await api.call(TOKENS.ops, 'GET', '/api/v1/tenants/acme/users/ivy')).status, 404);
+  });
+
+  test.serial('group add and add-member of a user and a nested group', async (t) => {
+    const { env } = t.context;
+    t.is((await cli(acme('group', 'add', '--name', 'pilots-cli', '--description', 'Fly'), { env })).code, 0);
+    const add = await cli(acme('group', 'add-member', '--name', 'pilots-cli', '--uid', 'bob'), { env });
+    t.is(add.code, 0, add.stderr);
+    const nest = await cli(acme('group', 'add-member', '--name', 'pilots-cli', '--member-group', 'admins'), { env });
+    t.is(nest.code, 0, nest.stderr);
+  });
+
+  test.serial('group members, through nesting and direct', async (t) => {
+    const { env } = t.context;
+    const members = await cli(acme('group', 'members', '--name', 'pilots-cli', '--json'), { env });
+    t.deepEqual((JSON.parse(members.stdout) as { uid: string }[]).map((u) => u.uid).sort(), ['alice', 'bob']);
+    const human = await cli(acme('group', 'members', '--name', 'pilots-cli', '--direct'), { env });
+    t.regex(human.stdout, /^UID\s+CN\s+MAIL\nbob\s+Bob Jones/);
+  });
+
+  test.serial('group remove-member and delete', async (t) => {
+    const { env, api } = t.context;
+    t.is((await cli(acme('group', 'remove-member', '--name', 'pilots-cli', '--uid', 'bob'), { env })).code, 0);
+    t.false((await api.call(TOKENS.ops, 'GET', '/api/v1/tenants/acme/users/bob')).body.memberOf.includes('pilots-cli'));
+    t.is((await cli(acme('group', 'delete', '--name', 'pilots-cli'), { env })).code, 0);
+    t.is((await api.call(TOKENS.ops, 'GET', '/api/v1/tenants/acme/groups/pilots-cli')).status, 404);
+  });
+
+  const csv = join(FIXTURES, 'users.csv');
+  test.serial('import CSV: the bad row is reported by line and the rest imported', async (t) => {
+    const { env, api } = t.context;
+    const first = await cli(acme('import', csv), { env });
+    t.is(first.code, 1);
+    t.regex(first.stderr, new RegExp(`${csv}:5: bad row: uid "bad row" is not valid`));
+    t.regex(first.stdout, /3 created, 0 updated, 0 unchanged, 1 failed/);
+    const devs = await api.call(TOKENS.ops, 'GET', '/api/v1/tenants/acme/groups/devs/members');
+    t.deepEqual(devs.body.items.map((u: { uid: string }) => u.uid).sort(), ['ann', 'ben']);
+  });
+
+  test.serial('import CSV again: everything unchanged', async (t) => {
+    const again = await cli(acme('import', csv, '--json'), { env: t.context.env });
+    t.is(again.code, 1);
+    const report = JSON.parse(again.stdout) as { created: number; updated: number; unchanged: number; failed: number; errors: { line: number }[] };
+    t.like(report, { created: 0, updated: 0, unchanged: 3, failed: 1 });
+    t.deepEqual(report.errors.map((e) => e.line), [5]);
+  });
+
+  const ldif = join(FIXTURES, 'users.ldif');
+  test.serial('import LDIF: users, groups with memberUid and member DNs, the bad entry by line', async (t) => {
+    const { env, api } = t.context;
+    const first = await cli(acme('import', ldif), { env });
+    t.is(first.code, 1);
+    t.regex(first.stderr, new RegExp(`${ldif}:36: hal: mail "not-an-address" is not an e-mail address`));
+    t.regex(first.stdout, /4 created, 0 updated, 0 unchanged, 1 failed, 1 entries skipped/);
+    const crew = await api.call(TOKENS.ops, 'GET', '/api/v1/tenants/acme/groups/crew/members');
+    t.deepEqual(crew.body.items.map((u: { uid: string }) => u.uid).sort(), ['fay', 'gus']);
+    const gus = await api.call(TOKENS.ops, 'GET', '/api/v1/tenants/acme/users/gus');
+    t.is(gus.body.cn, 'Gus Grissom');
+    const fay = await api.call(TOKENS.ops, 'GET', '/api/v1/tenants/acme/users/fay');
+    t.like(fay.body, { uidNumber: 20010, loginShell: '/bin/zsh', hasPassword: true });
+  });
+
+  test.serial('import LDIF again: everything unchanged', async (t) => {
+    const again = await cli(acme('import', ldif), { env: t.context.env });
+    t.is(again.code, 1);
+    t.regex(again.stdout, /0 created, 0 updated, 4 unchanged, 1 failed/);
+  });
+
+  test.serial('exit 1 with the API\'s message when refused', async (t) => {
+    const { env } = t.context;
+    const refused = await cli(acme('user', 'delete', '--uid', 'alice'), { env: { ...env, TENANTDIR_TOKEN: TOKENS.acmeHelpdesk } });
+    t.is(refused.code, 1);
+    t.regex(refused.stderr, /role helpdesk may not do this/);
+    const other = await cli(['user', 'show', '--tenant', 'globex', '--uid', 'hank'], { env });
+    t.is(other.code, 1);
+    t.regex(other.stderr, /tenant "globex" not found/);
+  });
+
+  test.serial('exit 2 on usage errors', async (t) => {
+    const { env } = t.context;
+    t.is((await cli(['user', 'list'], { env })).code, 2);
+    t.is((await cli(acme('user', 'frobnicate'), { env })).code, 2);
+    const noToken = await cli(acme('user', 'list'), { env: { TENANTDIR_URL: env.TENANTDIR_URL ?? '' } });
+    t.is(noToken.code, 2);
+    t.regex(noToken.stderr, /TENANTDIR_TOKEN/);
+  });
+}
+
+const ldapActor = { name: 'test', protocol: 'ldap' } as const;
+
+function directoryOf(api: Api) {
+  const tenant = api.world.live.current().byId('acme');
+  if (!tenant) throw new Error('fixture has no acme');
+  return api.world.directory.tenant(tenant);
+}

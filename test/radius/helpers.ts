@@ -1,0 +1,128 @@
+// A RADIUS front over the fixture world, a UDP client that can send from any loopback address,
+// and request builders. Every wait is bounded.
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createSocket } from 'node:dgram';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, type Registry } from '../../src/config/index.ts';
+import { createLogger } from '../../src/core/log.ts';
+import { RadiusFront, type EapHandler } from '../../src/radius/index.ts';
+import { ATTR, CODE, encodeRequest, parsePacket, type OutAttribute, type Packet } from '../../src/radius/codec.ts';
+import { makeWorld, type World } from '../helpers/world.ts';
+
+export const FIXTURE = fileURLToPath(new URL('./fixtures/config', import.meta.url));
+
+export const NAS = {
+  acme: { address: '127.0.0.1', secret: 'acme-ap-secret-0123456789' },
+  globex: { address: '127.0.0.2', secret: 'globex-ap-secret-0123456789' },
+  msp: { address: '127.0.0.3', secret: 'msp-core-secret-0123456789' },
+  unknown: { address: '127.0.0.4', secret: 'whatever-secret-0123456789' },
+} as const;
+
+export interface Harness {
+  world: World;
+  front: RadiusFront;
+  ports: { auth: number; acct: number };
+  logs: Record<string, unknown>[];
+  /** The raw log text, to check that no secret ever reaches it. */
+  logText(): string;
+  close(): Promise<void>;
+}
+
+export async function startFront(o: { configDir?: string; eap?: EapHandler; duplicateWindowMs?: number } = {}): Promise<Harness> {
+  const logs: Record<string, unknown>[] = [];
+  const raw: string[] = [];
+  const logger = createLogger({
+    level: 'debug',
+    destination: { write: (s: string) => { raw.push(s); logs.push(JSON.parse(s) as Record<string, unknown>); } },
+  });
+  const world = await makeWorld({ configDir: o.configDir ?? FIXTURE, logger });
+  const front = new RadiusFront({
+    live: world.live, directory: world.directory, logger,
+    ...(o.eap ? { eap: o.eap } : {}),
+    ...(o.duplicateWindowMs === undefined ? {} : { duplicateWindowMs: o.duplicateWindowMs }),
+  });
+  const ports = await front.listen();
+  return {
+    world, front, ports, logs,
+    logText: () => raw.join(''),
+    close: async () => { await front.close(); await world.close(); },
+  };
+}
+
+/** Sends one datagram from `from` and waits (bounded) for one answer; undefined on silence. */
+export async function exchange(o: { from: string; port: number; host?: string; packet: Buffer; timeoutMs?: number }): Promise<Packet | undefined> {
+  const socket = createSocket(o.from.includes(':') ? 'udp6' : 'udp4');
+  try {
+    await new Promise<void>((resolve, reject) => { socket.once('error', reject); socket.bind(0, o.from, resolve); });
+    return await new Promise<Packet | undefined>((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), o.timeoutMs ?? 2000);
+      socket.on('message', (msg) => {
+        clearTimeout(timer);
+        const parsed = parsePacket(msg);
+        resolve(parsed.ok ? parsed.packet : undefined);
+      });
+      socket.send(o.packet, o.port, o.host ?? (o.from.includes(':') ? '::1' : '127.0.0.1'));
+    });
+  } finally {
+    socket.close();
+  }
+}
+
+let nextId = 0;
+export function identifier(): number {
+  nextId = (nextId + 1) % 256;
+  return nextId;
+}
+
+export function papRequest(o: { user: string; password: string; secret: string; ma?: boolean; attributes?: OutAttribute[] }): Buffer {
+  return encodeRequest({
+    code: CODE.AccessRequest,
+    identifier: identifier(),
+    secret: o.secret,
+    password: o.password,
+    messageAuthenticator: o.ma ?? true,
+    attributes: [{ type: ATTR.UserName, value: Buffer.from(o.user) }, { name: 'NAS-Port', value: 1 }, ...(o.attributes ?? [])],
+  });
+}
+
+export function accountingRequest(o: { secret: string; status: string; session: string; user?: string; attributes?: OutAttribute[] }): Buffer {
+  return encodeRequest({
+    code: CODE.AccountingRequest,
+    identifier: identifier(),
+    secret: o.secret,
+    attributes: [
+      { name: 'Acct-Status-Type', value: o.status },
+      { name: 'Acct-Session-Id', value: o.session },
+      ...(o.user ? [{ name: 'User-Name', value: o.user }] : []),
+      ...(o.attributes ?? []),
+    ],
+  });
+}
+
+/** A copy of the fixture config in a temp dir, with `edit` applied to one file's text. */
+export async function fixtureCopy(edits: Record<string, (text: string) => string> = {}): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'tenantdir-radius-'));
+  await cp(FIXTURE, dir, { recursive: true });
+  for (const [file, edit] of Object.entries(edits)) {
+    const path = join(dir, file);
+    await writeFile(path, edit(await readFile(path, 'utf8')));
+  }
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export async function loadRegistry(dir: string): Promise<Registry> {
+  const loaded = await loadConfig(dir);
+  if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('\n'));
+  return loaded.registry;
+}
+
+/** Vendor sub-attribute values of a reply, by vendor and type. */
+export function vendorValues(p: Packet, vendor: number, type: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const v of p.all(ATTR.VendorSpecific)) {
+    if (v.readUInt32BE(0) === vendor && v[4] === type) out.push(v.subarray(6, 4 + v[5]!));
+  }
+  return out;
+}
