@@ -1,0 +1,256 @@
+// The in-memory store: development and tests. Nothing persists. It passes the same conformance
+// suite as mongo.ts, so code tested against it behaves the same in production. Every value
+// that goes in or comes out is a copy: callers cannot reach stored state.
+import { Conflict, NotFound } from '../core/errors.ts';
+import { nameKey } from '../core/ids.ts';
+import type {
+  AccountingRecord, AuditEvent, AuditQuery, LockoutRepo, LockoutState, Page, PageResult,
+  SequenceRepo, Store, StoreHealth, TenantStore,
+} from './port.ts';
+import {
+  ACCOUNTING_FILTERS, AUDIT_FILTERS, GROUPS, USERS, checkCount, checkPage, checkTenantId,
+  groupRepo, keepImmutables, nextLockout, toPage, userRepo, type AccountingQuery, type Cond,
+  type Doc, type Kind, type RecordOps, type Timeline, type TimelineQuery,
+} from './records.ts';
+
+/** `seq` is append order: it breaks ties between entries of the same instant (newest first). */
+interface Entry<T> {
+  seq: number;
+  item: T;
+}
+
+interface TenantData {
+  users: Map<string, Doc>;
+  groups: Map<string, Doc>;
+  audit: Entry<AuditEvent>[];
+  accounting: Entry<AccountingRecord>[];
+  lockouts: Map<string, LockoutState>;
+  /** name → the next number to hand out. */
+  sequences: Map<string, number>;
+}
+
+export class MemoryStore implements Store {
+  readonly kind = 'memory' as const;
+  private readonly tenants = new Map<string, TenantData>();
+  private seq = 0;
+
+  tenant(id: string): TenantStore {
+    checkTenantId(id);
+    const d = this.data(id);
+    const nextSeq = (): number => ++this.seq;
+    const users = new MemoryRecords(id, d.users, USERS);
+    return {
+      tenantId: id,
+      users: userRepo(users, async (list) => users.upsertMany(list)),
+      groups: groupRepo(new MemoryRecords(id, d.groups, GROUPS)),
+      audit: timeline<AuditEvent, AuditQuery>(d.audit, nextSeq, AUDIT_FILTERS),
+      accounting: timeline<AccountingRecord, AccountingQuery>(d.accounting, nextSeq, ACCOUNTING_FILTERS),
+      lockouts: lockoutRepo(d.lockouts),
+      sequences: sequenceRepo(d.sequences),
+    };
+  }
+
+  async health(): Promise<StoreHealth> {
+    return { ok: true, detail: 'in-memory store: nothing persists' };
+  }
+
+  async close(): Promise<void> {
+    this.tenants.clear();
+  }
+
+  private data(id: string): TenantData {
+    let data = this.tenants.get(id);
+    if (!data) {
+      data = {
+        users: new Map(), groups: new Map(), audit: [], accounting: [],
+        lockouts: new Map(), sequences: new Map(),
+      };
+      this.tenants.set(id, data);
+    }
+    return data;
+  }
+}
+
+function matches(d: Doc, c: Cond): boolean {
+  if ('all' in c) return true;
+  if ('and' in c) return c.and.every((x) => matches(d, x));
+  if ('or' in c) return c.or.some((x) => matches(d, x));
+  const v = d[c.field];
+  if ('eq' in c) return v === c.eq;
+  if ('prefix' in c) return typeof v === 'string' && v.startsWith(c.prefix);
+  return Array.isArray(v) ? v.some((x) => c.in.includes(x)) : c.in.includes(v as string);
+}
+
+class MemoryRecords<R, N, Q> implements RecordOps<R, N, Q> {
+  constructor(
+    private readonly tenantId: string,
+    private readonly docs: Map<string, Doc>,
+    private readonly kind: Kind<R, N, Q>,
+  ) {}
+
+  async get(id: string): Promise<R | undefined> {
+    const d = this.docs.get(nameKey(id));
+    return d && this.out(d);
+  }
+
+  async find(q: Q, page: Page): Promise<PageResult<R>> {
+    checkPage(page);
+    const after = page.after === undefined ? undefined : nameKey(page.after);
+    const hits = this.matching(q)
+      .filter(([key]) => after === undefined || key > after)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .slice(0, page.limit + 1)
+      .map(([, d]) => structuredClone(d));
+    return toPage(hits, page, this.kind);
+  }
+
+  async count(q?: Q): Promise<number> {
+    return q === undefined ? this.docs.size : this.matching(q).length;
+  }
+
+  async create(r: N): Promise<R> {
+    const d = this.kind.toStored(this.tenantId, structuredClone(r));
+    const key = d[this.kind.keyField] as string;
+    if (this.docs.has(key)) {
+      throw new Conflict(`${this.kind.label} "${String(d[this.kind.idField])}" already exists`);
+    }
+    this.docs.set(key, d);
+    return this.out(d);
+  }
+
+  // No await between read and write: nothing can get in between, so `fn` runs once.
+  async update(id: string, fn: (old: R) => R): Promise<R> {
+    const key = nameKey(id);
+    const old = this.docs.get(key);
+    if (!old) throw this.notFound(id);
+    const next = keepImmutables(this.out(old), fn(this.out(old)), this.kind.idField);
+    const d = this.kind.toStored(this.tenantId, structuredClone(next) as unknown as N);
+    this.docs.set(key, d);
+    return this.out(d);
+  }
+
+  async addTo(id: string, key: string): Promise<void> {
+    this.editList(id, (list) => (list.includes(nameKey(key)) ? list : [...list, nameKey(key)]));
+  }
+
+  async removeFrom(id: string, key: string): Promise<void> {
+    this.editList(id, (list) => list.filter((k) => k !== nameKey(key)));
+  }
+
+  async removeEverywhere(key: string): Promise<number> {
+    const k = nameKey(key);
+    let changed = 0;
+    for (const d of this.docs.values()) {
+      const list = d[this.kind.listField] as string[];
+      if (list.includes(k)) {
+        this.touch(d, list.filter((x) => x !== k));
+        changed++;
+      }
+    }
+    return changed;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return this.docs.delete(nameKey(id));
+  }
+
+  /** Users only: insert or replace each, keeping entryUUID and createdAt of a replaced one. */
+  upsertMany(list: readonly N[]): { inserted: number; replaced: number } {
+    const docs = list.map((r) => this.kind.toStored(this.tenantId, structuredClone(r)));
+    let inserted = 0;
+    for (const d of docs) {
+      const key = d[this.kind.keyField] as string;
+      const old = this.docs.get(key);
+      if (old) Object.assign(d, { entryUUID: old.entryUUID, createdAt: old.createdAt });
+      else inserted++;
+      this.docs.set(key, d);
+    }
+    return { inserted, replaced: docs.length - inserted };
+  }
+
+  private matching(q: Q): [string, Doc][] {
+    const c = this.kind.cond(q);
+    return [...this.docs.entries()].filter(([, d]) => matches(d, c));
+  }
+
+  private editList(id: string, edit: (list: string[]) => string[]): void {
+    const d = this.docs.get(nameKey(id));
+    if (!d) throw this.notFound(id);
+    this.touch(d, edit(d[this.kind.listField] as string[]));
+  }
+
+  /** A membership edit is a modification like any other. */
+  private touch(d: Doc, list: string[]): void {
+    d[this.kind.listField] = list;
+    d.modifiedAt = new Date();
+  }
+
+  private notFound(id: string): NotFound {
+    return new NotFound(`${this.kind.label} "${id}" not found`);
+  }
+
+  private out(d: Doc): R {
+    return this.kind.fromStored(structuredClone(d));
+  }
+}
+
+/** An append-only log, newest first on listing, purged by date. */
+function timeline<T extends { at: Date }, Q extends TimelineQuery>(
+  entries: Entry<T>[],
+  nextSeq: () => number,
+  fields: readonly (keyof Q & keyof T & string)[],
+): Timeline<T, Q> {
+  const keep = (x: T, q: Q): boolean =>
+    (q.since === undefined || x.at >= q.since)
+    && (q.until === undefined || x.at < q.until)
+    && fields.every((f) => q[f] === undefined || (x[f] as unknown) === q[f]);
+  return {
+    async append(x) {
+      entries.push({ seq: nextSeq(), item: structuredClone(x) });
+    },
+    async list(q) {
+      checkPage(q);
+      return entries
+        .filter(({ item }) => keep(item, q))
+        .sort((a, b) => b.item.at.getTime() - a.item.at.getTime() || b.seq - a.seq)
+        .slice(0, q.limit)
+        .map(({ item }) => structuredClone(item));
+    },
+    async purge(before) {
+      const kept = entries.filter(({ item }) => item.at >= before);
+      const purged = entries.length - kept.length;
+      entries.splice(0, entries.length, ...kept);
+      return purged;
+    },
+  };
+}
+
+function lockoutRepo(states: Map<string, LockoutState>): LockoutRepo {
+  return {
+    async get(uid) {
+      const s = states.get(nameKey(uid));
+      return s && structuredClone(s);
+    },
+    async registerFailure(uid, o) {
+      checkCount('threshold', o.threshold, 1);
+      const s = nextLockout(states.get(nameKey(uid)), o);
+      states.set(nameKey(uid), s);
+      return structuredClone(s);
+    },
+    async clear(uid) {
+      states.delete(nameKey(uid));
+    },
+  };
+}
+
+function sequenceRepo(next: Map<string, number>): SequenceRepo {
+  return {
+    async next(name, start, count = 1) {
+      checkCount('count', count, 1);
+      checkCount('start', start, 0);
+      const first = next.get(name) ?? start;
+      next.set(name, first + count);
+      return first;
+    },
+  };
+}

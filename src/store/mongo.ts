@@ -1,0 +1,512 @@
+// The MongoDB store: the system of record. Every document carries tenantId and every filter
+// starts with it. Case-insensitive lookups use stored lowercased keys (collations are not
+// portable), and the code keeps to what FerretDB, DocumentDB and Cosmos DB also run: no
+// transactions, no pipeline updates, no nested arrays, single-document atomic updates only.
+import {
+  MongoClient, MongoClientClosedError, MongoNetworkError, MongoNotConnectedError,
+  MongoOperationTimeoutError, MongoServerClosedError, MongoServerError, MongoServerSelectionError,
+  MongoTopologyClosedError, type AnyBulkWriteOperation, type Collection, type Db, type Document,
+  type Filter, type IndexDescription, type MongoClientOptions,
+} from 'mongodb';
+import { Conflict, NotFound, StoreUnavailable } from '../core/errors.ts';
+import { nameKey } from '../core/ids.ts';
+import type { Logger } from '../core/log.ts';
+import type {
+  AccountingRecord, AuditEvent, AuditQuery, LockoutRepo, LockoutState, NewUser, Page, PageResult,
+  SequenceRepo, Store, StoreHealth, TenantStore,
+} from './port.ts';
+import {
+  ACCOUNTING_FILTERS, AUDIT_FILTERS, GROUPS, USERS, absentUserFields, checkCount, checkPage,
+  checkTenantId, groupRepo, keepImmutables, nextLockout, toPage, userRepo, windowCutoff, without,
+  type AccountingQuery, type Cond, type Doc, type Kind, type RecordOps, type Timeline,
+  type TimelineQuery,
+} from './records.ts';
+
+export interface MongoStoreOptions {
+  uri: string;
+  dbName: string;
+  logger: Logger;
+  /** How long a call waits for a reachable server before StoreUnavailable (ms). */
+  serverSelectionTimeoutMS?: number;
+  /** Where the server supports TTL indexes, it also expires old entries itself. */
+  retentionDays?: { audit: number; accounting: number };
+}
+
+type CollectionName = 'users' | 'groups' | 'audit' | 'accounting' | 'lockouts' | 'sequences';
+
+/** Every index leads with tenantId: no query can use one across tenants. */
+const INDEXES: Record<CollectionName, IndexDescription[]> = {
+  users: [
+    { key: { tenantId: 1, uidKey: 1 }, unique: true },
+    { key: { tenantId: 1, mailKey: 1 } },
+    { key: { tenantId: 1, cnKey: 1 } },
+    { key: { tenantId: 1, uidNumber: 1 } },
+    { key: { tenantId: 1, gidNumber: 1 } },
+    { key: { tenantId: 1, memberOf: 1 } },
+    { key: { tenantId: 1, entryUUID: 1 } },
+  ],
+  groups: [
+    { key: { tenantId: 1, nameKey: 1 }, unique: true },
+    { key: { tenantId: 1, gidNumber: 1 } },
+    { key: { tenantId: 1, memberGroups: 1 } },
+    { key: { tenantId: 1, entryUUID: 1 } },
+  ],
+  audit: [{ key: { tenantId: 1, at: -1 } }],
+  accounting: [{ key: { tenantId: 1, sessionId: 1 } }, { key: { tenantId: 1, at: 1 } }],
+  lockouts: [{ key: { tenantId: 1, uidKey: 1 }, unique: true }],
+  sequences: [{ key: { tenantId: 1, name: 1 }, unique: true }],
+};
+
+const DEFAULT_SELECTION_TIMEOUT_MS = 2000;
+const HEALTH_TIMEOUT_MS = 1000;
+/** Optimistic-concurrency and insert-race retries before giving up with Conflict. */
+const MAX_ATTEMPTS = 10;
+const DUPLICATE_KEY = 11000;
+const NAMESPACE_NOT_FOUND = 26;
+const AFTER = { returnDocument: 'after' } as const;
+
+export class MongoStore implements Store {
+  readonly kind = 'mongo' as const;
+  private readonly updates = new KeyedQueue();
+
+  private constructor(
+    private readonly client: MongoClient,
+    private readonly db: Db,
+  ) {}
+
+  /** Connects and creates the indexes (idempotent) before resolving. */
+  static async open(o: MongoStoreOptions): Promise<MongoStore> {
+    const timeout = o.serverSelectionTimeoutMS ?? DEFAULT_SELECTION_TIMEOUT_MS;
+    const connect = (extra: MongoClientOptions = {}): Promise<MongoClient> => guard(() => new MongoClient(o.uri, {
+      appName: 'tenantdir',
+      serverSelectionTimeoutMS: timeout,
+      connectTimeoutMS: timeout,
+      // Optional fields are absent, never null: the same shapes as the memory store.
+      ignoreUndefined: true,
+      ...extra,
+    }).connect());
+    let client = await connect();
+    try {
+      // FerretDB 1.x applies update operators as a read and a later write, so they are atomic
+      // only among the commands of one connection: with a single connection, every update
+      // and counter of this process is atomic (other processes on the same database are not).
+      if (await isFerretDb(client)) {
+        await client.close();
+        client = await connect({ maxPoolSize: 1 });
+        o.logger.info({ event: 'store.ferretdb' },
+          'store: FerretDB detected; using one connection so that updates stay atomic (run one tenantdir per database)');
+      }
+      const store = new MongoStore(client, client.db(o.dbName));
+      await guard(async () => {
+        await store.ensureIndexes();
+        await store.ensureTtlIndexes(o.logger, o.retentionDays);
+      });
+      return store;
+    } catch (e) {
+      await client.close().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  tenant(id: string): TenantStore {
+    checkTenantId(id);
+    const col = (name: CollectionName): Collection<Document> => this.db.collection(name);
+    const users = new MongoRecords(col('users'), id, USERS, this.updates);
+    return {
+      tenantId: id,
+      users: userRepo(users, (list) => guard(() => upsertUsers(col('users'), id, list))),
+      groups: groupRepo(new MongoRecords(col('groups'), id, GROUPS, this.updates)),
+      audit: timeline<AuditEvent, AuditQuery>(col('audit'), id, AUDIT_FILTERS),
+      accounting: timeline<AccountingRecord, AccountingQuery>(col('accounting'), id, ACCOUNTING_FILTERS),
+      lockouts: lockoutRepo(col('lockouts'), id),
+      sequences: sequenceRepo(col('sequences'), id),
+    };
+  }
+
+  async health(): Promise<StoreHealth> {
+    let timer: NodeJS.Timeout | undefined;
+    const ping = this.db.command({ ping: 1 });
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer to ping within ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([ping, late]);
+      return { ok: true };
+    } catch (e) {
+      ping.catch(() => undefined);
+      return { ok: false, detail: e instanceof Error ? e.message : String(e) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  private async existingIndexes(collection: string): Promise<Document[]> {
+    try {
+      return await this.db.collection(collection).listIndexes().toArray();
+    } catch (e) {
+      if (e instanceof MongoServerError && e.code === NAMESPACE_NOT_FOUND) return [];
+      throw e;
+    }
+  }
+
+  /**
+   * Creates the indexes that are missing. FerretDB 1.24 drops the connection when clients run
+   * createIndexes on one collection at the same time, even for indexes that exist: so only
+   * missing ones are requested, and a dropped connection is retried (the next round finds
+   * what the other client made).
+   */
+  private async ensureIndexes(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        for (const [name, specs] of Object.entries(INDEXES)) {
+          const have = new Set((await this.existingIndexes(name)).map((i) => JSON.stringify(i.key)));
+          const missing = specs.filter((spec) => !have.has(JSON.stringify(spec.key)));
+          if (missing.length > 0) await this.db.collection(name).createIndexes(missing);
+        }
+        return;
+      } catch (e) {
+        if (!(e instanceof MongoNetworkError) || attempt + 1 >= MAX_ATTEMPTS) throw e;
+        await backoff(attempt + 3);
+      }
+    }
+  }
+
+  private async ensureTtlIndexes(logger: Logger, retention?: MongoStoreOptions['retentionDays']): Promise<void> {
+    if (!retention) return;
+    // TTL indexes are a bonus where the server has them (FerretDB 1.24 does not);
+    // the periodic purge(before) is what retention relies on everywhere.
+    const refused: string[] = [];
+    for (const [name, days] of Object.entries(retention)) {
+      try {
+        await this.db.collection(name).createIndex({ at: 1 }, { expireAfterSeconds: Math.round(days * 86_400) });
+      } catch (e) {
+        if (!(e instanceof MongoServerError)) throw e;
+        refused.push(`${name}: ${e.message}`);
+      }
+    }
+    if (refused.length > 0) {
+      logger.info({ event: 'store.ttl', outcome: 'refused', refused },
+        'the server refused TTL indexes; retention relies on the periodic purge');
+    }
+  }
+}
+
+// ---------------------------------------------------------------- errors
+
+async function isFerretDb(client: MongoClient): Promise<boolean> {
+  const info = await guard(() => client.db('admin').command({ buildInfo: 1 }));
+  return typeof info.ferretdbVersion === 'string';
+}
+
+/** What the driver throws when no server can be reached or the client is gone. */
+const OUTAGES = [
+  MongoServerSelectionError, MongoNetworkError, MongoNotConnectedError, MongoTopologyClosedError,
+  MongoClientClosedError, MongoServerClosedError, MongoOperationTimeoutError,
+];
+
+/** Socket errors the driver (7.x) sometimes lets through unwrapped, e.g. EPIPE after a server died. */
+const SOCKET_ERRORS = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function isOutage(e: unknown): boolean {
+  if (OUTAGES.some((c) => e instanceof c)) return true;
+  if (!(e instanceof Error)) return false;
+  // The pool's "closed" error class is not exported; its name is stable.
+  return e.name === 'MongoPoolClosedError' || SOCKET_ERRORS.has(String((e as { code?: unknown }).code));
+}
+
+function isDuplicateKey(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === DUPLICATE_KEY;
+}
+
+/** Runs a driver call, turning outages into StoreUnavailable and duplicate keys into Conflict. */
+async function guard<T>(op: () => Promise<T>, conflict = 'a record with this key already exists'): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    if (isOutage(e)) throw new StoreUnavailable('the store (MongoDB) cannot be reached', { cause: e });
+    if (isDuplicateKey(e)) throw new Conflict(conflict, { cause: e });
+    throw e;
+  }
+}
+
+/** Inserts, or reports false when another writer inserted the same key first. */
+async function insertIfAbsent(col: Collection<Document>, d: Doc): Promise<boolean> {
+  try {
+    await col.insertOne(d);
+    return true;
+  } catch (e) {
+    if (isDuplicateKey(e)) return false;
+    throw e;
+  }
+}
+
+/** Runs tasks of one key one after another; tasks of other keys run freely. */
+class KeyedQueue {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const result = (this.tails.get(key) ?? Promise.resolve()).then(task);
+    const tail = result.then(() => undefined, () => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return result;
+  }
+}
+
+/** Jittered, growing pause between optimistic retries, so that writers spread out. */
+function backoff(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * 2 ** Math.min(attempt + 1, 6)));
+}
+
+// ---------------------------------------------------------------- users and groups
+
+const NOTHING: Filter<Document> = { _id: { $in: [] } };
+
+function toFilter(c: Cond): Filter<Document> {
+  if ('all' in c) return {};
+  if ('and' in c) return c.and.length === 0 ? {} : { $and: c.and.map(toFilter) };
+  if ('or' in c) return c.or.length === 0 ? NOTHING : { $or: c.or.map(toFilter) };
+  if ('eq' in c) return { [c.field]: c.eq };
+  if ('prefix' in c) return { [c.field]: { $regex: `^${c.prefix.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}` } };
+  return { [c.field]: { $in: c.in } };
+}
+
+class MongoRecords<R, N, Q> implements RecordOps<R, N, Q> {
+  constructor(
+    private readonly col: Collection<Document>,
+    private readonly tenantId: string,
+    private readonly kind: Kind<R, N, Q>,
+    private readonly queue: KeyedQueue,
+  ) {}
+
+  async get(id: string): Promise<R | undefined> {
+    return guard(async () => {
+      const d = await this.col.findOne(this.byId(id));
+      return d ? this.kind.fromStored(d) : undefined;
+    });
+  }
+
+  async find(q: Q, page: Page): Promise<PageResult<R>> {
+    checkPage(page);
+    const after = page.after === undefined ? {} : { [this.kind.keyField]: { $gt: nameKey(page.after) } };
+    return guard(async () => {
+      const docs = await this.col.find(this.where(q, after))
+        .sort({ [this.kind.keyField]: 1 })
+        .limit(page.limit + 1)
+        .toArray();
+      return toPage(docs, page, this.kind);
+    });
+  }
+
+  async count(q?: Q): Promise<number> {
+    return guard(() => this.col.countDocuments(q === undefined ? { tenantId: this.tenantId } : this.where(q)));
+  }
+
+  async create(r: N): Promise<R> {
+    const d = this.kind.toStored(this.tenantId, r);
+    return guard(async () => {
+      await this.col.insertOne({ ...d, rev: 0 });
+      return this.kind.fromStored(d);
+    }, `${this.kind.label} "${String(d[this.kind.idField])}" already exists`);
+  }
+
+  /**
+   * Read, apply, and replace only if `rev` is unchanged, else read again. Updates of one
+   * record from this process wait their turn, so the retries are for other processes.
+   */
+  async update(id: string, fn: (old: R) => R): Promise<R> {
+    const key = `${this.kind.label}\0${this.tenantId}\0${nameKey(id)}`;
+    return this.queue.run(key, () => guard(async () => {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const old = await this.col.findOne(this.byId(id));
+        if (!old) throw this.notFound(id);
+        const before = this.kind.fromStored(old);
+        const next = keepImmutables(before, fn(structuredClone(before)), this.kind.idField);
+        const d = this.kind.toStored(this.tenantId, next as unknown as N);
+        const r = await this.col.replaceOne({ ...this.byId(id), rev: old.rev }, { ...d, rev: Number(old.rev) + 1 });
+        if (r.matchedCount === 1) return this.kind.fromStored(d);
+        await backoff(attempt);
+      }
+      throw new Conflict(`${this.kind.label} "${id}" kept changing; try again`);
+    }));
+  }
+
+  async addTo(id: string, key: string): Promise<void> {
+    return this.editList(id, this.listEdit('$addToSet', key));
+  }
+
+  async removeFrom(id: string, key: string): Promise<void> {
+    return this.editList(id, this.listEdit('$pull', key));
+  }
+
+  async removeEverywhere(key: string): Promise<number> {
+    return guard(async () => {
+      const r = await this.col.updateMany(
+        { tenantId: this.tenantId, [this.kind.listField]: nameKey(key) },
+        this.listEdit('$pull', key),
+      );
+      return r.modifiedCount;
+    });
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return guard(async () => (await this.col.deleteOne(this.byId(id))).deletedCount === 1);
+  }
+
+  private byId(id: string): Filter<Document> {
+    return { tenantId: this.tenantId, [this.kind.keyField]: nameKey(id) };
+  }
+
+  private where(q: Q, ...more: Filter<Document>[]): Filter<Document> {
+    const parts = [toFilter(this.kind.cond(q)), ...more].filter((f) => Object.keys(f).length > 0);
+    return parts.length === 0 ? { tenantId: this.tenantId } : { tenantId: this.tenantId, $and: parts };
+  }
+
+  /**
+   * An atomic membership edit. It is a modification like any other, and bumping rev makes a
+   * concurrent update() read again instead of writing back the old list.
+   */
+  private listEdit(op: '$addToSet' | '$pull', key: string): Document {
+    return { [op]: { [this.kind.listField]: nameKey(key) }, $set: { modifiedAt: new Date() }, $inc: { rev: 1 } };
+  }
+
+  private editList(id: string, edit: Document): Promise<void> {
+    return guard(async () => {
+      const r = await this.col.updateOne(this.byId(id), edit);
+      if (r.matchedCount === 0) throw this.notFound(id);
+    });
+  }
+
+  private notFound(id: string): NotFound {
+    return new NotFound(`${this.kind.label} "${id}" not found`);
+  }
+}
+
+/**
+ * One bulkWrite of upserts: a new uid is inserted, an existing one replaced field by field
+ * ($set, and $unset for the optional fields the import leaves out) while $setOnInsert keeps
+ * its entryUUID and createdAt.
+ */
+async function upsertUsers(col: Collection<Document>, tenantId: string, users: NewUser[]) {
+  if (users.length === 0) return { inserted: 0, replaced: 0 };
+  const ops: AnyBulkWriteOperation<Document>[] = users.map((u) => {
+    const { entryUUID, createdAt, ...rest } = USERS.toStored(tenantId, u);
+    const absent = absentUserFields(rest);
+    return {
+      updateOne: {
+        filter: { tenantId, uidKey: rest.uidKey },
+        update: {
+          $set: rest,
+          $setOnInsert: { entryUUID, createdAt },
+          $inc: { rev: 1 },
+          ...(absent.length > 0 && { $unset: Object.fromEntries(absent.map((k) => [k, ''])) }),
+        },
+        upsert: true,
+      },
+    };
+  });
+  const r = await col.bulkWrite(ops, { ordered: true });
+  return { inserted: r.upsertedCount, replaced: r.matchedCount };
+}
+
+// ---------------------------------------------------------------- logs, lockouts, sequences
+
+/** An append-only log, newest first on listing, purged by date. */
+function timeline<T extends { at: Date }, Q extends TimelineQuery>(
+  col: Collection<Document>,
+  tenantId: string,
+  fields: readonly (keyof Q & keyof T & string)[],
+): Timeline<T, Q> {
+  return {
+    append: (x) => guard(async () => {
+      await col.insertOne({ ...x, tenantId });
+    }),
+    async list(q) {
+      checkPage(q);
+      const at = {
+        ...(q.since !== undefined && { $gte: q.since }),
+        ...(q.until !== undefined && { $lt: q.until }),
+      };
+      const filter: Filter<Document> = {
+        ...Object.fromEntries(fields.filter((f) => q[f] !== undefined).map((f) => [f, q[f]])),
+        ...(Object.keys(at).length > 0 && { at }),
+        tenantId,
+      };
+      return guard(async () => {
+        const docs = await col.find(filter).sort({ at: -1, _id: -1 }).limit(q.limit).toArray();
+        return docs.map((d) => without(d, ['_id', 'tenantId']) as unknown as T);
+      });
+    },
+    purge: (before) => guard(async () => (await col.deleteMany({ tenantId, at: { $lt: before } })).deletedCount),
+  };
+}
+
+function lockoutRepo(col: Collection<Document>, tenantId: string): LockoutRepo {
+  const byUid = (uid: string) => ({ tenantId, uidKey: nameKey(uid) });
+  const state = (d: Doc) => without(d, ['_id', 'tenantId', 'uidKey']) as unknown as LockoutState;
+  return {
+    get: (uid) => guard(async () => {
+      const d = await col.findOne(byUid(uid));
+      return d ? state(d) : undefined;
+    }),
+    async registerFailure(uid, o) {
+      checkCount('threshold', o.threshold, 1);
+      const id = byUid(uid);
+      const cutoff = windowCutoff(o);
+      const first = nextLockout(undefined, o);
+      const lock = { $max: { lockedUntil: new Date(o.now.getTime() + o.lockMs) } };
+      // Read to pick the case, then apply it with its precondition in the filter: if another
+      // failure got in between, the update misses and the loop reads again.
+      return guard(async () => {
+        for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+          const old = await col.findOne(id);
+          if (!old) {
+            if (await insertIfAbsent(col, { ...id, ...first })) return first;
+            continue;
+          }
+          const inWindow = old.windowStart >= cutoff;
+          const locks = inWindow ? Number(old.failures) + 1 >= o.threshold : first.lockedUntil !== undefined;
+          const d = await col.findOneAndUpdate(
+            inWindow
+              ? { ...id, windowStart: { $gte: cutoff }, failures: { [locks ? '$gte' : '$lt']: o.threshold - 1 } }
+              : { ...id, windowStart: { $lt: cutoff } },
+            {
+              ...(inWindow ? { $inc: { failures: 1 } } : { $set: { failures: 1, windowStart: o.now } }),
+              ...(locks && lock),
+            },
+            AFTER,
+          );
+          if (d) return state(d);
+        }
+        throw new Conflict(`lockout state of "${uid}" kept changing; try again`);
+      });
+    },
+    clear: (uid) => guard(async () => {
+      await col.deleteOne(byUid(uid));
+    }),
+  };
+}
+
+/** Stores the next free number; the first caller inserts it, racing callers retry the $inc. */
+function sequenceRepo(col: Collection<Document>, tenantId: string): SequenceRepo {
+  return {
+    async next(name, start, count = 1) {
+      checkCount('count', count, 1);
+      checkCount('start', start, 0);
+      return guard(async () => {
+        for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+          const d = await col.findOneAndUpdate({ tenantId, name }, { $inc: { next: count } }, AFTER);
+          if (d) return Number(d.next) - count;
+          if (await insertIfAbsent(col, { tenantId, name, next: start + count })) return start;
+        }
+        throw new Conflict(`sequence "${name}" kept changing; try again`);
+      });
+    },
+  };
+}

@@ -1,0 +1,295 @@
+// What both adapters share, so that they cannot drift apart: the stored form of a record (the
+// record plus its lowercased lookup keys), the rules an update keeps, the query vocabulary
+// lowered to one condition tree, the lockout arithmetic, and the repository shapes of the port
+// assembled from one generic set of record operations. memory.ts evaluates a condition tree;
+// mongo.ts translates it into a filter.
+import { InvalidInput } from '../core/errors.ts';
+import { isTenantId, nameKey } from '../core/ids.ts';
+import type {
+  AccountingRepo, GroupQuery, GroupRecord, GroupRepo, LockoutState, NewGroup, NewUser, Page,
+  PageResult, UserQuery, UserRecord, UserRepo,
+} from './port.ts';
+
+/** A stored document: a record plus internal fields the port never shows. */
+export type Doc = Record<string, unknown>;
+
+export function checkTenantId(id: string): void {
+  if (!isTenantId(id)) throw new InvalidInput(`invalid tenant id ${JSON.stringify(id)}`);
+}
+
+/** Page size ceiling: a caller that wants more pages on. */
+export const MAX_PAGE = 1000;
+
+export function checkPage(page: Page): void {
+  if (!Number.isInteger(page.limit) || page.limit < 1 || page.limit > MAX_PAGE) {
+    throw new InvalidInput(`page limit must be an integer from 1 to ${MAX_PAGE}`);
+  }
+}
+
+export function checkCount(what: string, n: number, min: number): void {
+  if (!Number.isSafeInteger(n) || n < min) throw new InvalidInput(`${what} must be an integer >= ${min}`);
+}
+
+// ---------------------------------------------------------------- conditions
+
+/**
+ * A query lowered to stored fields and normalised values. `in` on an array field matches when
+ * any element is listed (Mongo's own semantics, which memory.ts copies).
+ */
+export type Cond =
+  | { all: true }
+  | { field: string; eq: string | number }
+  | { field: string; prefix: string }
+  | { field: string; in: string[] }
+  | { and: Cond[] }
+  | { or: Cond[] };
+
+interface QuerySchema {
+  /** Query field name → stored field (the lowercased key where comparison folds case). */
+  fields: Record<string, string>;
+  /** The kind's set query: `{ [member]: keys }` matches records whose `listField` holds any key. */
+  member: string;
+  listField: Kind<unknown, unknown, unknown>['listField'];
+}
+
+function toCond(q: UserQuery | GroupQuery, s: QuerySchema): Cond {
+  const field = (name: string): string => {
+    const f = s.fields[name];
+    if (f === undefined) throw new InvalidInput(`cannot query on ${JSON.stringify(name)}`);
+    return f;
+  };
+  const member = (q as Record<string, unknown>)[s.member];
+  if ('all' in q) return { all: true };
+  if ('and' in q) return { and: q.and.map((x) => toCond(x, s)) };
+  if ('or' in q) return { or: q.or.map((x) => toCond(x, s)) };
+  if ('eq' in q) return { field: field(q.eq), eq: typeof q.value === 'string' ? nameKey(q.value) : q.value };
+  if ('prefix' in q) return { field: field(q.prefix), prefix: nameKey(q.value) };
+  if ('in' in q) return { field: field(q.in), in: q.values.map(nameKey) };
+  if (Array.isArray(member)) return { field: s.listField, in: member.map(String).map(nameKey) };
+  throw new InvalidInput(`unknown query ${JSON.stringify(q)}`);
+}
+
+// ---------------------------------------------------------------- kinds
+
+/** What differs between users and groups; everything else is written once, generically. */
+export interface Kind<R, N, Q> {
+  label: 'user' | 'group';
+  /** The public name field and its stored lowercased key (unique per tenant). */
+  idField: 'uid' | 'name';
+  keyField: 'uidKey' | 'nameKey';
+  /** The array of group keys that membership edits change. */
+  listField: 'memberOf' | 'memberGroups';
+  toStored(tenantId: string, r: N): Doc;
+  fromStored(d: Doc): R;
+  cond(q: Q): Cond;
+}
+
+/** An update's result keeps identity and creation; modifiedAt always moves forward. */
+export function keepImmutables<R>(old: R, next: R, idField: 'uid' | 'name'): R {
+  const was = old as Doc;
+  return {
+    ...next,
+    [idField]: was[idField],
+    tenantId: was.tenantId,
+    entryUUID: was.entryUUID,
+    createdAt: was.createdAt,
+    modifiedAt: new Date(Math.max(Date.now(), (was.modifiedAt as Date).getTime() + 1)),
+  };
+}
+
+/** Strips internal fields from a stored document. */
+export function without(d: Doc, internal: readonly string[]): Doc {
+  const out = { ...d };
+  for (const k of internal) delete out[k];
+  return out;
+}
+
+/**
+ * Drops `undefined` members at any depth, as the Mongo driver does with `ignoreUndefined`, so
+ * both adapters return the same shapes.
+ */
+function defined<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(defined) as T;
+  if (v === null || typeof v !== 'object' || v instanceof Date) return v;
+  return Object.fromEntries(
+    Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, defined(x)]),
+  ) as T;
+}
+
+/** Group keys, normalised and de-duplicated. */
+function keys(list: readonly string[]): string[] {
+  return [...new Set(list.map(nameKey))];
+}
+
+type KindNames = Pick<Kind<unknown, unknown, unknown>, 'label' | 'idField' | 'keyField' | 'listField'>;
+
+interface KindSpec extends QuerySchema, KindNames {
+  /** Further lowercased copies for case-insensitive queries: stored key → record field. */
+  folded: Record<string, string>;
+}
+
+function kind<R, N, Q>(s: KindSpec): Kind<R, N, Q> {
+  const internal = ['_id', 'rev', s.keyField, ...Object.keys(s.folded)];
+  return {
+    label: s.label,
+    idField: s.idField,
+    keyField: s.keyField,
+    listField: s.listField,
+    toStored(tenantId, r) {
+      const d = r as Doc;
+      const fold = (v: unknown) => (typeof v === 'string' ? nameKey(v) : undefined);
+      return defined({
+        ...d,
+        tenantId,
+        entryUUID: String(d.entryUUID).toLowerCase(),
+        [s.listField]: keys(d[s.listField] as string[]),
+        [s.keyField]: fold(d[s.idField]),
+        ...Object.fromEntries(Object.entries(s.folded).map(([key, field]) => [key, fold(d[field])])),
+      });
+    },
+    fromStored: (d) => without(d, internal) as R,
+    cond: (q) => toCond(q as UserQuery | GroupQuery, s),
+  };
+}
+
+export const USERS = kind<UserRecord, NewUser, UserQuery>({
+  label: 'user',
+  idField: 'uid',
+  keyField: 'uidKey',
+  listField: 'memberOf',
+  folded: { cnKey: 'cn', mailKey: 'mail' },
+  fields: {
+    uid: 'uidKey', mail: 'mailKey', cn: 'cnKey', entryUUID: 'entryUUID',
+    uidNumber: 'uidNumber', gidNumber: 'gidNumber',
+  },
+  member: 'memberOf',
+});
+
+export const GROUPS = kind<GroupRecord, NewGroup, GroupQuery>({
+  label: 'group',
+  idField: 'name',
+  keyField: 'nameKey',
+  listField: 'memberGroups',
+  folded: {},
+  fields: { name: 'nameKey', entryUUID: 'entryUUID', gidNumber: 'gidNumber' },
+  member: 'hasMemberGroup',
+});
+
+/** Fields of UserRecord that a replacing import may leave out (and must then remove). */
+type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never }[keyof T];
+const OPTIONAL_USER_FIELDS = [
+  'givenName', 'displayName', 'mail', 'telephoneNumber', 'title', 'expiresAt', 'credentials',
+] as const satisfies readonly OptionalKeys<UserRecord>[];
+// Fails to compile when UserRecord gains an optional field that the list above lacks.
+type Unlisted = Exclude<OptionalKeys<UserRecord>, (typeof OPTIONAL_USER_FIELDS)[number]>;
+const everyOptionalListed: [Unlisted] extends [never] ? true : never = true;
+void everyOptionalListed;
+
+/** Stored fields absent from `stored` that a wholesale replace must unset. */
+export function absentUserFields(stored: Doc): string[] {
+  return [...OPTIONAL_USER_FIELDS, 'mailKey'].filter((k) => stored[k] === undefined);
+}
+
+/** A page from up to `limit + 1` records in key order: the extra one only says more remain. */
+export function toPage<R>(docs: Doc[], page: Page, kind: Kind<R, unknown, unknown>): PageResult<R> {
+  const items = docs.slice(0, page.limit).map(kind.fromStored);
+  const last = docs[page.limit - 1];
+  return docs.length > page.limit && last ? { items, next: String(last[kind.keyField]) } : { items };
+}
+
+// ---------------------------------------------------------------- audit and accounting
+
+export type AccountingQuery = Parameters<AccountingRepo['list']>[0];
+
+/** What both logs' listings share: a time range and a size. */
+export interface TimelineQuery {
+  since?: Date;
+  /** Exclusive. */
+  until?: Date;
+  limit: number;
+}
+
+export interface Timeline<T, Q> {
+  append(x: T): Promise<void>;
+  list(q: Q): Promise<T[]>;
+  purge(before: Date): Promise<number>;
+}
+
+/** The fields a listing compares for equality when the query gives them. */
+export const AUDIT_FILTERS = ['action', 'target', 'outcome'] as const;
+export const ACCOUNTING_FILTERS = ['sessionId', 'user'] as const;
+
+// ---------------------------------------------------------------- lockouts
+
+export interface FailureOptions {
+  now: Date;
+  windowMs: number;
+  threshold: number;
+  lockMs: number;
+}
+
+/** The window in which a failure still counts: it started at or after this instant. */
+export function windowCutoff(o: FailureOptions): Date {
+  return new Date(o.now.getTime() - o.windowMs);
+}
+
+/**
+ * One more failure. A lock is never shortened here (a new window does not lift it); only
+ * clear() removes it, so callers compare lockedUntil with the time.
+ */
+export function nextLockout(old: LockoutState | undefined, o: FailureOptions): LockoutState {
+  const inWindow = old !== undefined && old.windowStart >= windowCutoff(o);
+  const failures = inWindow ? old.failures + 1 : 1;
+  const lock = failures >= o.threshold ? new Date(o.now.getTime() + o.lockMs) : undefined;
+  const lockedUntil = lock && !(old?.lockedUntil && old.lockedUntil > lock) ? lock : old?.lockedUntil;
+  return defined({ failures, windowStart: inWindow ? old.windowStart : o.now, lockedUntil });
+}
+
+// ---------------------------------------------------------------- repositories
+
+/** The generic record operations each adapter implements once for users and groups. */
+export interface RecordOps<R, N, Q> {
+  get(id: string): Promise<R | undefined>;
+  find(q: Q, page: Page): Promise<PageResult<R>>;
+  count(q?: Q): Promise<number>;
+  create(r: N): Promise<R>;
+  update(id: string, fn: (old: R) => R): Promise<R>;
+  addTo(id: string, key: string): Promise<void>;
+  removeFrom(id: string, key: string): Promise<void>;
+  removeEverywhere(key: string): Promise<number>;
+  delete(id: string): Promise<boolean>;
+}
+
+/** The methods users and groups share, over one set of record operations. */
+function recordRepo<R, N, Q>(ops: RecordOps<R, N, Q>) {
+  return {
+    get: (id: string) => ops.get(id),
+    find: (q: Q, page: Page) => ops.find(q, page),
+    count: (q?: Q) => ops.count(q),
+    create: (r: N) => ops.create(r),
+    update: (id: string, fn: (old: R) => R) => ops.update(id, fn),
+    delete: (id: string) => ops.delete(id),
+  };
+}
+
+export function userRepo(
+  ops: RecordOps<UserRecord, NewUser, UserQuery>,
+  upsertMany: UserRepo['upsertMany'],
+): UserRepo {
+  return {
+    ...recordRepo(ops),
+    addMemberOf: (uid, groupKey) => ops.addTo(uid, groupKey),
+    removeMemberOf: (uid, groupKey) => ops.removeFrom(uid, groupKey),
+    removeGroupEverywhere: (groupKey) => ops.removeEverywhere(groupKey),
+    upsertMany,
+  };
+}
+
+export function groupRepo(ops: RecordOps<GroupRecord, NewGroup, GroupQuery>): GroupRepo {
+  return {
+    ...recordRepo(ops),
+    addMemberGroup: (name, childKey) => ops.addTo(name, childKey),
+    removeMemberGroup: (name, childKey) => ops.removeFrom(name, childKey),
+    removeMemberGroupEverywhere: (childKey) => ops.removeEverywhere(childKey),
+  };
+}

@@ -1,0 +1,703 @@
+// One behaviour for every store adapter (Dex's storage/conformance, Hono's common.case.test):
+// memory.test.ts and mongo.test.ts call runStoreConformance, and an adapter that cannot do
+// something must say so in `skip`, with its reason. Each test opens its own store and uses
+// fresh random tenant ids, so tests are independent and run concurrently.
+import test, { type ExecutionContext } from 'ava';
+import { randomUUID } from 'node:crypto';
+import type {
+  AccountingRecord, AuditEvent, AuditQuery, GroupQuery, GroupRepo, NewGroup, NewUser, Store,
+  TenantStore, UserQuery, UserRecord, UserRepo,
+} from '../../src/store/index.ts';
+
+export interface ConformanceOptions {
+  name: string;
+  /** A fresh store; each test closes the one it opened. */
+  open(): Promise<Store>;
+  skip?: { reason: string; tests: string[] }[];
+  /** One test at a time, for a server that only gets slower under concurrent clients. */
+  serial?: boolean;
+}
+
+type Body = (t: ExecutionContext, s: { store: Store; a: TenantStore; b: TenantStore }) => Promise<void>;
+
+const CONFLICT = { code: 'TD_CONFLICT' };
+const NOT_FOUND = { code: 'TD_NOT_FOUND' };
+const INVALID = { code: 'TD_INVALID_INPUT' };
+const T0 = new Date('2024-01-01T00:00:00.000Z');
+const SEC = 1000;
+/** T0 plus some seconds: explicit instants for the time-dependent tests. */
+const at = (s: number): Date => new Date(T0.getTime() + s * SEC);
+const policy = { windowMs: 60 * SEC, threshold: 3, lockMs: 300 * SEC };
+
+let serial = 0;
+
+function tenantId(): string {
+  return `t-${randomUUID().slice(0, 8)}`;
+}
+
+function newUser(uid: string, over: Partial<NewUser> = {}): NewUser {
+  const n = ++serial;
+  return {
+    uid,
+    entryUUID: randomUUID(),
+    cn: `${uid} Example`,
+    sn: 'Example',
+    mail: `${uid}@example.org`,
+    uidNumber: 10_000 + n,
+    gidNumber: 100,
+    homeDirectory: `/home/${uid}`,
+    loginShell: '/bin/bash',
+    sshPublicKeys: [],
+    enabled: true,
+    createdAt: T0,
+    modifiedAt: T0,
+    memberOf: [],
+    ...over,
+  };
+}
+
+function newGroup(name: string, over: Partial<NewGroup> = {}): NewGroup {
+  return {
+    name,
+    entryUUID: randomUUID(),
+    gidNumber: 20_000 + ++serial,
+    memberGroups: [],
+    createdAt: T0,
+    modifiedAt: T0,
+    ...over,
+  };
+}
+
+function event(when: Date, over: Partial<AuditEvent> = {}): AuditEvent {
+  return { at: when, actor: 'ops', action: 'user.create', target: 'alice', outcome: 'ok', ...over };
+}
+
+function acct(when: Date, over: Partial<AccountingRecord> = {}): AccountingRecord {
+  return { at: when, sessionId: 's1', statusType: 'start', user: 'alice', nas: 'ap-1', nasAddress: '192.0.2.1', ...over };
+}
+
+/** Every match of a user query, uids sorted. */
+async function uids(repo: UserRepo, q: UserQuery): Promise<string[]> {
+  return (await repo.find(q, { limit: 1000 })).items.map((u) => u.uid).sort();
+}
+
+async function names(repo: GroupRepo, q: GroupQuery): Promise<string[]> {
+  return (await repo.find(q, { limit: 1000 })).items.map((g) => g.name).sort();
+}
+
+/** Walks every page; fails the test rather than loop forever. */
+async function allPages<T>(
+  find: (after: string | undefined) => Promise<{ items: T[]; next?: string }>,
+  maxPages: number,
+): Promise<T[][]> {
+  const pages: T[][] = [];
+  let after: string | undefined;
+  for (let i = 0; i < maxPages; i++) {
+    const page = await find(after);
+    pages.push(page.items);
+    if (page.next === undefined) return pages;
+    after = page.next;
+  }
+  throw new Error(`more than ${maxPages} pages`);
+}
+
+function shuffled<T>(xs: T[]): T[] {
+  return xs.map((x) => ({ x, r: Math.random() })).sort((p, q) => p.r - q.r).map(({ x }) => x);
+}
+
+export function runStoreConformance(o: ConformanceOptions): void {
+  const skipped = new Map((o.skip ?? []).flatMap((s) => s.tests.map((title) => [title, s.reason] as const)));
+  const titles = new Set<string>();
+
+  const def = (title: string, body: Body): void => {
+    titles.add(title);
+    const reason = skipped.get(title);
+    if (reason !== undefined) {
+      test.skip(`${o.name}: ${title} (skipped: ${reason})`, () => undefined);
+      return;
+    }
+    (o.serial ? test.serial : test)(`${o.name}: ${title}`, async (t) => {
+      const store = await o.open();
+      t.teardown(() => store.close());
+      await body(t, { store, a: store.tenant(tenantId()), b: store.tenant(tenantId()) });
+    });
+  };
+
+  // ---------------------------------------------------------------- users
+
+  def('users: create then get returns the record as written', async (t, { a }) => {
+    const u = newUser('alice', {
+      givenName: 'Alice', displayName: 'Alice A.', telephoneNumber: '+1 555 0100', title: 'Ops',
+      expiresAt: new Date('2031-02-03T04:05:06.789Z'), sshPublicKeys: ['ssh-ed25519 AAAA alice'],
+      credentials: { passwordHash: '$2b$04$abc', passwordChangedAt: T0, history: ['$2b$04$old'] },
+      memberOf: ['staff'],
+    });
+    const created = await a.users.create(u);
+    t.deepEqual(created, { ...u, tenantId: a.tenantId });
+    t.deepEqual(await a.users.get('alice'), { ...u, tenantId: a.tenantId });
+    t.true((await a.users.get('alice'))?.createdAt instanceof Date);
+    t.is(await a.users.get('nobody'), undefined);
+  });
+
+  def('users: optional fields left out stay absent', async (t, { a }) => {
+    const { mail: _, ...u } = newUser('nomail');
+    await a.users.create(u);
+    const got = await a.users.get('nomail');
+    t.false(got !== undefined && 'mail' in got);
+    t.false(got !== undefined && 'credentials' in got);
+  });
+
+  def('users: get is case-insensitive and returns the uid as written', async (t, { a }) => {
+    await a.users.create(newUser('Alice.Smith'));
+    t.is((await a.users.get('alice.smith'))?.uid, 'Alice.Smith');
+    t.is((await a.users.get('ALICE.SMITH'))?.uid, 'Alice.Smith');
+  });
+
+  def('users: uid is unique case-insensitively', async (t, { a }) => {
+    await a.users.create(newUser('bob'));
+    await t.throwsAsync(a.users.create(newUser('BOB')), CONFLICT);
+    t.is(await a.users.count(), 1);
+    t.is((await a.users.get('bob'))?.uid, 'bob');
+  });
+
+  def('users: records handed out are copies', async (t, { a }) => {
+    const u = newUser('carol', { sshPublicKeys: ['k1'] });
+    const created = await a.users.create(u);
+    u.sshPublicKeys.push('from-input');
+    created.sshPublicKeys.push('from-result');
+    const got = await a.users.get('carol');
+    got?.sshPublicKeys.push('from-get');
+    t.deepEqual((await a.users.get('carol'))?.sshPublicKeys, ['k1']);
+  });
+
+  def('users: delete', async (t, { a }) => {
+    await a.users.create(newUser('dave'));
+    t.true(await a.users.delete('DAVE'));
+    t.false(await a.users.delete('dave'));
+    t.is(await a.users.get('dave'), undefined);
+  });
+
+  def('users: eq on every field, case-insensitively', async (t, { a }) => {
+    const alice = newUser('alice', { cn: 'Alice Liddell', mail: 'Alice@Example.org', uidNumber: 5001, gidNumber: 500 });
+    await a.users.create(alice);
+    await a.users.create(newUser('bob', { cn: 'Bob Builder', uidNumber: 5002, gidNumber: 500 }));
+    await a.users.create(newUser('carol', { cn: 'Carol', uidNumber: 5003, gidNumber: 600 }));
+    t.deepEqual(await uids(a.users, { eq: 'uid', value: 'ALICE' }), ['alice']);
+    t.deepEqual(await uids(a.users, { eq: 'mail', value: 'alice@EXAMPLE.ORG' }), ['alice']);
+    t.deepEqual(await uids(a.users, { eq: 'cn', value: 'bob builder' }), ['bob']);
+    t.deepEqual(await uids(a.users, { eq: 'entryUUID', value: alice.entryUUID.toUpperCase() }), ['alice']);
+    t.deepEqual(await uids(a.users, { eq: 'uidNumber', value: 5003 }), ['carol']);
+    t.deepEqual(await uids(a.users, { eq: 'gidNumber', value: 500 }), ['alice', 'bob']);
+    t.deepEqual(await uids(a.users, { eq: 'uid', value: 'alic' }), []);
+    t.deepEqual(await uids(a.users, { eq: 'uidNumber', value: 9999 }), []);
+  });
+
+  def('users: prefix on uid, mail and cn, case-insensitively', async (t, { a }) => {
+    await a.users.create(newUser('alice', { cn: 'Alice Liddell', mail: 'alice@wonder.land' }));
+    await a.users.create(newUser('Alan', { cn: 'Alan Turing', mail: 'alan@bletchley.uk' }));
+    await a.users.create(newUser('bal', { cn: 'Bal Al', mail: 'bal@wonder.land' }));
+    t.deepEqual(await uids(a.users, { prefix: 'uid', value: 'al' }), ['Alan', 'alice']);
+    t.deepEqual(await uids(a.users, { prefix: 'uid', value: 'AL' }), ['Alan', 'alice']);
+    t.deepEqual(await uids(a.users, { prefix: 'mail', value: 'BAL@' }), ['bal']);
+    t.deepEqual(await uids(a.users, { prefix: 'cn', value: 'alan t' }), ['Alan']);
+    t.deepEqual(await uids(a.users, { prefix: 'uid', value: '' }), ['Alan', 'alice', 'bal']);
+    t.deepEqual(await uids(a.users, { prefix: 'uid', value: 'alx' }), []);
+  });
+
+  def('users: prefix treats regex metacharacters literally', async (t, { a }) => {
+    await a.users.create(newUser('a.b1', { cn: 'a.b* star' }));
+    await a.users.create(newUser('axb2', { cn: 'a.bbb' }));
+    await a.users.create(newUser('ab3', { cn: '[x(y' }));
+    await a.users.create(newUser('ab4', { cn: 'a+b|c', mail: 'a+tag@example.org' }));
+    t.deepEqual(await uids(a.users, { prefix: 'uid', value: 'a.b' }), ['a.b1']);
+    t.deepEqual(await uids(a.users, { prefix: 'cn', value: 'a.b*' }), ['a.b1']);
+    t.deepEqual(await uids(a.users, { prefix: 'cn', value: '[x(' }), ['ab3']);
+    t.deepEqual(await uids(a.users, { prefix: 'cn', value: 'a+b|' }), ['ab4']);
+    t.deepEqual(await uids(a.users, { prefix: 'mail', value: 'a+' }), ['ab4']);
+    t.deepEqual(await uids(a.users, { prefix: 'cn', value: '.*' }), []);
+    t.deepEqual(await uids(a.users, { prefix: 'cn', value: '\\' }), []);
+  });
+
+  def('users: memberOf matches direct members of any listed group', async (t, { a }) => {
+    await a.users.create(newUser('u1', { memberOf: ['staff'] }));
+    await a.users.create(newUser('u2', { memberOf: ['admins', 'staff'] }));
+    await a.users.create(newUser('u3'));
+    t.deepEqual(await uids(a.users, { memberOf: ['admins'] }), ['u2']);
+    t.deepEqual(await uids(a.users, { memberOf: ['ADMINS', 'nobody'] }), ['u2']);
+    t.deepEqual(await uids(a.users, { memberOf: ['staff'] }), ['u1', 'u2']);
+    t.deepEqual(await uids(a.users, { memberOf: ['staff', 'admins'] }), ['u1', 'u2']);
+    t.deepEqual(await uids(a.users, { memberOf: [] }), []);
+  });
+
+  def('users: in uid', async (t, { a }) => {
+    for (const uid of ['alice', 'bob', 'carol']) await a.users.create(newUser(uid));
+    t.deepEqual(await uids(a.users, { in: 'uid', values: ['Alice', 'carol', 'nobody'] }), ['alice', 'carol']);
+    t.deepEqual(await uids(a.users, { in: 'uid', values: [] }), []);
+  });
+
+  def('users: and, or, all', async (t, { a }) => {
+    await a.users.create(newUser('alice', { gidNumber: 100, memberOf: ['staff'] }));
+    await a.users.create(newUser('alan', { gidNumber: 200 }));
+    await a.users.create(newUser('bob', { gidNumber: 100 }));
+    t.deepEqual(await uids(a.users, { all: true }), ['alan', 'alice', 'bob']);
+    t.deepEqual(await uids(a.users, { and: [{ prefix: 'uid', value: 'al' }, { eq: 'gidNumber', value: 100 }] }), ['alice']);
+    t.deepEqual(await uids(a.users, { or: [{ eq: 'uid', value: 'bob' }, { eq: 'gidNumber', value: 200 }] }), ['alan', 'bob']);
+    t.deepEqual(await uids(a.users, {
+      or: [{ and: [{ memberOf: ['staff'] }, { prefix: 'cn', value: 'alice' }] }, { eq: 'uid', value: 'bob' }],
+    }), ['alice', 'bob']);
+    // An empty conjunction is true, an empty disjunction false.
+    t.deepEqual(await uids(a.users, { and: [] }), ['alan', 'alice', 'bob']);
+    t.deepEqual(await uids(a.users, { or: [] }), []);
+  });
+
+  def('users: a query on an unknown field is InvalidInput', async (t, { a }) => {
+    const bad = { eq: 'credentials', value: 'x' } as unknown as UserQuery;
+    await t.throwsAsync(a.users.find(bad, { limit: 10 }), INVALID);
+    await t.throwsAsync(a.users.find({ all: true }, { limit: 0 }), INVALID);
+  });
+
+  def('users: count', async (t, { a }) => {
+    t.is(await a.users.count(), 0);
+    for (const uid of ['alice', 'alan', 'bob']) await a.users.create(newUser(uid));
+    t.is(await a.users.count(), 3);
+    t.is(await a.users.count({ all: true }), 3);
+    t.is(await a.users.count({ prefix: 'uid', value: 'AL' }), 2);
+    t.is(await a.users.count({ or: [] }), 0);
+  });
+
+  def('users: pagination in key order', async (t, { a }) => {
+    const all = Array.from({ length: 25 }, (_, i) => `${i % 2 ? 'User' : 'user'}${String(i).padStart(2, '0')}`);
+    for (const uid of shuffled(all)) await a.users.create(newUser(uid));
+    const pages = await allPages((after) => a.users.find({ all: true }, { limit: 10, ...(after && { after }) }), 10);
+    t.deepEqual(pages.map((p) => p.length), [10, 10, 5]);
+    const seen = pages.flat().map((u) => u.uid);
+    t.deepEqual(seen, [...all].sort((x, y) => x.toLowerCase().localeCompare(y.toLowerCase())));
+    t.is(new Set(seen).size, 25);
+    const first = await a.users.find({ all: true }, { limit: 10 });
+    t.is(first.next, 'user09');
+  });
+
+  def('users: a page ending at the last match has no next', async (t, { a }) => {
+    for (let i = 0; i < 10; i++) await a.users.create(newUser(`p${i}`, { gidNumber: i < 6 ? 1 : 2 }));
+    t.is((await a.users.find({ all: true }, { limit: 10 })).next, undefined);
+    const q: UserQuery = { eq: 'gidNumber', value: 1 };
+    const first = await a.users.find(q, { limit: 3 });
+    t.deepEqual(first.items.map((u) => u.uid), ['p0', 'p1', 'p2']);
+    t.is(first.next, 'p2');
+    const second = await a.users.find(q, { limit: 3, after: 'P2' });
+    t.deepEqual(second.items.map((u) => u.uid), ['p3', 'p4', 'p5']);
+    t.is(second.next, undefined);
+  });
+
+  def('users: update applies fn and keeps what cannot change', async (t, { a, b }) => {
+    const before = await a.users.create(newUser('erin', { cn: 'Erin Old' }));
+    const after = await a.users.update('ERIN', (u) => ({
+      ...u, cn: 'Erin New', uid: 'mallory', entryUUID: randomUUID(), createdAt: new Date(0), tenantId: b.tenantId,
+    }));
+    t.is(after.cn, 'Erin New');
+    t.is(after.uid, 'erin');
+    t.is(after.entryUUID, before.entryUUID);
+    t.deepEqual(after.createdAt, before.createdAt);
+    t.is(after.tenantId, a.tenantId);
+    t.true(after.modifiedAt > before.modifiedAt);
+    t.deepEqual(await a.users.get('erin'), after);
+    t.is(await a.users.get('mallory'), undefined);
+    // The lookup keys follow the change.
+    t.deepEqual(await uids(a.users, { eq: 'cn', value: 'erin new' }), ['erin']);
+    t.deepEqual(await uids(a.users, { eq: 'cn', value: 'erin old' }), []);
+    t.is(await b.users.count(), 0);
+  });
+
+  def('users: update can remove optional fields', async (t, { a }) => {
+    await a.users.create(newUser('fay', { title: 'Boss' }));
+    await a.users.update('fay', ({ title: _, mail: __, ...u }) => u);
+    const got = await a.users.get('fay');
+    t.false(got !== undefined && ('title' in got || 'mail' in got));
+    t.deepEqual(await uids(a.users, { prefix: 'mail', value: 'fay' }), []);
+  });
+
+  def('users: update of a missing user is NotFound', async (t, { a }) => {
+    await t.throwsAsync(a.users.update('ghost', (u) => u), NOT_FOUND);
+  });
+
+  def('users: concurrent updates lose nothing', async (t, { a }) => {
+    await a.users.create(newUser('busy'));
+    const keys = Array.from({ length: 20 }, (_, i) => `ssh-ed25519 AAAA${i}`);
+    await Promise.all(keys.map((k) => a.users.update('busy', (u) => ({ ...u, sshPublicKeys: [...u.sshPublicKeys, k] }))));
+    t.deepEqual((await a.users.get('busy'))?.sshPublicKeys.sort(), [...keys].sort());
+  });
+
+  def('users: concurrent updates and membership edits lose nothing', async (t, { a }) => {
+    await a.users.create(newUser('busy'));
+    const n = 10;
+    await Promise.all([
+      ...Array.from({ length: n }, (_, i) => a.users.update('busy', (u) => ({ ...u, sshPublicKeys: [...u.sshPublicKeys, `k${i}`] }))),
+      ...Array.from({ length: n }, (_, i) => a.users.addMemberOf('busy', `g${i}`)),
+    ]);
+    const got = await a.users.get('busy');
+    t.is(got?.sshPublicKeys.length, n);
+    t.is(got?.memberOf.length, n);
+  });
+
+  def('users: addMemberOf and removeMemberOf', async (t, { a }) => {
+    const before = await a.users.create(newUser('gus', { memberOf: ['staff'] }));
+    await a.users.addMemberOf('GUS', 'Admins');
+    await a.users.addMemberOf('gus', 'admins');
+    const added = await a.users.get('gus');
+    t.deepEqual(added?.memberOf, ['staff', 'admins']);
+    t.true(added !== undefined && added.modifiedAt > before.modifiedAt);
+    await a.users.removeMemberOf('gus', 'STAFF');
+    await a.users.removeMemberOf('gus', 'never-a-member');
+    t.deepEqual((await a.users.get('gus'))?.memberOf, ['admins']);
+    await t.throwsAsync(a.users.addMemberOf('ghost', 'admins'), NOT_FOUND);
+    await t.throwsAsync(a.users.removeMemberOf('ghost', 'admins'), NOT_FOUND);
+  });
+
+  def('users: removeGroupEverywhere', async (t, { a }) => {
+    await a.users.create(newUser('u1', { memberOf: ['staff', 'vpn'] }));
+    await a.users.create(newUser('u2', { memberOf: ['vpn'] }));
+    await a.users.create(newUser('u3', { memberOf: ['staff'] }));
+    t.is(await a.users.removeGroupEverywhere('VPN'), 2);
+    t.deepEqual((await a.users.get('u1'))?.memberOf, ['staff']);
+    t.deepEqual((await a.users.get('u2'))?.memberOf, []);
+    t.deepEqual((await a.users.get('u3'))?.memberOf, ['staff']);
+    t.is(await a.users.removeGroupEverywhere('vpn'), 0);
+  });
+
+  def('users: upsertMany inserts new and replaces existing records wholesale', async (t, { a }) => {
+    const old = await a.users.create(newUser('Ann', { title: 'Old title', createdAt: new Date('2020-01-01T00:00:00Z') }));
+    const batch = [
+      newUser('ann', { cn: 'Ann Replaced', createdAt: new Date('2025-01-01T00:00:00Z') }),
+      newUser('ben'),
+      newUser('cat'),
+    ];
+    t.deepEqual(await a.users.upsertMany(batch), { inserted: 2, replaced: 1 });
+    const ann = await a.users.get('ann');
+    t.is(ann?.cn, 'Ann Replaced');
+    t.is(ann?.uid, 'ann');
+    t.is(ann?.entryUUID, old.entryUUID);
+    t.deepEqual(ann?.createdAt, old.createdAt);
+    t.false(ann !== undefined && 'title' in ann);
+    t.deepEqual(await a.users.get('ben'), { ...batch[1], tenantId: a.tenantId } as UserRecord);
+    t.is(await a.users.count(), 3);
+    t.deepEqual(await a.users.upsertMany([]), { inserted: 0, replaced: 0 });
+  });
+
+  def('users: upsertMany is idempotent', async (t, { a }) => {
+    const batch = Array.from({ length: 8 }, (_, i) => newUser(`imp${i}`, { memberOf: ['imported'] }));
+    t.deepEqual(await a.users.upsertMany(batch), { inserted: 8, replaced: 0 });
+    const first = (await a.users.find({ all: true }, { limit: 100 })).items;
+    const again = batch.map((u) => ({ ...u, entryUUID: randomUUID(), createdAt: new Date() }));
+    t.deepEqual(await a.users.upsertMany(again), { inserted: 0, replaced: 8 });
+    t.deepEqual((await a.users.find({ all: true }, { limit: 100 })).items, first);
+  });
+
+  // ---------------------------------------------------------------- groups
+
+  def('groups: create, get case-insensitively, Conflict, delete', async (t, { a }) => {
+    const g = newGroup('Staff', { description: 'Everyone' });
+    t.deepEqual(await a.groups.create(g), { ...g, tenantId: a.tenantId });
+    t.deepEqual(await a.groups.get('STAFF'), { ...g, tenantId: a.tenantId });
+    await t.throwsAsync(a.groups.create(newGroup('staff')), CONFLICT);
+    t.is(await a.groups.count(), 1);
+    t.true(await a.groups.delete('staff'));
+    t.false(await a.groups.delete('staff'));
+    t.is(await a.groups.get('Staff'), undefined);
+  });
+
+  def('groups: every query kind', async (t, { a }) => {
+    const admins = newGroup('Admins', { gidNumber: 700, memberGroups: ['ops'] });
+    await a.groups.create(admins);
+    await a.groups.create(newGroup('a.b-team', { gidNumber: 701 }));
+    await a.groups.create(newGroup('axb', { gidNumber: 702, memberGroups: ['ops', 'dev'] }));
+    await a.groups.create(newGroup('ops', { gidNumber: 703 }));
+    t.deepEqual(await names(a.groups, { all: true }), ['Admins', 'a.b-team', 'axb', 'ops']);
+    t.deepEqual(await names(a.groups, { eq: 'name', value: 'admins' }), ['Admins']);
+    t.deepEqual(await names(a.groups, { eq: 'entryUUID', value: admins.entryUUID.toUpperCase() }), ['Admins']);
+    t.deepEqual(await names(a.groups, { eq: 'gidNumber', value: 703 }), ['ops']);
+    t.deepEqual(await names(a.groups, { prefix: 'name', value: 'A.B' }), ['a.b-team']);
+    t.deepEqual(await names(a.groups, { prefix: 'name', value: 'a' }), ['Admins', 'a.b-team', 'axb']);
+    t.deepEqual(await names(a.groups, { in: 'name', values: ['OPS', 'axb', 'none'] }), ['axb', 'ops']);
+    t.deepEqual(await names(a.groups, { hasMemberGroup: ['OPS'] }), ['Admins', 'axb']);
+    t.deepEqual(await names(a.groups, { hasMemberGroup: ['dev', 'qa'] }), ['axb']);
+    t.deepEqual(await names(a.groups, { and: [{ hasMemberGroup: ['ops'] }, { eq: 'gidNumber', value: 702 }] }), ['axb']);
+    t.deepEqual(await names(a.groups, { or: [{ eq: 'name', value: 'ops' }, { prefix: 'name', value: 'adm' }] }), ['Admins', 'ops']);
+    t.deepEqual(await names(a.groups, { or: [] }), []);
+    t.is(await a.groups.count({ prefix: 'name', value: 'a' }), 3);
+    t.is(await a.groups.count(), 4);
+  });
+
+  def('groups: pagination in key order', async (t, { a }) => {
+    const all = Array.from({ length: 25 }, (_, i) => `Group-${String(i).padStart(2, '0')}`);
+    for (const name of shuffled(all)) await a.groups.create(newGroup(name));
+    const pages = await allPages((after) => a.groups.find({ prefix: 'name', value: 'group-' }, { limit: 10, ...(after && { after }) }), 10);
+    t.deepEqual(pages.map((p) => p.length), [10, 10, 5]);
+    t.deepEqual(pages.flat().map((g) => g.name), all);
+  });
+
+  def('groups: update keeps what cannot change; NotFound', async (t, { a }) => {
+    const before = await a.groups.create(newGroup('vpn'));
+    const after = await a.groups.update('VPN', (g) => ({ ...g, name: 'other', description: 'VPN users', entryUUID: randomUUID() }));
+    t.is(after.name, 'vpn');
+    t.is(after.description, 'VPN users');
+    t.is(after.entryUUID, before.entryUUID);
+    t.true(after.modifiedAt > before.modifiedAt);
+    t.deepEqual(await a.groups.get('vpn'), after);
+    await t.throwsAsync(a.groups.update('ghost', (g) => g), NOT_FOUND);
+  });
+
+  def('groups: nested memberGroups edits', async (t, { a }) => {
+    await a.groups.create(newGroup('all-staff'));
+    await a.groups.create(newGroup('eng', { memberGroups: ['backend'] }));
+    await a.groups.addMemberGroup('ALL-STAFF', 'Eng');
+    await a.groups.addMemberGroup('all-staff', 'eng');
+    await a.groups.addMemberGroup('all-staff', 'sales');
+    t.deepEqual((await a.groups.get('all-staff'))?.memberGroups, ['eng', 'sales']);
+    await a.groups.removeMemberGroup('all-staff', 'SALES');
+    t.deepEqual((await a.groups.get('all-staff'))?.memberGroups, ['eng']);
+    await a.groups.addMemberGroup('eng', 'sales');
+    t.is(await a.groups.removeMemberGroupEverywhere('eng'), 1);
+    t.deepEqual((await a.groups.get('all-staff'))?.memberGroups, []);
+    t.deepEqual((await a.groups.get('eng'))?.memberGroups, ['backend', 'sales']);
+    await t.throwsAsync(a.groups.addMemberGroup('ghost', 'eng'), NOT_FOUND);
+    await t.throwsAsync(a.groups.removeMemberGroup('ghost', 'eng'), NOT_FOUND);
+  });
+
+  // ---------------------------------------------------------------- audit and accounting
+
+  def('audit: list is newest first, limited, and round-trips every field', async (t, { a }) => {
+    const full = event(at(5), {
+      protocol: 'radius', reason: 'bad_password', detail: { nas: 'ap-1', port: 3, eap: false },
+    });
+    for (let i = 0; i < 5; i++) await a.audit.append(event(at(i), { target: `u${i}` }));
+    await a.audit.append(full);
+    const listed = await a.audit.list({ limit: 3 });
+    t.deepEqual(listed, [full, event(at(4), { target: 'u4' }), event(at(3), { target: 'u3' })]);
+    t.is((await a.audit.list({ limit: 100 })).length, 6);
+  });
+
+  def('audit: events of the same instant list newest appended first', async (t, { a }) => {
+    for (let i = 0; i < 5; i++) await a.audit.append(event(T0, { target: `u${i}` }));
+    t.deepEqual((await a.audit.list({ limit: 10 })).map((e) => e.target), ['u4', 'u3', 'u2', 'u1', 'u0']);
+  });
+
+  def('audit: filters by since, until, action, target and outcome', async (t, { a }) => {
+    await a.audit.append(event(at(1), { action: 'ldap.bind', target: 'alice', outcome: 'failed' }));
+    await a.audit.append(event(at(2), { action: 'ldap.bind', target: 'bob', outcome: 'ok' }));
+    await a.audit.append(event(at(3), { action: 'radius.auth', target: 'alice', outcome: 'refused' }));
+    await a.audit.append(event(at(4), { action: 'ldap.bind', target: 'alice', outcome: 'ok' }));
+    const targets = async (q: Omit<AuditQuery, 'limit'>) =>
+      (await a.audit.list({ ...q, limit: 100 })).map((e) => `${e.action}:${e.target}:${e.outcome}`);
+    t.deepEqual(await targets({ since: at(3) }), ['ldap.bind:alice:ok', 'radius.auth:alice:refused']);
+    t.deepEqual(await targets({ until: at(2) }), ['ldap.bind:alice:failed']);
+    t.deepEqual(await targets({ since: at(2), until: at(4) }), ['radius.auth:alice:refused', 'ldap.bind:bob:ok']);
+    t.deepEqual(await targets({ action: 'ldap.bind', target: 'alice' }), ['ldap.bind:alice:ok', 'ldap.bind:alice:failed']);
+    t.deepEqual(await targets({ outcome: 'refused' }), ['radius.auth:alice:refused']);
+    t.deepEqual(await targets({ action: 'user.delete' }), []);
+  });
+
+  def('audit: purge(before) removes older events only (retention)', async (t, { a }) => {
+    const now = Date.now();
+    const days = (d: number) => new Date(now - d * 86_400_000);
+    for (const d of [100, 91, 90.5, 89, 1, 0]) await a.audit.append(event(days(d), { target: `d${d}` }));
+    t.is(await a.audit.purge(days(90)), 3);
+    t.deepEqual((await a.audit.list({ limit: 100 })).map((e) => e.target), ['d0', 'd1', 'd89']);
+    t.is(await a.audit.purge(days(90)), 0);
+  });
+
+  def('accounting: append, list by session, user and since, newest first', async (t, { a }) => {
+    const stop = acct(at(3), { statusType: 'stop', inputOctets: 1234, outputOctets: 5678, sessionTime: 3, terminateCause: 'User-Request' });
+    await a.accounting.append(acct(at(1)));
+    await a.accounting.append(acct(at(2), { sessionId: 's2', user: 'bob' }));
+    await a.accounting.append(stop);
+    t.deepEqual(await a.accounting.list({ sessionId: 's1', limit: 10 }), [stop, acct(at(1))]);
+    t.deepEqual((await a.accounting.list({ user: 'bob', limit: 10 })).map((r) => r.sessionId), ['s2']);
+    t.deepEqual((await a.accounting.list({ since: at(2), limit: 10 })).map((r) => r.statusType), ['stop', 'start']);
+    t.is((await a.accounting.list({ limit: 1 })).length, 1);
+  });
+
+  def('accounting: purge(before) removes older records only', async (t, { a }) => {
+    for (let i = 0; i < 6; i++) await a.accounting.append(acct(at(i), { sessionId: `s${i}` }));
+    t.is(await a.accounting.purge(at(4)), 4);
+    t.deepEqual((await a.accounting.list({ limit: 10 })).map((r) => r.sessionId), ['s5', 's4']);
+  });
+
+  // ---------------------------------------------------------------- lockouts
+
+  def('lockouts: failures within the window are counted', async (t, { a }) => {
+    t.is(await a.lockouts.get('alice'), undefined);
+    t.deepEqual(await a.lockouts.registerFailure('alice', { ...policy, now: at(0) }), { failures: 1, windowStart: at(0) });
+    t.deepEqual(await a.lockouts.registerFailure('ALICE', { ...policy, now: at(30) }), { failures: 2, windowStart: at(0) });
+    t.deepEqual(await a.lockouts.get('Alice'), { failures: 2, windowStart: at(0) });
+  });
+
+  def('lockouts: a window older than windowMs restarts', async (t, { a }) => {
+    await a.lockouts.registerFailure('bob', { ...policy, now: at(0) });
+    // Exactly windowMs later the window still holds; one ms more and it restarts.
+    t.deepEqual(await a.lockouts.registerFailure('bob', { ...policy, now: at(60) }), { failures: 2, windowStart: at(0) });
+    const late = new Date(at(60).getTime() + 1);
+    t.deepEqual(await a.lockouts.registerFailure('bob', { ...policy, now: late }), { failures: 1, windowStart: late });
+  });
+
+  def('lockouts: reaching the threshold locks for lockMs', async (t, { a }) => {
+    await a.lockouts.registerFailure('carol', { ...policy, now: at(0) });
+    t.is((await a.lockouts.registerFailure('carol', { ...policy, now: at(1) })).lockedUntil, undefined);
+    t.deepEqual(await a.lockouts.registerFailure('carol', { ...policy, now: at(2) }), { failures: 3, windowStart: at(0), lockedUntil: at(302) });
+    t.deepEqual((await a.lockouts.registerFailure('carol', { ...policy, now: at(3) })).lockedUntil, at(303));
+    t.deepEqual((await a.lockouts.get('carol'))?.lockedUntil, at(303));
+  });
+
+  def('lockouts: a new window does not lift a lock', async (t, { a }) => {
+    const once = { ...policy, threshold: 1 };
+    t.deepEqual(await a.lockouts.registerFailure('dan', { ...once, now: at(0) }), { failures: 1, windowStart: at(0), lockedUntil: at(300) });
+    t.deepEqual(await a.lockouts.registerFailure('dan', { ...policy, now: at(100) }), { failures: 1, windowStart: at(100), lockedUntil: at(300) });
+  });
+
+  def('lockouts: clear forgets failures and lock', async (t, { a }) => {
+    for (let i = 0; i < 3; i++) await a.lockouts.registerFailure('erin', { ...policy, now: at(i) });
+    await a.lockouts.clear('ERIN');
+    t.is(await a.lockouts.get('erin'), undefined);
+    t.deepEqual(await a.lockouts.registerFailure('erin', { ...policy, now: at(4) }), { failures: 1, windowStart: at(4) });
+  });
+
+  def('lockouts: concurrent failures are all counted', async (t, { a }) => {
+    const wide = { windowMs: 3600 * SEC, threshold: 15, lockMs: 60 * SEC };
+    await Promise.all(Array.from({ length: 20 }, (_, i) => a.lockouts.registerFailure('fay', { ...wide, now: at(i) })));
+    const s = await a.lockouts.get('fay');
+    t.is(s?.failures, 20);
+    // Failures 15 to 20 each lock for lockMs from their own `now`, the latest of which is at(5) or later.
+    t.true(s?.lockedUntil !== undefined && s.lockedUntil >= at(60 + 5));
+  });
+
+  // ---------------------------------------------------------------- sequences
+
+  def('sequences: the first number is start, then consecutive', async (t, { a }) => {
+    t.is(await a.sequences.next('uidNumber', 10_000), 10_000);
+    t.is(await a.sequences.next('uidNumber', 10_000), 10_001);
+    // start only matters the first time: numbers are never handed out twice.
+    t.is(await a.sequences.next('uidNumber', 500), 10_002);
+    t.is(await a.sequences.next('fresh', 0), 0);
+  });
+
+  def('sequences: count reserves a block', async (t, { a }) => {
+    t.is(await a.sequences.next('gidNumber', 5000, 10), 5000);
+    t.is(await a.sequences.next('gidNumber', 5000), 5010);
+    t.is(await a.sequences.next('gidNumber', 5000, 3), 5011);
+    t.is(await a.sequences.next('gidNumber', 5000), 5014);
+    await t.throwsAsync(a.sequences.next('gidNumber', 5000, 0), INVALID);
+  });
+
+  def('sequences: concurrent callers never share a number', async (t, { a }) => {
+    const got = await Promise.all(Array.from({ length: 20 }, () => a.sequences.next('uidNumber', 1000)));
+    t.deepEqual(got.sort((x, y) => x - y), Array.from({ length: 20 }, (_, i) => 1000 + i));
+  });
+
+  // ---------------------------------------------------------------- tenants, as an attacker
+
+  def('tenants: an invalid tenant id is refused', async (t, { store }) => {
+    for (const id of ['', 'Acme', 'a b', 'a/b', '../x', 'x'.repeat(64), '$where']) {
+      t.throws(() => store.tenant(id), INVALID, id);
+    }
+  });
+
+  def('tenants: the same uid in two tenants is two records', async (t, { a, b }) => {
+    const ua = await a.users.create(newUser('alice', { cn: 'Alice of A' }));
+    const ub = await b.users.create(newUser('alice', { cn: 'Alice of B' }));
+    t.not(ua.entryUUID, ub.entryUUID);
+    t.is((await a.users.get('alice'))?.cn, 'Alice of A');
+    t.is((await b.users.get('alice'))?.cn, 'Alice of B');
+    await b.users.update('alice', (u) => ({ ...u, cn: 'changed by B' }));
+    t.true(await b.users.delete('alice'));
+    t.deepEqual(await a.users.get('alice'), ua);
+  });
+
+  def("tenants: B cannot read A's users with any query", async (t, { a, b }) => {
+    const alice = await a.users.create(newUser('alice', { memberOf: ['staff'], uidNumber: 4242, gidNumber: 4242 }));
+    await a.users.create(newUser('bob', { memberOf: ['staff'] }));
+    const queries: UserQuery[] = [
+      { all: true },
+      { prefix: 'uid', value: '' }, { prefix: 'mail', value: '' }, { prefix: 'cn', value: '' },
+      { eq: 'uid', value: 'alice' }, { eq: 'mail', value: alice.mail ?? '' },
+      { eq: 'entryUUID', value: alice.entryUUID }, { eq: 'uidNumber', value: 4242 },
+      { eq: 'gidNumber', value: 4242 }, { memberOf: ['staff'] }, { in: 'uid', values: ['alice', 'bob'] },
+      { and: [] }, { or: [{ all: true }, { eq: 'uid', value: 'alice' }] },
+      { and: [{ all: true }, { or: [{ memberOf: ['staff'] }] }] },
+    ];
+    for (const q of queries) {
+      const label = JSON.stringify(q);
+      t.deepEqual((await b.users.find(q, { limit: 100 })).items, [], label);
+      t.is(await b.users.count(q), 0, label);
+      t.true((await a.users.find(q, { limit: 100 })).items.length > 0, `finds A's users in A: ${label}`);
+    }
+    t.deepEqual((await b.users.find({ all: true }, { limit: 100, after: '' })).items, []);
+    t.is(await b.users.count(), 0);
+    t.is(await b.users.get('alice'), undefined);
+    t.is(await b.users.get('ALICE'), undefined);
+  });
+
+  def("tenants: B cannot change or delete A's users", async (t, { a, b }) => {
+    await a.users.create(newUser('alice', { memberOf: ['staff'] }));
+    const before = await a.users.get('alice');
+    await t.throwsAsync(b.users.update('alice', (u) => ({ ...u, enabled: false })), NOT_FOUND);
+    t.false(await b.users.delete('alice'));
+    await t.throwsAsync(b.users.addMemberOf('alice', 'admins'), NOT_FOUND);
+    await t.throwsAsync(b.users.removeMemberOf('alice', 'staff'), NOT_FOUND);
+    t.is(await b.users.removeGroupEverywhere('staff'), 0);
+    // A record smuggling A's tenant id lands in B.
+    const smuggled = { ...newUser('alice', { cn: 'Mallory' }), tenantId: a.tenantId } as NewUser;
+    t.is((await b.users.create(smuggled)).tenantId, b.tenantId);
+    t.deepEqual(await b.users.upsertMany([{ ...smuggled, uid: 'ALICE' }]), { inserted: 0, replaced: 1 });
+    t.deepEqual(await b.users.upsertMany([{ ...newUser('bob'), tenantId: a.tenantId } as NewUser]), { inserted: 1, replaced: 0 });
+    t.deepEqual(await a.users.get('alice'), before);
+    t.is(await a.users.count(), 1);
+    t.is(await a.users.get('bob'), undefined);
+  });
+
+  def("tenants: B cannot read or change A's groups", async (t, { a, b }) => {
+    const staff = await a.groups.create(newGroup('staff', { memberGroups: ['eng'], gidNumber: 4343 }));
+    for (const q of [
+      { all: true }, { prefix: 'name', value: '' }, { eq: 'entryUUID', value: staff.entryUUID },
+      { eq: 'gidNumber', value: 4343 }, { in: 'name', values: ['staff'] }, { hasMemberGroup: ['eng'] },
+      { or: [{ all: true }] },
+    ] satisfies GroupQuery[]) {
+      t.deepEqual((await b.groups.find(q, { limit: 100 })).items, [], JSON.stringify(q));
+      t.is(await b.groups.count(q), 0, JSON.stringify(q));
+    }
+    t.is(await b.groups.get('staff'), undefined);
+    await t.throwsAsync(b.groups.update('staff', (g) => ({ ...g, description: 'pwned' })), NOT_FOUND);
+    await t.throwsAsync(b.groups.addMemberGroup('staff', 'attackers'), NOT_FOUND);
+    await t.throwsAsync(b.groups.removeMemberGroup('staff', 'eng'), NOT_FOUND);
+    t.is(await b.groups.removeMemberGroupEverywhere('eng'), 0);
+    t.false(await b.groups.delete('staff'));
+    t.deepEqual(await a.groups.get('staff'), staff);
+  });
+
+  def("tenants: B's audit and accounting neither see nor purge A's", async (t, { a, b }) => {
+    await a.audit.append(event(T0));
+    await a.accounting.append(acct(T0));
+    t.deepEqual(await b.audit.list({ limit: 100 }), []);
+    t.deepEqual(await b.audit.list({ action: 'user.create', target: 'alice', since: new Date(0), limit: 100 }), []);
+    t.deepEqual(await b.accounting.list({ sessionId: 's1', limit: 100 }), []);
+    t.deepEqual(await b.accounting.list({ user: 'alice', limit: 100 }), []);
+    const future = new Date(Date.now() + 86_400_000);
+    t.is(await b.audit.purge(future), 0);
+    t.is(await b.accounting.purge(future), 0);
+    t.is((await a.audit.list({ limit: 100 })).length, 1);
+    t.is((await a.accounting.list({ limit: 100 })).length, 1);
+  });
+
+  def("tenants: B's lockouts and sequences are B's own", async (t, { a, b }) => {
+    for (let i = 0; i < 3; i++) await a.lockouts.registerFailure('alice', { ...policy, now: at(i) });
+    t.is(await b.lockouts.get('alice'), undefined);
+    t.deepEqual(await b.lockouts.registerFailure('alice', { ...policy, now: at(3) }), { failures: 1, windowStart: at(3) });
+    await b.lockouts.clear('alice');
+    t.is((await a.lockouts.get('alice'))?.failures, 3);
+    t.is(await a.sequences.next('uidNumber', 1000, 5), 1000);
+    t.is(await b.sequences.next('uidNumber', 1000), 1000);
+    t.is(await a.sequences.next('uidNumber', 1000), 1005);
+    t.is(await a.sequences.next('gidNumber', 1000), 1000);
+  });
+
+  const unknown = [...skipped.keys()].filter((title) => !titles.has(title));
+  if (unknown.length > 0) throw new Error(`${o.name}: skip names tests that do not exist: ${unknown.join(', ')}`);
+}

@@ -1,0 +1,26 @@
+import test from 'ava';
+import type { DestinationStream } from 'pino';
+import { createLogger } from '../../src/core/log.ts';
+import { MemoryStore, openStore } from '../../src/store/index.ts';
+import { runStoreConformance } from './conformance.ts';
+
+runStoreConformance({ name: 'memory', open: async () => new MemoryStore() });
+
+test('openStore without a uri is the memory store, with one loud warning', async (t) => {
+  const lines: Record<string, unknown>[] = [];
+  const destination: DestinationStream = { write: (s) => void lines.push(JSON.parse(s) as Record<string, unknown>) };
+  const store = await openStore({ logger: createLogger({ destination }) });
+  t.is(store.kind, 'memory');
+  t.is(lines.length, 1);
+  t.is(lines[0]?.event, 'store.memory');
+  t.is(lines[0]?.level, 40);
+  t.regex(String(lines[0]?.msg), /NOTHING PERSISTS.*storage\.uri/);
+});
+
+test('openStore refuses a URI that is not MongoDB, without repeating its credentials', async (t) => {
+  const logger = createLogger({ destination: { write: () => undefined } });
+  const err = await t.throwsAsync(openStore({ uri: 'postgres://admin:s3cret@db.example/x', logger }), { code: 'TD_CONFIG_INVALID' });
+  t.regex(err?.message ?? '', /postgres/);
+  t.false(err?.message.includes('s3cret'));
+  await t.throwsAsync(openStore({ uri: 'hunter2', logger }), { message: /not a URI/ });
+});

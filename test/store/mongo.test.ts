@@ -1,0 +1,152 @@
+// The conformance suite against MongoDB (MONGODB_URI, else FerretDB), plus what only a real
+// server shows: outages, reconnection, index creation on open.
+import test from 'ava';
+import { MongoClient } from 'mongodb';
+import type { DestinationStream } from 'pino';
+import { createLogger, silentLogger, type Logger } from '../../src/core/log.ts';
+import { openStore, type NewUser, type Store } from '../../src/store/index.ts';
+import { startFerretDb, startMongo } from '../helpers/mongo-server.ts';
+import { runStoreConformance } from './conformance.ts';
+
+// No server is a failure of this file, never a skip: startMongo throws and says what to do.
+const mongo = await startMongo();
+test.after.always(() => mongo.stop());
+
+const logger = silentLogger();
+const UNAVAILABLE = { code: 'TD_STORE_UNAVAILABLE' };
+
+// A database per test, like a fresh store per test: small collections keep FerretDB quick.
+// Serial: FerretDB on SQLite (and two CPUs) only gets slower with more clients at once.
+let databases = 0;
+runStoreConformance({
+  name: 'mongo',
+  open: () => openStore({ uri: mongo.dbUri(`conformance${++databases}`), logger }),
+  serial: true,
+});
+
+const alice: NewUser = {
+  uid: 'alice', entryUUID: '0b6c1bd4-8a4e-4cf5-9a3e-1b2f0c9d7e61', cn: 'Alice', sn: 'A',
+  uidNumber: 10_001, gidNumber: 100, homeDirectory: '/home/alice', loginShell: '/bin/sh',
+  sshPublicKeys: [], enabled: true, createdAt: new Date(0), modifiedAt: new Date(0), memberOf: [],
+};
+
+/** A logger whose lines land in `lines`, as objects. */
+function capture(): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const destination: DestinationStream = { write: (s) => void lines.push(JSON.parse(s) as Record<string, unknown>) };
+  return { logger: createLogger({ destination }), lines };
+}
+
+/** Retries `op` until it resolves, for at most `ms`. */
+async function eventually<T>(op: () => Promise<T>, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await op();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+test('mongo: an outage is StoreUnavailable, fast, and the store reconnects by itself', async (t) => {
+  const server = await startFerretDb();
+  t.teardown(() => server.stop());
+  const store: Store = await openStore({ uri: server.dbUri('outage'), logger, serverSelectionTimeoutMS: 1000 });
+  t.teardown(() => store.close());
+  const acme = store.tenant('acme');
+  await acme.users.create(alice);
+  t.deepEqual(await store.health(), { ok: true });
+
+  await server.kill();
+  const started = Date.now();
+  const err = await t.throwsAsync(acme.users.get('alice'), UNAVAILABLE);
+  t.true(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+  t.truthy(err?.cause);
+  await t.throwsAsync(acme.audit.append({ at: new Date(), actor: 'system', action: 'x', outcome: 'ok' }), UNAVAILABLE);
+  const health = await store.health();
+  t.false(health.ok);
+  t.is(typeof health.detail, 'string');
+
+  await server.restart();
+  const back = await eventually(() => acme.users.get('alice'), 5000);
+  t.is(back?.uid, 'alice');
+  t.true((await store.health()).ok);
+  await acme.users.update('alice', (u) => ({ ...u, cn: 'Alice Again' }));
+  t.is((await acme.users.get('alice'))?.cn, 'Alice Again');
+});
+
+test('mongo: opening on an unreachable server rejects with StoreUnavailable', async (t) => {
+  const server = await startFerretDb();
+  const uri = server.dbUri('gone').replace('mongodb://', 'mongodb://user:s3cret@');
+  await server.stop();
+  const started = Date.now();
+  const err = await t.throwsAsync(openStore({ uri, logger, serverSelectionTimeoutMS: 500 }), UNAVAILABLE);
+  t.true(Date.now() - started < 5000);
+  t.false(`${err?.message} ${String(err?.cause)}`.includes('s3cret'));
+});
+
+test('mongo: opening twice on one database keeps the indexes (idempotent)', async (t) => {
+  const uri = mongo.dbUri('twice');
+  const first = await openStore({ uri, logger });
+  t.teardown(() => first.close());
+  await first.tenant('acme').users.create(alice);
+  const second = await openStore({ uri, logger });
+  t.teardown(() => second.close());
+  t.is((await second.tenant('acme').users.get('ALICE'))?.uid, 'alice');
+  // Uniqueness is the index's job in Mongo: it must still be there.
+  await t.throwsAsync(second.tenant('acme').users.create({ ...alice, uid: 'Alice' }), { code: 'TD_CONFLICT' });
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 2000 });
+  t.teardown(() => client.close());
+  const indexes = await client.db().collection('users').indexes();
+  t.true(indexes.some((i) => i.unique === true && JSON.stringify(i.key) === '{"tenantId":1,"uidKey":1}'));
+  t.true(indexes.filter((i) => i.name !== '_id_').every((i) => Object.keys(i.key)[0] === 'tenantId'));
+});
+
+test('mongo: TTL indexes where the server has them, one info line where it refuses', async (t) => {
+  const { logger: log, lines } = capture();
+  const uri = mongo.dbUri('ttl');
+  const store = await openStore({ uri, logger: log, retentionDays: { audit: 90, accounting: 30 } });
+  t.teardown(() => store.close());
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 2000 });
+  t.teardown(() => client.close());
+  const ttl = (await client.db().collection('audit').indexes()).some((i) => i.expireAfterSeconds === 90 * 86_400);
+  const refused = lines.filter((l) => l.event === 'store.ttl');
+  t.true(ttl ? refused.length === 0 : refused.length === 1 && refused[0]?.level === 30);
+  t.is(lines.filter((l) => l.event === 'store.open').length, 1);
+});
+
+test('mongo: the log names the server and database, never the credentials', async (t) => {
+  // FerretDB on SQLite takes any user and password with PLAIN: a URI with credentials that works.
+  const server = await startFerretDb();
+  t.teardown(() => server.stop());
+  const { logger: log, lines } = capture();
+  const uri = `${server.dbUri('creds').replace('mongodb://', 'mongodb://tenantdir:s3cret@')}?authMechanism=PLAIN`;
+  const store = await openStore({ uri, logger: log });
+  t.teardown(() => store.close());
+  const opened = lines.find((l) => l.event === 'store.open');
+  t.regex(String(opened?.store), /^mongodb:\/\/127\.0\.0\.1:\d+\/creds_/);
+  const text = JSON.stringify(lines);
+  t.false(text.includes('s3cret'));
+  t.false(text.includes('tenantdir:'));
+});
+
+// FerretDB 1.x applies update operators as a read and a later write, atomic only within one
+// connection, which is why a store uses one connection there: two processes are not safe.
+(process.env.MONGODB_URI ? test : test.skip)(
+  'mongo: two stores on one database (two processes) lose no concurrent update [MongoDB only: FerretDB 1.x updates are not atomic across connections]',
+  async (t) => {
+    const uri = mongo.dbUri('two-processes');
+    const [one, two] = await Promise.all([openStore({ uri, logger }), openStore({ uri, logger })]);
+    t.teardown(() => Promise.all([one.close(), two.close()]));
+    await one.tenant('acme').users.create(alice);
+    const keys = Array.from({ length: 20 }, (_, i) => `k${i}`);
+    await Promise.all(keys.map((k, i) => (i % 2 ? one : two).tenant('acme').users
+      .update('alice', (u) => ({ ...u, sshPublicKeys: [...u.sshPublicKeys, k] }))));
+    const policy = { now: new Date(), windowMs: 60_000, threshold: 100, lockMs: 1 };
+    await Promise.all(keys.map((_, i) => (i % 2 ? two : one).tenant('acme').lockouts.registerFailure('alice', policy)));
+    t.deepEqual((await one.tenant('acme').users.get('alice'))?.sshPublicKeys.sort(), keys.sort());
+    t.is((await two.tenant('acme').lockouts.get('alice'))?.failures, 20);
+  },
+);
