@@ -5,7 +5,7 @@
 import {
   MongoBulkWriteError, MongoClient, MongoClientClosedError, MongoNetworkError, MongoNotConnectedError,
   MongoOperationTimeoutError, MongoServerClosedError, MongoServerError, MongoServerSelectionError,
-  MongoTopologyClosedError, type AnyBulkWriteOperation, type Collection, type Db, type Document,
+  MongoTopologyClosedError, type Collection, type Db, type Document,
   type Filter, type IndexDescription, type MongoClientOptions,
 } from 'mongodb';
 import { Conflict, NotFound, StoreUnavailable } from '../core/errors.ts';
