@@ -1,0 +1,45 @@
+// EAP-Identity (RFC 3748 §5.1), method proposal and Legacy Nak (§5.3.1): a tenant offers its
+// methods in order; a peer's Nak names the ones it wants, and the first of those on offer wins.
+import type { EapTenant } from './tenant.ts';
+
+/** RFC 3748 leaves identities unbounded; RADIUS's User-Name is at most 253 bytes. */
+export const MAX_IDENTITY = 253;
+
+/** The identity in an EAP-Response/Identity, or undefined if it is not a usable one. */
+export function parseIdentity(typeData: Buffer): string | undefined {
+  if (typeData.length > MAX_IDENTITY) return undefined;
+  // Some supplicants terminate the identity with NUL (RFC 3748 §5.1 says it must not be).
+  const s = typeData.toString('utf8').replace(/\0+$/, '');
+  return s.includes('\0') ? undefined : s;
+}
+
+/**
+ * The uid an inner (or EAP-TLS) identity names in `tenantId`: `user`, `user@realm` or
+ * `realm\user`. A realm other than the tenant's own is refused rather than ignored: the user
+ * meant another tenant, and a same-named user here must not be tried in their stead.
+ */
+export function innerUid(identity: string, tenantId: string): string | undefined {
+  let uid = identity.trim();
+  let realm: string | undefined;
+  const at = uid.lastIndexOf('@');
+  if (at >= 0) {
+    realm = uid.slice(at + 1);
+    uid = uid.slice(0, at);
+  }
+  const slash = uid.indexOf('\\');
+  if (slash >= 0) {
+    if (realm !== undefined) return undefined;
+    realm = uid.slice(0, slash);
+    uid = uid.slice(slash + 1);
+  }
+  if (uid === '' || (realm !== undefined && realm.toLowerCase() !== tenantId)) return undefined;
+  return uid;
+}
+
+/** After a Nak: the first type the peer asks for that the tenant offers and was not tried yet. */
+export function methodAfterNak(tenant: EapTenant, nakData: Buffer, tried: ReadonlySet<number>): number | undefined {
+  for (const type of nakData) {
+    if (!tried.has(type) && tenant.methods.includes(type)) return type;
+  }
+  return undefined;
+}

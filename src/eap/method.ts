@@ -1,0 +1,49 @@
+// The one interface every EAP method implements (hostapd's `struct eap_method`), and the context
+// through which a method reaches users: methods never see the directory, only `EapContext`.
+import type { Logger } from '../core/log.ts';
+import type { EapTenant } from './tenant.ts';
+import type { TlsLimits } from './tls-common.ts';
+
+/** What EAP needs to know of a user; the directory's User has these fields and more. */
+export interface EapUser {
+  uid: string;
+  enabled: boolean;
+  expiresAt?: Date;
+}
+
+/** A password (TTLS/PAP) or a check against the stored NT hash (MS-CHAPv2). */
+export type EapProof = { password: string } | { verifyNtHash(ntHash: Buffer): boolean };
+
+export type EapVerdict = { ok: true; user: EapUser } | { ok: false; reason: string };
+
+/** What a method may do besides computing: check credentials, find users, find inner methods. */
+export interface EapContext {
+  readonly tenant: EapTenant;
+  readonly log: Logger;
+  readonly limits: TlsLimits;
+  /** The identity being authenticated: the EAP identity, or PEAP's inner identity in phase 2. */
+  readonly identity: string;
+  /** Checks a credential of an inner identity (`user`, `user@tenant`), always in this tenant. */
+  authenticate(identity: string, proof: EapProof, method: string): Promise<EapVerdict>;
+  /** An enabled, unexpired user of this tenant named by a certificate (EAP-TLS), or undefined. */
+  lookupUser(uid: string, method: string): Promise<EapUser | undefined>;
+  /** PEAP's phase 2 finds its inner method here (hostapd's eap_server_get_eap_method). */
+  method(type: number): EapMethod<unknown> | undefined;
+}
+
+export type Step<S> =
+  /** Type-data of the next EAP-Request (the caller adds code, identifier and type). */
+  | { send: Buffer; state: S }
+  /** `msk` is absent for an inner method: the tunnel's keys are the session's keys. */
+  | { success: { user: EapUser; msk?: Buffer } }
+  | { failure: string };
+
+export interface EapMethod<S> {
+  type: number;
+  name: string;
+  start(ctx: EapContext): Step<S>;
+  /** `data` is the type-data of the peer's response. */
+  next(s: S, data: Buffer, ctx: EapContext): Promise<Step<S>>;
+  /** Frees what the state holds (a TLS socket) when a conversation ends early. */
+  dispose?(s: S): void;
+}
