@@ -1,7 +1,7 @@
 // Bulk provisioning: one batch of users and groups, idempotent (re-importing the same rows
 // changes nothing), with bad rows reported while the rest import. One read and one bulk write
 // per batch, so a 100,000-user migration is a few hundred round trips.
-import { InvalidInput, isTenantdirError } from '../core/errors.ts';
+import { InvalidInput, NotFound, isTenantdirError } from '../core/errors.ts';
 import { nameKey } from '../core/ids.ts';
 import type { NewUser, TenantStore, UserRecord } from '../store/index.ts';
 import { verifyPassword } from './passwords.ts';
@@ -78,12 +78,10 @@ export async function importBatch(dir: TenantDirectory, store: TenantStore, batc
   }
   await importUsers(dir, store, batch.users ?? [], summary, fail);
   for (const g of batch.groups ?? []) {
-    for (const uid of g.members ?? []) {
-      try {
-        await store.users.addMemberOf(uid, nameKey(g.name));
-      } catch (err) {
-        fail(g, g.name, err);
-      }
+    try {
+      await addMembers(store, g, fail);
+    } catch (err) {
+      fail(g, g.name, err);
     }
     for (const child of g.memberGroups ?? []) {
       try {
@@ -97,6 +95,31 @@ export async function importBatch(dir: TenantDirectory, store: TenantStore, batc
     created: String(summary.created), updated: String(summary.updated), unchanged: String(summary.unchanged), failed: String(summary.failed),
   });
   return summary;
+}
+
+/** The stored users among `uids`, by name key, a store page at a time (a batch may be larger). */
+async function usersByKey(store: TenantStore, uids: string[]): Promise<Map<string, UserRecord>> {
+  const found = new Map<string, UserRecord>();
+  for (let i = 0; i < uids.length; i += LOOKUP_PAGE) {
+    const page = uids.slice(i, i + LOOKUP_PAGE);
+    for (const u of (await store.users.find({ in: 'uid', values: page }, { limit: page.length })).items) found.set(nameKey(u.uid), u);
+  }
+  return found;
+}
+
+/**
+ * A group row's members in one write; the members that do not exist are looked up (and
+ * reported) only when the write says some are missing.
+ */
+async function addMembers(store: TenantStore, g: ImportGroup, fail: (row: { line?: number }, name: string, err: unknown) => void): Promise<void> {
+  const members = [...new Set((g.members ?? []).map(nameKey))];
+  if (members.length === 0) return;
+  const added = await store.users.addMemberOfMany(members, nameKey(g.name));
+  if (added === members.length) return;
+  const existing = await usersByKey(store, members);
+  for (const uid of members.filter((m) => !existing.has(m))) {
+    fail(g, g.name, new NotFound(`member "${uid}" of group "${g.name}" does not exist`));
+  }
 }
 
 async function upsertGroup(dir: TenantDirectory, store: TenantStore, g: ImportGroup): Promise<'created' | 'updated' | 'unchanged'> {
@@ -118,13 +141,7 @@ async function importUsers(
   fail: (row: { line?: number }, name: string, err: unknown) => void,
 ): Promise<void> {
   if (rows.length === 0) return;
-  // Looked up a store page at a time: a batch may be larger than the store's page cap.
-  const existing = new Map<string, UserRecord>();
-  for (let i = 0; i < rows.length; i += LOOKUP_PAGE) {
-    const uids = rows.slice(i, i + LOOKUP_PAGE).map((r) => r.uid);
-    const found = await store.users.find({ in: 'uid', values: uids }, { limit: uids.length });
-    for (const u of found.items) existing.set(nameKey(u.uid), u);
-  }
+  const existing = await usersByKey(store, rows.map((r) => r.uid));
   const fresh = rows.filter((r) => !existing.has(nameKey(r.uid)) && r.uidNumber === undefined).length;
   let nextNumber = fresh > 0 ? await store.sequences.next('uidNumber', dir.tenant.posix.uidNumberStart, fresh) : 0;
   const writes: NewUser[] = [];

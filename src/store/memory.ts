@@ -133,6 +133,16 @@ class MemoryRecords<R, N, Q> implements RecordOps<R, N, Q> {
     this.editList(id, (list) => (list.includes(nameKey(key)) ? list : [...list, nameKey(key)]));
   }
 
+  async addToMany(ids: string[], key: string): Promise<number> {
+    let found = 0;
+    for (const id of new Set(ids.map(nameKey))) {
+      if (!this.docs.has(id)) continue;
+      await this.addTo(id, key);
+      found++;
+    }
+    return found;
+  }
+
   async removeFrom(id: string, key: string): Promise<void> {
     this.editList(id, (list) => list.filter((k) => k !== nameKey(key)));
   }

@@ -341,6 +341,17 @@ class MongoRecords<R, N, Q> implements RecordOps<R, N, Q> {
     return this.editList(id, this.listEdit('$addToSet', key));
   }
 
+  async addToMany(ids: string[], key: string): Promise<number> {
+    if (ids.length === 0) return 0;
+    return guard(async () => {
+      const r = await this.col.updateMany(
+        { tenantId: this.tenantId, [this.kind.keyField]: { $in: [...new Set(ids.map(nameKey))] } },
+        this.listEdit('$addToSet', key),
+      );
+      return r.matchedCount;
+    });
+  }
+
   async removeFrom(id: string, key: string): Promise<void> {
     return this.editList(id, this.listEdit('$pull', key));
   }

@@ -140,6 +140,8 @@ export interface UserRepo {
   update(uid: string, fn: (old: UserRecord) => UserRecord): Promise<UserRecord>;
   /** Atomic membership edits ($addToSet / $pull). NotFound if the user is absent. */
   addMemberOf(uid: string, groupKey: string): Promise<void>;
+  /** addMemberOf for many users in one write (imports); returns how many of them exist. */
+  addMemberOfMany(uids: string[], groupKey: string): Promise<number>;
   removeMemberOf(uid: string, groupKey: string): Promise<void>;
   /** Removes a group key from every user (group deletion). Returns how many changed. */
   removeGroupEverywhere(groupKey: string): Promise<number>;

@@ -255,6 +255,8 @@ export interface RecordOps<R, N, Q> {
   create(r: N): Promise<R>;
   update(id: string, fn: (old: R) => R): Promise<R>;
   addTo(id: string, key: string): Promise<void>;
+  /** addTo on every existing record of `ids`; returns how many exist. */
+  addToMany(ids: string[], key: string): Promise<number>;
   removeFrom(id: string, key: string): Promise<void>;
   removeEverywhere(key: string): Promise<number>;
   delete(id: string): Promise<boolean>;
@@ -279,6 +281,7 @@ export function userRepo(
   return {
     ...recordRepo(ops),
     addMemberOf: (uid, groupKey) => ops.addTo(uid, groupKey),
+    addMemberOfMany: (uids, groupKey) => ops.addToMany(uids, groupKey),
     removeMemberOf: (uid, groupKey) => ops.removeFrom(uid, groupKey),
     removeGroupEverywhere: (groupKey) => ops.removeEverywhere(groupKey),
     upsertMany,

@@ -353,6 +353,16 @@ export function runStoreConformance(o: ConformanceOptions): void {
     await t.throwsAsync(a.users.removeMemberOf('ghost', 'admins'), NOT_FOUND);
   });
 
+  def('users: addMemberOfMany adds to the existing users and counts them', async (t, { a }) => {
+    await a.users.create(newUser('u1', { memberOf: ['staff'] }));
+    await a.users.create(newUser('u2', { memberOf: ['vpn'] }));
+    t.is(await a.users.addMemberOfMany(['U1', 'u2', 'ghost', 'u1'], 'VPN'), 2);
+    t.deepEqual((await a.users.get('u1'))?.memberOf, ['staff', 'vpn']);
+    t.deepEqual((await a.users.get('u2'))?.memberOf, ['vpn']);
+    t.is(await a.users.get('ghost'), undefined);
+    t.is(await a.users.addMemberOfMany([], 'vpn'), 0);
+  });
+
   def('users: removeGroupEverywhere', async (t, { a }) => {
     await a.users.create(newUser('u1', { memberOf: ['staff', 'vpn'] }));
     await a.users.create(newUser('u2', { memberOf: ['vpn'] }));
@@ -641,6 +651,7 @@ export function runStoreConformance(o: ConformanceOptions): void {
     await t.throwsAsync(b.users.update('alice', (u) => ({ ...u, enabled: false })), NOT_FOUND);
     t.false(await b.users.delete('alice'));
     await t.throwsAsync(b.users.addMemberOf('alice', 'admins'), NOT_FOUND);
+    t.is(await b.users.addMemberOfMany(['alice', 'ALICE'], 'admins'), 0);
     await t.throwsAsync(b.users.removeMemberOf('alice', 'staff'), NOT_FOUND);
     t.is(await b.users.removeGroupEverywhere('staff'), 0);
     // A record smuggling A's tenant id lands in B.
