@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { LiveRegistry, TenantConfig } from '../config/index.ts';
 import { InvalidInput } from '../core/errors.ts';
 import type { Actor, Directory, TenantDirectory } from '../directory/index.ts';
-import type { Page, PageResult } from '../store/index.ts';
+import type { Page, PageResult } from '../directory/index.ts';
 import type { Access, Principal } from './access.ts';
 import type { PageJson, PageQuery } from './api.ts';
 

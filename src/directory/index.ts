@@ -5,3 +5,5 @@ export {
 export { MAX_IMPORT_BATCH, type ImportBatch, type ImportGroup, type ImportRowError, type ImportSummary, type ImportUser } from './import.ts';
 export type { Group, User } from './views.ts';
 export { hashPassword, ntHash } from './passwords.ts';
+// The query and paging shapes the fronts pass through: fronts see the directory, never the store.
+export type { GroupQuery, Page, PageResult, UserQuery } from '../store/index.ts';
