@@ -1,0 +1,381 @@
+// The LDAP protocol logic, once, over the directory: who a connection is bound as, which tenant
+// it may see, and each operation's answer. server.ts drives one LdapSession per connection.
+//
+// Isolation: every target DN is resolved through the live registry; a DN in a tenant the client
+// may not see gets exactly the answer of a DN that does not exist (noSuchObject, no matchedDN,
+// the same text), so tenants cannot be told apart from nothing.
+import { randomBytes, randomInt } from 'node:crypto';
+import type { LiveRegistry, TenantConfig } from '../config/index.ts';
+import { hasCode } from '../core/errors.ts';
+import { isWithin, tryNormalizeDn } from '../core/dn.ts';
+import { nameKey } from '../core/ids.ts';
+import type { Logger } from '../core/log.ts';
+import type { Actor, Directory, Group, TenantDirectory, User } from '../directory/index.ts';
+import { passwordModifyResponse } from './ber.ts';
+import { entryAt, locate, serviceDn, userDn, type Position } from './entries.ts';
+import { matches } from './filter.ts';
+import type { LdapLimits } from './limits.ts';
+import {
+  RC, type ConnectionInfo, type ExtendedResult, type Message, type Reply, type Request, type Result, type SearchDone,
+  type SearchRequest, type SearchSink, type Session, type SessionFactory,
+} from './protocol.ts';
+import { rootDse, subschemaEntry, SUBSCHEMA_NORM } from './rootdse.ts';
+import { attributeType, SECRET_ATTRIBUTES } from './schema.ts';
+import { search, selection, toWire, type Cursor } from './search.ts';
+import { applyWrite, type WriteRequest } from './writes.ts';
+
+export interface FrontOptions {
+  live: LiveRegistry;
+  directory: Directory;
+  logger: Logger;
+  limits: LdapLimits;
+}
+
+type Identity =
+  | { kind: 'anonymous' }
+  | { kind: 'user'; tenantId: string; uid: string; dn: string }
+  | { kind: 'service'; tenantId: string; name: string; dn: string };
+
+const ANONYMOUS: Identity = { kind: 'anonymous' };
+
+/** The one answer for "not there" and "not yours". */
+const NO_SUCH_OBJECT: Result = { code: RC.noSuchObject, message: 'no such object' };
+const INVALID_CREDENTIALS: Result = { code: RC.invalidCredentials, message: 'invalid credentials' };
+
+export class Front implements SessionFactory {
+  constructor(readonly o: FrontOptions) {}
+
+  open(conn: ConnectionInfo): Session {
+    return new LdapSession(this.o, conn);
+  }
+}
+
+/** What an operation may act on: a tenant the client can see, and where the DN lies in it. */
+interface Target {
+  tenant: TenantConfig;
+  dir: TenantDirectory;
+  pos: Exclude<Position, { kind: 'none' }>;
+}
+
+interface PagedState {
+  key: string;
+  cursor: Cursor;
+  sent: number;
+  expires: number;
+}
+
+class LdapSession implements Session {
+  private identity: Identity = ANONYMOUS;
+  /** Paged-results cookies of this connection, oldest first (Map keeps insertion order). */
+  private readonly paged = new Map<string, PagedState>();
+  private readonly log: Logger;
+
+  constructor(private readonly o: FrontOptions, private readonly conn: ConnectionInfo) {
+    this.log = o.logger.child({ component: 'ldap', conn: conn.id });
+  }
+
+  close(): void {
+    this.paged.clear();
+  }
+
+  async handle(msg: Message, sink: SearchSink): Promise<Reply> {
+    try {
+      return await this.dispatch(msg.request, sink);
+    } catch (err) {
+      if (hasCode(err, 'TD_STORE_UNAVAILABLE')) {
+        this.log.error({ event: `ldap.${msg.request.op}`, outcome: 'failed', reason: 'store-unavailable', err }, 'store unavailable');
+        return { code: RC.unavailable, message: 'the directory is temporarily unavailable; try again' };
+      }
+      throw err;
+    }
+  }
+
+  private dispatch(r: Request, sink: SearchSink): Promise<Reply> | Reply {
+    switch (r.op) {
+      case 'bind':
+        return this.bind(r.version, r.name, r.password);
+      case 'saslBind':
+        return { code: RC.authMethodNotSupported, message: 'SASL is not supported; use a simple bind' };
+      case 'search':
+        return this.search(r, sink);
+      case 'compare':
+        return this.compare(r.dn, r.attr, r.value);
+      case 'whoami':
+        return this.whoami();
+      case 'passwordModify':
+        return this.passwordModify(r);
+      case 'add':
+      case 'delete':
+      case 'modify':
+      case 'modrdn':
+        return this.write(r);
+      case 'extended':
+        return { code: RC.protocolError, message: `extended operation ${r.oid} is not supported` };
+      default:
+        // unbind, abandon and StartTLS are the transport's (server.ts).
+        return { code: RC.protocolError, message: `unexpected ${r.op}` };
+    }
+  }
+
+  // ---------------------------------------------------------------- who, and what they may see
+
+  private actor(): Actor {
+    const name = this.identity.kind === 'anonymous' ? 'ldap:anonymous' : `ldap:${this.identity.dn}`;
+    return { name, protocol: 'ldap', source: this.conn.remoteAddress };
+  }
+
+  /**
+   * The bound identity's tenant as the live configuration has it now. A tenant or service account
+   * that a reload removed ends the binding: the connection is anonymous from then on.
+   */
+  private ownTenant(): TenantConfig | undefined {
+    const id = this.identity;
+    if (id.kind === 'anonymous') return undefined;
+    const t = this.o.live.current().byId(id.tenantId);
+    const stillThere = t && (id.kind === 'user' || t.ldap.serviceAccounts.some((s) => nameKey(s.name) === nameKey(id.name)));
+    if (!stillThere) {
+      this.log.info({ event: 'ldap.unbound', tenant: id.tenantId, outcome: 'refused', reason: 'removed-by-reload' }, 'binding ended by a configuration reload');
+      this.identity = ANONYMOUS;
+      return undefined;
+    }
+    return t;
+  }
+
+  private canWrite(t: TenantConfig): boolean {
+    const id = this.identity;
+    return id.kind === 'service' && t.ldap.serviceAccounts.some((s) => nameKey(s.name) === nameKey(id.name) && s.access === 'write');
+  }
+
+  /** The tenant holding `dn`, if the client may see it: its own, or one open to anonymous search. */
+  private visible(dn: string, normalized?: string): { tenant: TenantConfig; norm: string } | Result {
+    const norm = normalized ?? tryNormalizeDn(dn);
+    if (norm === undefined) return { code: RC.invalidDNSyntax, message: 'invalid DN' };
+    const own = this.ownTenant();
+    const t = this.o.live.current().byDn(dn);
+    const open = this.identity.kind === 'anonymous' && t?.ldap.anonymousBind === true && t.ldap.anonymousSearch;
+    if (!t || !isWithin(norm, t.baseDNNorm) || (t !== own && !open)) return NO_SUCH_OBJECT;
+    return { tenant: t, norm };
+  }
+
+  /** Resolves a DN to an existing entry's position (and record) in a visible tenant. */
+  private async target(dn: string, normalized?: string): Promise<(Target & { record?: User | Group }) | Result> {
+    const v = this.visible(dn, normalized);
+    if ('code' in v) return v;
+    const dir = this.o.directory.tenant(v.tenant);
+    const pos = locate(v.tenant, dn);
+    const missing = (matchedDN: string): Result => ({ ...NO_SUCH_OBJECT, matchedDN });
+    switch (pos.kind) {
+      case 'none':
+        return missing(pos.matched);
+      case 'user': {
+        const record = await dir.getUser(pos.uid);
+        return record ? { tenant: v.tenant, dir, pos, record } : missing(`ou=people,${v.tenant.baseDN}`);
+      }
+      case 'group': {
+        const record = await dir.getGroup(pos.name);
+        return record ? { tenant: v.tenant, dir, pos, record } : missing(`ou=groups,${v.tenant.baseDN}`);
+      }
+      case 'service':
+        return v.tenant.ldap.serviceAccounts.some((s) => nameKey(s.name) === nameKey(pos.name))
+          ? { tenant: v.tenant, dir, pos } : missing(`ou=services,${v.tenant.baseDN}`);
+      default:
+        return { tenant: v.tenant, dir, pos };
+    }
+  }
+
+  // ---------------------------------------------------------------- bind
+
+  private async bind(version: number, name: string, password: string): Promise<Result> {
+    // A failed bind leaves the connection anonymous (RFC 4513 §5.1).
+    this.identity = ANONYMOUS;
+    if (version !== 3) return { code: RC.protocolError, message: 'only LDAPv3 is supported' };
+    if (name === '' && password === '') return { code: RC.success };
+    if (password === '') {
+      // RFC 4513 §5.1.2: a name without a password is an "unauthenticated" bind; it must not look like success.
+      this.log.info({ event: 'ldap.bind', outcome: 'refused', reason: 'unauthenticated-bind' }, 'unauthenticated bind refused');
+      return { code: RC.unwillingToPerform, message: 'unauthenticated bind (a DN with an empty password) is not allowed' };
+    }
+    const t = this.o.live.current().byDn(name);
+    if (!t) {
+      this.log.info({ event: 'ldap.bind', outcome: 'failed', reason: 'no-such-tenant' }, 'bind failed');
+      return INVALID_CREDENTIALS;
+    }
+    const dir = this.o.directory.tenant(t);
+    const pos = locate(t, name);
+    const actor: Actor = { name: `ldap:${name}`, protocol: 'ldap', source: this.conn.remoteAddress };
+    if (pos.kind === 'user') {
+      const r = await dir.authenticate(pos.uid, { password }, actor);
+      if (!r.ok) return this.bindFailed(t, r.reason);
+      this.identity = { kind: 'user', tenantId: t.id, uid: r.user.uid, dn: userDn(t, r.user.uid) };
+    } else if (pos.kind === 'service') {
+      const account = await dir.authenticateService(pos.name, password, actor);
+      if (!account) return this.bindFailed(t, 'bad-service-credentials');
+      this.identity = { kind: 'service', tenantId: t.id, name: account.name, dn: serviceDn(t, account.name) };
+    } else {
+      await dir.audit(actor, 'ldap.auth', undefined, 'failed', { reason: 'not-a-bindable-entry' });
+      return this.bindFailed(t, 'not-a-bindable-entry');
+    }
+    this.log.debug({ event: 'ldap.bind', tenant: t.id, outcome: 'ok', kind: this.identity.kind }, 'bound');
+    return { code: RC.success };
+  }
+
+  /** The reason goes to the log and the audit trail (written by the directory), never to the client. */
+  private bindFailed(t: TenantConfig, reason: string): Result {
+    this.log.info({ event: 'ldap.bind', tenant: t.id, outcome: 'failed', reason }, 'bind failed');
+    return INVALID_CREDENTIALS;
+  }
+
+  private whoami(): ExtendedResult {
+    this.ownTenant();
+    const id = this.identity;
+    return { code: RC.success, responseValue: Buffer.from(id.kind === 'anonymous' ? '' : `dn:${id.dn}`) };
+  }
+
+  // ---------------------------------------------------------------- search
+
+  private async search(r: SearchRequest, sink: SearchSink): Promise<SearchDone> {
+    const limits = this.o.limits;
+    const baseNorm = tryNormalizeDn(r.base);
+    if (baseNorm === undefined) return { code: RC.invalidDNSyntax, message: 'invalid base DN' };
+    // The root DSE and the subschema entry: all their attributes for "*" too, as clients expect.
+    const special = baseNorm === '' ? rootDse(this.ownTenant()?.baseDN) : baseNorm === SUBSCHEMA_NORM ? subschemaEntry() : undefined;
+    if (special) {
+      if (r.scope !== 'base') return NO_SUCH_OBJECT;
+      const all = r.attributes.length === 0 || r.attributes.includes('*');
+      if (matches(r.filter, special) === true) sink.entry(toWire(special, selection(all ? ['*', '+', ...r.attributes] : r.attributes)));
+      return { code: RC.success, ...(r.paged ? { pagedCookie: Buffer.alloc(0) } : {}) };
+    }
+    const target = await this.target(r.base, baseNorm);
+    if ('code' in target) return target;
+
+    // A cookie is good only for the search that made it.
+    const key = r.paged ? JSON.stringify([baseNorm, r.scope, r.filter, r.attributes, r.typesOnly]) : '';
+    let from: Cursor | undefined;
+    let before = 0;
+    if (r.paged) {
+      const cookie = r.paged.cookie.toString('hex');
+      if (cookie !== '') {
+        const state = this.paged.get(cookie);
+        this.paged.delete(cookie);
+        if (!state || state.key !== key || state.expires < Date.now()) {
+          return { code: RC.unwillingToPerform, message: 'the paged results cookie is invalid or expired; start the search again', pagedCookie: Buffer.alloc(0) };
+        }
+        from = state.cursor;
+        before = state.sent;
+      }
+      // RFC 2696 §3: a page size of 0 abandons the paged search.
+      if (r.paged.size === 0) return { code: RC.success, pagedCookie: Buffer.alloc(0) };
+    }
+    const cap = limits.maxSizeLimit;
+    const clientLimit = r.sizeLimit > 0 ? r.sizeLimit - before : 0;
+    if (r.sizeLimit > 0 && clientLimit <= 0) {
+      return { code: RC.sizeLimitExceeded, message: `size limit of ${r.sizeLimit} entries reached`, pagedCookie: Buffer.alloc(0) };
+    }
+    const seconds = Math.min(r.timeLimit > 0 ? r.timeLimit : limits.maxTimeLimitSeconds, limits.maxTimeLimitSeconds);
+    const outcome = await search({
+      tenant: target.tenant, dir: target.dir, limits, base: target.pos,
+      ...(target.record ? { record: target.record } : {}),
+      scope: r.scope, filter: r.filter, attributes: r.attributes,
+      sizeLimit: r.paged ? Math.max(clientLimit, 0) : Math.min(clientLimit > 0 ? clientLimit : cap, cap),
+      ...(r.paged ? { pageSize: Math.min(r.paged.size, cap) } : {}),
+      deadline: Date.now() + seconds * 1000,
+      ...(from ? { from } : {}),
+    }, sink);
+    this.log.debug({ event: 'ldap.search', tenant: target.tenant.id, outcome: outcome.code === RC.success ? 'ok' : 'failed', code: outcome.code, entries: outcome.sent, scope: r.scope }, 'search');
+    const done: SearchDone = { code: outcome.code, ...(outcome.message ? { message: outcome.message } : {}) };
+    if (!r.paged) return done;
+    return { ...done, pagedCookie: outcome.next ? this.keep({ key, cursor: outcome.next, sent: before + outcome.sent }) : Buffer.alloc(0) };
+  }
+
+  /** Stores a paged search's state under a fresh random cookie, evicting the oldest beyond the limit. */
+  private keep(state: Omit<PagedState, 'expires'>): Buffer {
+    const cookie = randomBytes(16);
+    this.paged.set(cookie.toString('hex'), { ...state, expires: Date.now() + this.o.limits.pagedCookieTtlMs });
+    for (const k of this.paged.keys()) {
+      if (this.paged.size <= this.o.limits.maxPagedSearches) break;
+      this.paged.delete(k);
+    }
+    return cookie;
+  }
+
+  // ---------------------------------------------------------------- compare
+
+  private async compare(dn: string, attr: string, value: string): Promise<Result> {
+    const target = await this.target(dn);
+    if ('code' in target) return target;
+    const a = SECRET_ATTRIBUTES.has(attr) ? undefined : attributeType(attr);
+    if (!a) return { code: RC.undefinedAttributeType, message: `attribute ${attr} is not served` };
+    const entry = await entryAt(target.tenant, target.dir, target.pos, target.record, { [a.name]: true });
+    if (!entry.attrs.has(a)) return { code: RC.noSuchAttribute, message: `the entry has no ${a.name}` };
+    const r = matches({ kind: 'eq', attr, value }, entry);
+    if (r === undefined) return { code: RC.invalidAttributeSyntax, message: `"${value}" is not a valid ${a.name} value` };
+    return { code: r ? RC.compareTrue : RC.compareFalse };
+  }
+
+  // ---------------------------------------------------------------- password modify (RFC 3062)
+
+  private async passwordModify(r: Extract<Request, { op: 'passwordModify' }>): Promise<ExtendedResult> {
+    const own = this.ownTenant();
+    const id = this.identity;
+    if (!own || id.kind === 'anonymous') return { code: RC.unwillingToPerform, message: 'bind first: anonymous clients cannot change passwords' };
+    let uid: string;
+    let tenant = own;
+    if (r.userIdentity === undefined || r.userIdentity === '') {
+      if (id.kind !== 'user') return { code: RC.unwillingToPerform, message: "a service account's password is set in the tenant's YAML, not over LDAP" };
+      uid = id.uid;
+    } else {
+      const who = r.userIdentity.replace(/^dn:/i, '');
+      const byUid = /^u:/i.test(who) ? userDn(own, who.slice(2)) : who;
+      const target = await this.target(byUid);
+      if ('code' in target) return target;
+      if (target.pos.kind !== 'user') return { code: RC.unwillingToPerform, message: 'only users have passwords that can be changed over LDAP' };
+      uid = target.pos.uid;
+      tenant = target.tenant;
+    }
+    const dir = this.o.directory.tenant(tenant);
+    const self = id.kind === 'user' && nameKey(id.uid) === nameKey(uid);
+    if (!self && !this.canWrite(tenant)) {
+      return { code: RC.insufficientAccessRights, message: "changing another user's password needs a service account with access: write" };
+    }
+    if (r.oldPassword !== undefined && self) {
+      const check = await dir.authenticate(uid, { password: r.oldPassword }, this.actor());
+      if (!check.ok) return { code: RC.invalidCredentials, message: 'the old password is not correct' };
+    }
+    const generated = r.newPassword === undefined || r.newPassword === '' ? generatePassword(tenant) : undefined;
+    try {
+      await dir.setPassword(uid, generated ?? r.newPassword ?? '', this.actor());
+    } catch (err) {
+      if (hasCode(err, 'TD_PASSWORD_POLICY')) return { code: RC.constraintViolation, message: (err as Error).message };
+      if (hasCode(err, 'TD_NOT_FOUND')) return NO_SUCH_OBJECT;
+      throw err;
+    }
+    return { code: RC.success, ...(generated ? { responseValue: passwordModifyResponse(generated) } : {}) };
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  private async write(r: WriteRequest): Promise<Result> {
+    const v = this.visible(r.dn);
+    if ('code' in v) return v;
+    if (!this.canWrite(v.tenant)) {
+      return { code: RC.insufficientAccessRights, message: 'writes need a service account with access: write' };
+    }
+    return applyWrite(this.o.directory.tenant(v.tenant), v.tenant, r, this.actor(), (dn) => this.visible(dn));
+  }
+}
+
+const CLASSES = ['abcdefghijkmnopqrstuvwxyz', 'ABCDEFGHJKLMNPQRSTUVWXYZ', '23456789', '-_.+=@#%'];
+
+/** A random password that meets any sane policy: at least 20 characters of all four classes. */
+function generatePassword(t: TenantConfig): string {
+  const length = Math.max(20, t.passwordPolicy.minLength);
+  const chars = Array.from({ length }, (_, i) => {
+    const set = CLASSES[i % CLASSES.length] as string;
+    return set[randomInt(set.length)] as string;
+  });
+  for (let i = chars.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [chars[i], chars[j]] = [chars[j] as string, chars[i] as string];
+  }
+  return chars.join('');
+}

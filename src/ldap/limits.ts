@@ -1,0 +1,42 @@
+// Server-side limits of the LDAP front, in one object with units. A client's own sizeLimit and
+// timeLimit are honoured but capped by these.
+
+export interface LdapLimits {
+  /** Open connections across all listeners. */
+  maxConnections: number;
+  /** Open connections from one source address. */
+  maxConnectionsPerAddress: number;
+  /** Milliseconds a connection may stay silent with no operation in progress. */
+  idleTimeoutMs: number;
+  /** Bytes: a larger LDAPMessage closes the connection. */
+  maxPduBytes: number;
+  /** Entries one search may return (paged searches: per page). */
+  maxSizeLimit: number;
+  /** Seconds one search may run. */
+  maxTimeLimitSeconds: number;
+  /** Entries a search may examine after a fetch that no index could narrow. */
+  maxCandidates: number;
+  /** Open paged-results cookies per connection; the oldest is dropped beyond this. */
+  maxPagedSearches: number;
+  /** Milliseconds a paged-results cookie stays valid. */
+  pagedCookieTtlMs: number;
+  /** Operations in progress per connection; more are answered busy. */
+  maxOperationsPerConnection: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<LdapLimits> = Object.freeze({
+  maxConnections: 4096,
+  maxConnectionsPerAddress: 256,
+  idleTimeoutMs: 15 * 60_000,
+  maxPduBytes: 1024 * 1024,
+  maxSizeLimit: 2000,
+  maxTimeLimitSeconds: 60,
+  maxCandidates: 100_000,
+  maxPagedSearches: 16,
+  pagedCookieTtlMs: 10 * 60_000,
+  maxOperationsPerConnection: 64,
+});
+
+export function resolveLimits(partial: Partial<LdapLimits> = {}): LdapLimits {
+  return { ...DEFAULT_LIMITS, ...partial };
+}
