@@ -41,9 +41,21 @@ export function checkAcross(server: Part | undefined, tenants: Part[], allTenant
     unique(t, ['radius', 'clients'], 'name', 'NAS client name', out);
     unique(t, ['ldap', 'serviceAccounts'], 'name', 'service account name', out);
     unique(t, ['radius', 'vlans'], 'group', 'VLAN group', out);
+    checkEapCertificate(t, out);
   }
   if (server) checkServer(server, allTenantsRead ? ids : undefined, out);
   return ids;
+}
+
+/** A tenant's own EAP certificate needs its key, and the reverse: one alone would be ignored. */
+function checkEapCertificate(t: Part, out: ConfigProblem[]): void {
+  const tls = get(t.value, 'eap', 'tls');
+  const has = (k: string) => str(get(tls, k)) !== undefined;
+  for (const [present, missing] of [['cert', 'key'], ['key', 'cert']] as const) {
+    if (has(present) && !has(missing)) {
+      out.push(t.source.problem(['eap', 'tls', present], `eap.tls.${present} needs eap.tls.${missing} too: give both, or neither to use tls of tenantdir.yaml`));
+    }
+  }
 }
 
 function checkTenantIds(tenants: Part[], out: ConfigProblem[]): Set<string> {

@@ -29,6 +29,13 @@ export const DEFAULTS = {
       realmFormat: 'both', // user@realm and REALM\user
       stripRealm: true, // look the user up without the realm
     },
+    eap: {
+      fragmentSize: 1024, // bytes of TLS per EAP packet we send (FreeRADIUS's fragment_size)
+      maxMessage: 65_536, // bytes: largest TLS message a peer may send, reassembled
+      idleTimeoutSeconds: 60, // seconds an unanswered EAP conversation is kept
+      maxConversations: 10_000, // open EAP conversations, all NAS together
+      maxConversationsPerNas: 2_000, // open EAP conversations of one NAS
+    },
   },
   tenant: {
     ldap: {
@@ -43,6 +50,13 @@ export const DEFAULTS = {
       allowMschapv2: false, // true keeps an NT hash of each password
       vlans: [],
       replyAttributes: [],
+    },
+    eap: {
+      methods: ['peap', 'ttls', 'tls'], // proposed in this order; those that cannot work are left out
+      tls: {
+        identityFrom: 'cn', // where EAP-TLS finds the uid in a client certificate
+        maxVersion: '1.3', // highest TLS version (RFC 9190, RFC 9427); 1.2 for old supplicants
+      },
     },
     passwordPolicy: {
       minLength: 12, // characters

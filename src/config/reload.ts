@@ -4,7 +4,8 @@
 //
 // What a reload does not change (the daemon reads it once, at start):
 // - `listen`: sockets are bound at start;
-// - `storage`: the store connection is opened at start.
+// - `storage`: the store connection is opened at start;
+// - `eap` (limits): the EAP server sizes its conversation table at start.
 // Everything else (tenants, NAS clients, admins, policies, tls, log level as read by the fronts
 // through LiveRegistry) takes effect with the swap. A change to a restart-only section is
 // logged as a warning.
@@ -24,7 +25,7 @@ export interface ReloaderOptions {
   debounceMs?: number;
 }
 
-const RESTART_ONLY = ['listen', 'storage'] as const;
+const RESTART_ONLY = ['listen', 'storage', 'eap'] as const;
 
 export class ConfigReloader {
   readonly #o: Required<ReloaderOptions>;

@@ -164,6 +164,16 @@ const MspRadius = Obj({
   stripRealm: Bool(S.radius.stripRealm, 'Look the user up without the realm.'),
 }, 'MSP-wide RADIUS settings.');
 
+const EapLimits = Obj({
+  fragmentSize: Int(64, 3000, S.eap.fragmentSize,
+    'Bytes of TLS per EAP packet sent (EAP-TLS, TTLS, PEAP); keep it under the access point\'s EAPOL path MTU.'),
+  maxMessage: Int(4096, 1_048_576, S.eap.maxMessage, 'Largest TLS message, in bytes, a peer may send in fragments.'),
+  idleTimeoutSeconds: Int(5, 3600, S.eap.idleTimeoutSeconds, 'Seconds an EAP conversation waits for the next request before it is dropped.'),
+  maxConversations: Int(1, 1_000_000, S.eap.maxConversations, 'Open EAP conversations, all NAS together; new ones are refused beyond it.'),
+  maxConversationsPerNas: Int(1, 1_000_000, S.eap.maxConversationsPerNas,
+    'Open EAP conversations of one NAS, so one flooding NAS cannot take them all.'),
+}, '802.1X (EAP) limits, for every tenant.');
+
 export const ServerFile = Type.Object({
   listen: Def(Listen, S.listen),
   tls: Type.Optional(Tls),
@@ -173,6 +183,7 @@ export const ServerFile = Type.Object({
   log: Def(Log, S.log),
   admins: Def(Type.Array(Admin, { description: 'Admin API tokens.' }), S.admins),
   radius: Def(MspRadius, S.radius),
+  eap: Def(EapLimits, S.eap),
 }, {
   additionalProperties: false,
   $id: 'https://tenantdir.dev/schema/tenantdir.schema.json',
@@ -217,6 +228,28 @@ const TenantRadius = Obj({
   replyAttributes: Def(Type.Array(ReplyAttribute, { description: 'Extra Access-Accept attributes.' }), T.radius.replyAttributes),
 }, 'RADIUS for this tenant.');
 
+const EapTls = Obj({
+  cert: Type.Optional(FilePath('PEM certificate chain of this tenant\'s EAP server (with key); absent: tls.cert of tenantdir.yaml.')),
+  key: Type.Optional(FilePath('PEM private key of cert.')),
+  clientCa: Type.Optional(FilePath('PEM CA bundle that issues this tenant\'s client certificates; EAP-TLS is offered only with it.')),
+  crl: Type.Optional(FilePath('PEM CRL(s) of clientCa: revoked client certificates fail EAP-TLS.')),
+  identityFrom: Def(Enum(['cn', 'san-email', 'san-upn'],
+    'Where EAP-TLS finds the uid in a client certificate: cn = subject CN, san-email = SAN e-mail, san-upn = '
+    + 'Microsoft UPN (SAN otherName); the part after @ is dropped.'), T.eap.tls.identityFrom),
+  maxVersion: Def(Enum(['1.2', '1.3'], 'Highest TLS version offered (at least 1.2); 1.2 for supplicants that fail with 1.3.'),
+    T.eap.tls.maxVersion),
+}, 'TLS of this tenant\'s EAP methods. Paths are read at start and on every reload.');
+
+const TenantEap = Obj({
+  methods: Def(Type.Array(Enum(['peap', 'ttls', 'tls'], 'An EAP method: peap (PEAPv0/MS-CHAPv2), ttls (TTLS/PAP, '
+    + 'TTLS/MS-CHAPv2), tls (EAP-TLS).'), {
+    minItems: 1, uniqueItems: true,
+    description: 'Methods offered, the first proposed first; left out when they cannot work: peap without '
+      + 'radius.allowMschapv2, tls without tls.clientCa.',
+  }), T.eap.methods),
+  tls: Def(EapTls, T.eap.tls),
+}, '802.1X (EAP) for this tenant, through its RADIUS clients.');
+
 const Lockout = Obj({
   threshold: Int(1, 1000, T.passwordPolicy.lockout.threshold, 'Failed attempts within the window that lock the account.'),
   windowMinutes: Int(1, 10_080, T.passwordPolicy.lockout.windowMinutes, 'Minutes over which failures are counted.'),
@@ -254,6 +287,7 @@ export const TenantFile = Type.Object({
     serviceAccounts: Def(Type.Array(ServiceAccount, { description: 'Service accounts, read-only in the directory.' }), T.ldap.serviceAccounts),
   }, 'LDAP for this tenant.'), T.ldap),
   radius: Def(TenantRadius, T.radius),
+  eap: Def(TenantEap, T.eap),
   passwordPolicy: Def(PasswordPolicy, T.passwordPolicy),
   mfa: Def(Mfa, T.mfa),
   posix: Def(Posix, T.posix),

@@ -131,6 +131,8 @@ function explain(e: ValueError, path: string[]): string {
       return `${show(e.value)} is not valid here: ${PATTERN_HINTS[String(s.pattern)] ?? `it must match ${String(s.pattern)}`}`;
     case ValueErrorType.ArrayMinItems:
       return `list at least ${String(s.minItems)} item(s) here`;
+    case ValueErrorType.ArrayUniqueItems:
+      return 'list each item once';
     case ValueErrorType.Union:
       return explainUnion(e, got);
     default:

@@ -13,6 +13,7 @@ import { EapServer } from '../eap/index.ts';
 import { LdapFront } from '../ldap/index.ts';
 import { RadiusFront } from '../radius/index.ts';
 import { openStore, type Store } from '../store/index.ts';
+import { eapLimits, readEapSettings } from './eap-settings.ts';
 import { startRetention } from './retention.ts';
 
 export interface DaemonOptions {
@@ -55,7 +56,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
 
   const tls = await tlsFor(registry, log);
   const ldap = new LdapFront({ live, directory, logger: log, tls });
-  const eap = new EapServer({ logger: log, tls });
+  let eapSettings = await readEapSettings(registry, log);
+  const eap = new EapServer({ logger: log, tls, settings: (id) => eapSettings.get(id), limits: eapLimits(registry.server) });
   const radius = new RadiusFront({ live, directory, logger: log, eap });
   let listening = false;
   const admin = new AdminServer({
@@ -79,6 +81,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const reloader = new ConfigReloader({ dir: o.configDir, live, logger: log });
   reloader.start();
   live.onChange(async (next) => {
+    // Before setTls, which makes the EAP server resolve its tenants again, from this map.
+    eapSettings = await readEapSettings(next, log);
     try {
       const fresh = await tlsFor(next, log);
       ldap.setTls(fresh);

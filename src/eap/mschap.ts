@@ -1,6 +1,6 @@
 // The MS-CHAPv2 check EAP-MSCHAPv2 and TTLS/MS-CHAPv2 share. It runs inside the directory's
-// NT-hash callback, so the hash never leaves the directory; the crypto is the RADIUS front's.
-import { checkNtResponse } from '../radius/index.ts';
+// NT-hash callback, so the hash never leaves the directory; the crypto is core's, shared with RADIUS.
+import { checkNtResponse } from '../core/mschapv2.ts';
 import type { EapContext, EapUser } from './method.ts';
 
 export interface MschapResponse {

@@ -15,7 +15,7 @@ export interface PemPair {
   key: Buffer;
 }
 
-/** A tenant's `eap:` section (not in the config schema yet: see the issue 5 report). */
+/** A tenant's `eap:` section with its PEM files read (src/daemon/eap-settings.ts builds it). */
 export interface EapTenantSettings {
   /** Offered methods, the first one proposed. Default: peap, ttls, tls, minus those not set up. */
   methods?: readonly EapMethodName[];

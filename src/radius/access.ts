@@ -4,11 +4,11 @@
 // and the front then sends nothing.
 import { randomBytes } from 'node:crypto';
 import type { TenantConfig } from '../config/index.ts';
+import { checkNtResponse, serverMppeKeys } from '../core/mschapv2.ts';
 import type { Actor, AuthFailure, AuthResult, TenantDirectory, User } from '../directory/index.ts';
 import { ATTR, CODE, decryptUserPassword, MS, VENDOR_MICROSOFT, type OutAttribute, type Packet } from './codec.ts';
 import type { EapHandler } from './eap-hook.ts';
 import { joinEapMessage, splitEapMessage } from './eap-message.ts';
-import { checkNtResponse, serverMppeKeys } from './mschapv2.ts';
 import { encryptMppeKey } from './mppe.ts';
 import { acceptAttributes } from './replies.ts';
 
@@ -143,17 +143,19 @@ async function eap(ctx: AccessContext): Promise<AccessReply> {
     tenant: { id: ctx.tenant.id, allowMschapv2: ctx.tenant.radius.allowMschapv2 },
     nas: ctx.nas,
     authenticate: (uid, proof) => ctx.directory.authenticate(uid, proof, ctx.actor),
+    getUser: (uid) => ctx.directory.getUser(uid),
   });
   switch (outcome.kind) {
     case 'challenge':
       return { code: CODE.AccessChallenge, attributes: [...eapAttributes(outcome.eapMessage), { type: ATTR.State, value: outcome.state }], method: 'eap' };
     case 'reject':
-      await ctx.directory.audit(ctx.actor, 'radius.eap', ctx.uid, 'failed', { reason: outcome.reason, method: 'eap' });
+      // The inner identity when the conversation got that far; the outer one is only a label.
+      await ctx.directory.audit(ctx.actor, 'radius.eap', outcome.identity ?? ctx.uid, 'failed', { reason: outcome.reason, method: outcome.method ?? 'eap' });
       return { code: CODE.AccessReject, attributes: eapAttributes(outcome.eapMessage), method: 'eap', reason: outcome.reason };
     case 'accept': {
       const user = await ctx.directory.getUser(outcome.uid);
       if (!user) return { code: CODE.AccessReject, attributes: eapAttributes(eapFailure(message)), method: 'eap', reason: 'no-such-user' };
-      await ctx.directory.audit(ctx.actor, 'radius.eap', user.uid, 'ok', { method: 'eap' });
+      await ctx.directory.audit(ctx.actor, 'radius.eap', outcome.identity, 'ok', { method: outcome.method, uid: user.uid });
       return accept(ctx, user, 'eap', [
         ...eapAttributes(outcome.eapMessage),
         ms(MS.MppeRecvKey, encryptMppeKey(outcome.msk.subarray(0, 32), ctx.secret, ctx.packet.authenticator)),

@@ -256,26 +256,56 @@ const VENDOR_IDS = ['Microsoft', 'Aruba', 'Mikrotik'].map((n) => Number(radius.v
 
 type LibAttribute = [string | number, ...unknown[]];
 
-function toLibrary(a: OutAttribute): LibAttribute {
-  if ('type' in a) return a.vendor === undefined ? [a.type, a.value] : ['Vendor-Specific', a.vendor, [[a.type, a.value]]];
+function toLibrary(a: Extract<OutAttribute, { name: string }>): LibAttribute {
   if (radius.attr_name_to_id(a.name) !== undefined) return a.tag === undefined ? [a.name, a.value] : [a.name, a.tag, a.value];
   const vendor = VENDOR_IDS.find((v) => radius.attr_name_to_id(a.name, v) !== undefined);
   if (vendor === undefined) throw new Error(`unknown RADIUS attribute "${a.name}"`);
   return ['Vendor-Specific', vendor, [[a.name, a.value]]];
 }
 
-/** The wire bytes of attributes (no header), through the dictionaries. Throws on a bad one. */
-export function encodeAttributes(attributes: readonly OutAttribute[]): Buffer {
-  for (const a of attributes) {
-    if ('type' in a && a.value.length > 253 - (a.vendor === undefined ? 0 : 6)) {
-      throw new RangeError(`attribute ${a.type} is longer than 253 bytes`);
-    }
-  }
-  // The library encodes a whole packet; the attributes are everything after the header.
+/** Type, length, value; inside a Vendor-Specific (RFC 2865 5.26 layout) when `vendor` is set. */
+function encodeRaw(a: Extract<OutAttribute, { type: number }>): Buffer {
+  const inner = Buffer.concat([Buffer.from([a.type, 2 + a.value.length]), a.value]);
+  if (a.vendor === undefined) return inner;
+  const vsa = Buffer.alloc(6);
+  vsa[0] = ATTR.VendorSpecific;
+  vsa[1] = 6 + inner.length;
+  vsa.writeUInt32BE(a.vendor, 2);
+  return Buffer.concat([vsa, inner]);
+}
+
+// Named attributes come from config and a few fixed texts, so their bytes are cached: the
+// library then runs only on a miss (each call makes several deprecated `new Buffer`s, which
+// Node checks by capturing a stack trace). Cleared when full rather than evicted one by one.
+const NAMED_CACHE_LIMIT = 4096;
+const namedBytes = new Map<string, Buffer>();
+
+/**
+ * One named attribute through the dictionaries, alone: radius 1.1.4's `encode_attributes` keeps
+ * `has_tag` from the attribute before, so a packet-wide call adds a tag byte to whatever follows
+ * a tagged attribute (an EAP-Message after Tunnel-Private-Group-Id arrived corrupted).
+ */
+function encodeNamed(a: Extract<OutAttribute, { name: string }>): Buffer {
+  const key = JSON.stringify([a.name, a.tag ?? null, a.value]);
+  const hit = namedBytes.get(key);
+  if (hit) return hit;
+  // The library encodes a whole packet; the attribute is everything after the header.
   const packet: Buffer = radius.encode({
-    code: 'Access-Accept', secret: '', identifier: 0, attributes: attributes.map(toLibrary), add_message_authenticator: false,
+    code: 'Access-Accept', secret: '', identifier: 0, attributes: [toLibrary(a)], add_message_authenticator: false,
   });
-  return packet.subarray(HEADER);
+  const bytes = Buffer.from(packet.subarray(HEADER));
+  if (namedBytes.size >= NAMED_CACHE_LIMIT) namedBytes.clear();
+  namedBytes.set(key, bytes);
+  return bytes;
+}
+
+/** The wire bytes of attributes (no header), in order. Throws on a bad one. */
+export function encodeAttributes(attributes: readonly OutAttribute[]): Buffer {
+  return Buffer.concat(attributes.map((a) => {
+    if ('name' in a) return encodeNamed(a);
+    if (a.value.length > 253 - (a.vendor === undefined ? 0 : 6)) throw new RangeError(`attribute ${a.type} is longer than 253 bytes`);
+    return encodeRaw(a);
+  }));
 }
 
 /**

@@ -1,7 +1,7 @@
 // The seam for 802.1X: an Access-Request carrying EAP-Message goes to an EapHandler (src/eap).
 // The front owns RADIUS (framing, Message-Authenticator, State, MPPE key encryption, VLANs);
-// the handler owns EAP and sees users only through `authenticate`.
-import type { AuthResult, Proof } from '../directory/index.ts';
+// the handler owns EAP and sees users only through `authenticate` and `getUser`.
+import type { AuthResult, Proof, User } from '../directory/index.ts';
 
 export interface EapExchange {
   /** The EAP packet: every EAP-Message attribute of the request, joined in order. */
@@ -16,6 +16,8 @@ export interface EapExchange {
   nas: { name: string; source: string };
   /** Checks a credential in this tenant, with lockout and audit (protocol 'radius'). */
   authenticate(uid: string, proof: Proof): Promise<AuthResult>;
+  /** Finds a user of this tenant, for EAP-TLS (a certificate names a user; no credential to check). */
+  getUser(uid: string): Promise<User | undefined>;
 }
 
 export type EapOutcome =
@@ -24,10 +26,12 @@ export type EapOutcome =
   /**
    * Access-Accept with EAP-Success. `uid` is the authenticated user (its groups give the VLAN);
    * `msk` (64 bytes, RFC 5216) becomes MS-MPPE-Recv-Key (first 32) and MS-MPPE-Send-Key (last 32).
+   * `identity` (the inner one, not the outer label) and `method` (ttls/pap, peap/mschapv2, tls, ...)
+   * go to the audit record.
    */
-  | { kind: 'accept'; eapMessage: Buffer; uid: string; msk: Buffer }
-  /** Access-Reject with EAP-Failure; `reason` goes to the log only. */
-  | { kind: 'reject'; eapMessage: Buffer; reason: string };
+  | { kind: 'accept'; eapMessage: Buffer; uid: string; msk: Buffer; method: string; identity: string }
+  /** Access-Reject with EAP-Failure; `reason` goes to the log and audit only, with `identity` and `method` when known. */
+  | { kind: 'reject'; eapMessage: Buffer; reason: string; method?: string; identity?: string };
 
 export interface EapHandler {
   /** Rejects only on a store outage (StoreUnavailable): the request then goes unanswered. */

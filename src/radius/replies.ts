@@ -1,10 +1,10 @@
 // What an Access-Accept carries for a user: the VLAN of the first `vlans` entry whose group the
 // user is in, the tenant's Session-Timeout, and `replyAttributes` (for everyone or by group).
-// An attribute may be named as in the dictionary or by a vendor template (VENDORS.md).
+// An attribute may be named as in the dictionary or by a vendor template (docs/radius.md).
 import type { TenantConfig } from '../config/index.ts';
 import { namedAttribute, type OutAttribute } from './codec.ts';
 
-/** Short names for the attributes the common access points act on; documented in VENDORS.md. */
+/** Short names for the attributes the common access points act on; documented in docs/radius.md. */
 export const VENDOR_TEMPLATES: Readonly<Record<string, string>> = {
   'aruba:role': 'Aruba-User-Role',
   'aruba:vlan-name': 'Aruba-Named-User-Vlan',

@@ -9,6 +9,7 @@ import { silentLogger } from '../../src/core/log.ts';
 import { devTls } from '../../src/core/tls.ts';
 import { startDaemon, type RunningDaemon } from '../../src/daemon/index.ts';
 import { startFerretDb } from '../helpers/mongo-server.ts';
+import { until } from './helpers.ts';
 
 const FIXTURES = fileURLToPath(new URL('../directory/fixtures', import.meta.url));
 const TOKEN = 'test-ops-token-0123456789abcdef';
@@ -30,14 +31,6 @@ function api(d: RunningDaemon, path: string): Promise<Response> {
 async function tenantIds(d: RunningDaemon): Promise<string[]> {
   const body = (await (await api(d, '/api/v1/tenants')).json()) as { items: { id: string }[] };
   return body.items.map((t) => t.id).sort();
-}
-
-async function until(what: string, check: () => boolean, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const INITECH = 'id: initech\nname: Initech\nbaseDN: dc=initech,dc=example\n';

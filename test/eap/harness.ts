@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { silentLogger, type Logger } from '../../src/core/log.ts';
-import { EapServer, type EapExchange, type EapServerOptions } from '../../src/eap/index.ts';
+import { EapServer, type EapServerOptions } from '../../src/eap/index.ts';
 import { RadiusFront } from '../../src/radius/index.ts';
 import { makeWorld, type World } from '../helpers/world.ts';
 import { makePki, type Pki } from './certs.ts';
@@ -40,14 +40,7 @@ export async function startHarness(o: {
     settings: (id) => (id === 'acme' ? { clientCa: pki.read('acme-ca.crt'), crl: pki.read('acme.crl') } : undefined),
     ...o.eap,
   });
-  // The front's EapExchange has no getUser yet (EAP-TLS needs it): this adds it, as the front should.
-  const handler = {
-    handle: (x: EapExchange) => {
-      const tenant = world.registry.byId(x.tenant.id);
-      return eap.handle({ ...x, ...(tenant ? { getUser: (uid: string) => world.directory.tenant(tenant).getUser(uid) } : {}) });
-    },
-  };
-  const front = new RadiusFront({ live: world.live, directory: world.directory, logger, eap: handler });
+  const front = new RadiusFront({ live: world.live, directory: world.directory, logger, eap });
   const { auth } = await front.listen();
   return {
     pki, world, eap, port: auth,

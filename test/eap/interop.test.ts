@@ -58,6 +58,9 @@ test('the outer identity is only a label: anonymous@acme outside, the inner iden
   t.true(r.success, r.output.slice(-2000));
   const events = await h.world.store.tenant('acme').audit.list({ limit: 50, target: 'alice' });
   t.true(events.some((e) => e.outcome === 'ok' && e.action.endsWith('.auth')), JSON.stringify(events));
+  // The EAP record names the inner identity and method, never the anonymous outer one.
+  const eapEvents = await h.world.store.tenant('acme').audit.list({ limit: 50, target: 'alice@acme' });
+  t.true(eapEvents.some((e) => e.action === 'radius.eap' && e.outcome === 'ok' && e.detail?.method === 'peap/mschapv2'), JSON.stringify(eapEvents));
 });
 
 test('wrong passwords fail (TTLS/PAP, PEAP/MSCHAPv2)', async (t) => {
@@ -126,10 +129,9 @@ test('a server certificate chain over 6 KB still works (fragmentation), for TTLS
   t.regex(ttls.output, /TLS Message Length: \d{4}/);
 });
 
-// The radius library writes a tag byte before a Buffer attribute that follows a tagged one
-// (Tunnel-Private-Group-Id), so the EAP-Success after the VLAN attributes arrives corrupted.
-// Fixed in src/radius (issue 4), this passes and `failing` must go.
-test.failing('the VLAN of the user\'s group rides along with EAP-Success, as for PAP', async (t) => {
+// radius 1.1.4 wrote a tag byte before a Buffer attribute that followed a tagged one
+// (Tunnel-Private-Group-Id), corrupting the EAP-Success after the VLAN attributes.
+test('the VLAN of the user\'s group rides along with EAP-Success, as for PAP', async (t) => {
   const r = await eapol(h, ttlsPap(h, 'vince', 'Vlan-Twenty-20'));
   t.regex(r.output, /Attribute 81 \(Tunnel-Private-Group-Id\)/);
   t.true(r.success);

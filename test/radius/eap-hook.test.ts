@@ -27,7 +27,7 @@ test('challenge then accept through the hook', async (t) => {
       seen.push(x);
       if (!x.state) return { kind: 'challenge', eapMessage: big, state: Buffer.from('round-1') };
       const r = await x.authenticate(x.uid, { password: 'Battery-Staple-7' });
-      return r.ok ? { kind: 'accept', eapMessage: Buffer.from([3, 2, 0, 4]), uid: r.user.uid, msk } : { kind: 'reject', eapMessage: Buffer.from([4, 2, 0, 4]), reason: r.reason };
+      return r.ok ? { kind: 'accept', eapMessage: Buffer.from([3, 2, 0, 4]), uid: r.user.uid, msk, method: 'test/pap', identity: x.uid } : { kind: 'reject', eapMessage: Buffer.from([4, 2, 0, 4]), reason: r.reason };
     },
   };
   const h = await startFront({ eap });

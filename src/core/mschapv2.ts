@@ -1,12 +1,11 @@
-// MS-CHAPv2 (RFC 2759) and its MPPE key derivation (RFC 3079), shared by the RADIUS front and
-// EAP-MSCHAPv2. Every function follows the RFC's pseudo-code of the same name; the RFC's test
-// vectors are in test/radius/mschapv2.test.ts.
+// MS-CHAPv2 (RFC 2759) and its MPPE key derivation (RFC 3079): pure crypto, in core because
+// both the RADIUS front (MS-CHAPv2 over RADIUS) and EAP (EAP-MSCHAPv2, TTLS/MS-CHAPv2) use it.
+// Every function follows the RFC's pseudo-code of the same name; the RFC's test vectors are in
+// test/core/mschapv2.test.ts.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createRequire } from 'node:module';
+// OpenSSL 3 refuses MD4 without the legacy provider.
+import md4 from 'js-md4';
 import { desEncryptBlock, expandDesKey } from './des.ts';
-
-// js-md4 ships no types; OpenSSL 3 refuses MD4 without the legacy provider.
-const md4 = createRequire(import.meta.url)('js-md4') as { arrayBuffer(data: Uint8Array): ArrayBuffer };
 
 /** MD4 of the NT hash: what the authenticator response and the MPPE keys are made from. */
 export function hashNtPasswordHash(ntHash: Uint8Array): Buffer {
