@@ -2,7 +2,14 @@
 // through which a method reaches users: methods never see the directory, only `EapContext`.
 import type { Logger } from '../core/log.ts';
 import type { EapTenant } from './tenant.ts';
-import type { TlsLimits } from './tls-common.ts';
+
+/** Sizes of the TLS-based methods' messages (in method.ts so that methods and tls-common share it). */
+export interface TlsLimits {
+  /** TLS bytes per EAP packet we send (FreeRADIUS's fragment_size). */
+  fragmentSize: number;
+  /** The largest TLS message a peer may send, reassembled (a client certificate chain). */
+  maxMessage: number;
+}
 
 /** What EAP needs to know of a user; the directory's User has these fields and more. */
 export interface EapUser {

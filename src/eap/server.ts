@@ -11,7 +11,8 @@ import { mschapv2 } from './mschapv2.ts';
 import { EAP_CODE, EAP_TYPE, buildEap, eapFailure, eapSuccess, parseEap, type EapPacket } from './packet.ts';
 import { peap } from './peap.ts';
 import { EapTenant, type EapTenantSettings, type PemPair } from './tenant.ts';
-import { DEFAULT_TLS_LIMITS, type TlsLimits } from './tls-common.ts';
+import type { TlsLimits } from './method.ts';
+import { DEFAULT_TLS_LIMITS } from './tls-common.ts';
 import { tls } from './tls.ts';
 import { ttls } from './ttls.ts';
 

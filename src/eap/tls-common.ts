@@ -3,18 +3,11 @@
 // messages of any size, and key derivation. Each method only adds its phase 2.
 import { Duplex } from 'node:stream';
 import { TLSSocket, type SecureContext } from 'node:tls';
-import type { EapContext, EapMethod, EapUser, Step } from './method.ts';
+import type { EapContext, EapMethod, EapUser, Step, TlsLimits } from './method.ts';
 
 const FLAG_LENGTH = 0x80;
 const FLAG_MORE = 0x40;
 const FLAG_START = 0x20;
-
-export interface TlsLimits {
-  /** TLS bytes per EAP packet we send (FreeRADIUS's fragment_size). */
-  fragmentSize: number;
-  /** The largest TLS message a peer may send, reassembled (a client certificate chain). */
-  maxMessage: number;
-}
 
 export const DEFAULT_TLS_LIMITS: TlsLimits = { fragmentSize: 1024, maxMessage: 65_536 };
 
