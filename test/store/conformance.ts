@@ -1,7 +1,7 @@
 // One behaviour for every store adapter (Dex's storage/conformance, Hono's common.case.test):
-// memory.test.ts and mongo.test.ts call runStoreConformance, and an adapter that cannot do
-// something must say so in `skip`, with its reason. Each test opens its own store and uses
-// fresh random tenant ids, so tests are independent and run concurrently.
+// memory.test.ts and mongo.test.ts call runStoreConformance, and both adapters pass all of it:
+// none may skip a test. Each test opens its own store and uses fresh random tenant ids, so
+// tests are independent and run concurrently.
 import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
 import type {
@@ -13,7 +13,6 @@ export interface ConformanceOptions {
   name: string;
   /** A fresh store; each test closes the one it opened. */
   open(): Promise<Store>;
-  skip?: { reason: string; tests: string[] }[];
   /** One test at a time, for a server that only gets slower under concurrent clients. */
   serial?: boolean;
 }
@@ -106,16 +105,7 @@ function shuffled<T>(xs: T[]): T[] {
 }
 
 export function runStoreConformance(o: ConformanceOptions): void {
-  const skipped = new Map((o.skip ?? []).flatMap((s) => s.tests.map((title) => [title, s.reason] as const)));
-  const titles = new Set<string>();
-
   const def = (title: string, body: Body): void => {
-    titles.add(title);
-    const reason = skipped.get(title);
-    if (reason !== undefined) {
-      test.skip(`${o.name}: ${title} (skipped: ${reason})`, () => undefined);
-      return;
-    }
     (o.serial ? test.serial : test)(`${o.name}: ${title}`, async (t) => {
       const store = await o.open();
       t.teardown(() => store.close());
@@ -708,7 +698,4 @@ export function runStoreConformance(o: ConformanceOptions): void {
     t.is(await a.sequences.next('uidNumber', 1000), 1005);
     t.is(await a.sequences.next('gidNumber', 1000), 1000);
   });
-
-  const unknown = [...skipped.keys()].filter((title) => !titles.has(title));
-  if (unknown.length > 0) throw new Error(`${o.name}: skip names tests that do not exist: ${unknown.join(', ')}`);
 }
