@@ -4,7 +4,8 @@
 set -euo pipefail
 version=v1.24.2
 bin="${TENANTDIR_FERRETDB:-$HOME/.cache/tenantdir/bin/ferretdb}"
-if [[ -x "$bin" ]] && "$bin" --version 2>/dev/null | grep -q "$version"; then
+# Read the whole version text first: `| grep -q` could end the pipe early and fail the check.
+if [[ -x "$bin" ]] && [[ "$("$bin" --version 2>/dev/null || true)" == *"version: $version"* ]]; then
   echo "ferretdb: cached at $bin"
   exit 0
 fi
