@@ -35,20 +35,30 @@ async function tenantIds(d: RunningDaemon): Promise<string[]> {
 
 const INITECH = 'id: initech\nname: Initech\nbaseDN: dc=initech,dc=example\n';
 
-test('starts on a config directory, binds every listener and reports ready', async (t) => {
+/** Runs `body` against a daemon on a fresh copy of the fixture config, then cleans up. */
+async function withDaemon(body: (d: RunningDaemon, dir: string) => Promise<void>): Promise<void> {
   const dir = await configCopy();
-  const d = await startDaemon({ configDir: dir, logger: silentLogger() });
   try {
+    const d = await startDaemon({ configDir: dir, logger: silentLogger() });
+    try {
+      await body(d, dir);
+    } finally {
+      await d.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('starts on a config directory, binds every listener and reports ready', async (t) => {
+  await withDaemon(async (d) => {
     for (const port of [d.ports.ldap, d.ports.radiusAuth, d.ports.radiusAcct, d.ports.http]) t.true(port > 0);
     t.is((await fetch(`http://127.0.0.1:${d.ports.http}/healthz`)).status, 200);
     const ready = await fetch(`http://127.0.0.1:${d.ports.http}/readyz`);
     t.is(ready.status, 200);
     t.is(d.store.kind, 'memory');
     t.deepEqual(await tenantIds(d), ['acme', 'globex']);
-  } finally {
-    await d.close();
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a bad config refuses to start with every problem as file:line:col', async (t) => {
@@ -65,9 +75,7 @@ test('a bad config refuses to start with every problem as file:line:col', async 
 });
 
 test('reload adds, keeps on a broken edit, and removes a tenant without a restart', async (t) => {
-  const dir = await configCopy();
-  const d = await startDaemon({ configDir: dir, logger: silentLogger() });
-  try {
+  await withDaemon(async (d, dir) => {
     await writeFile(join(dir, 'tenants', 'initech.yaml'), INITECH);
     t.true(await d.reload('test'));
     t.deepEqual(await tenantIds(d), ['acme', 'globex', 'initech']);
@@ -80,29 +88,19 @@ test('reload adds, keeps on a broken edit, and removes a tenant without a restar
     t.true(await d.reload('test'));
     t.deepEqual(await tenantIds(d), ['acme', 'globex']);
     t.is((await api(d, '/api/v1/tenants/initech/users')).status, 404);
-  } finally {
-    await d.close();
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a file change is picked up by the watcher', async (t) => {
-  const dir = await configCopy();
-  const d = await startDaemon({ configDir: dir, logger: silentLogger() });
-  try {
+  await withDaemon(async (d, dir) => {
     await writeFile(join(dir, 'tenants', 'initech.yaml'), INITECH);
     await until('the watcher to load initech', () => d.live.current().byId('initech') !== undefined);
     t.truthy(d.live.current().byId('initech'));
-  } finally {
-    await d.close();
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('requests in flight during reloads are all answered', async (t) => {
-  const dir = await configCopy();
-  const d = await startDaemon({ configDir: dir, logger: silentLogger() });
-  try {
+  await withDaemon(async (d, dir) => {
     const requests = Array.from({ length: 60 }, () => api(d, '/api/v1/tenants/acme/users').then((r) => r.status));
     for (let i = 0; i < 5; i++) {
       await writeFile(join(dir, 'tenants', 'initech.yaml'), INITECH.replace('Initech', `Initech ${i}`));
@@ -110,10 +108,7 @@ test('requests in flight during reloads are all answered', async (t) => {
     }
     const statuses = await Promise.all(requests);
     t.deepEqual(new Set(statuses), new Set([200]));
-  } finally {
-    await d.close();
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 // Serial: alone in this file, so that a loaded machine does not starve the FerretDB it starts.
