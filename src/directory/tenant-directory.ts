@@ -122,9 +122,7 @@ export class TenantDirectory {
 
   /** Validates input and makes the record a create or an import writes. */
   async buildUser(input: NewUserInput, uidNumber?: number): Promise<NewUser> {
-    if (!isValidName(input.uid)) {
-      throw new InvalidInput(`uid "${input.uid}" is not valid: use letters, digits, ".", "_" and "-" (at most 64)`);
-    }
+    checkName('uid', input.uid);
     validateFields(input);
     if (input.password !== undefined && input.passwordHash !== undefined) {
       throw new InvalidInput('give either a password or a passwordHash, not both');
@@ -228,6 +226,19 @@ export class TenantDirectory {
     return s?.lockedUntil && s.lockedUntil > this.now() ? s.lockedUntil : undefined;
   }
 
+  /**
+   * Gives a user a new uid (a case variant of the old one is fine). Nothing else holds uids:
+   * memberships live on the user. homeDirectory is left as it is. The old name's lockout state
+   * is cleared, so that it does not fall on a later user of that name.
+   */
+  async renameUser(uid: string, newUid: string, actor: Actor): Promise<User> {
+    checkName('uid', newUid);
+    const renamed = await this.store.users.rename(uid, newUid);
+    if (nameKey(uid) !== nameKey(newUid)) await this.store.lockouts.clear(uid);
+    await this.audit(actor, 'user.rename', renamed.uid, 'ok', { from: uid, to: renamed.uid });
+    return toUser(renamed);
+  }
+
   async deleteUser(uid: string, actor: Actor): Promise<void> {
     if (!(await this.store.users.delete(uid))) throw new NotFound(`user "${uid}" does not exist in tenant ${this.tenant.id}`);
     await this.store.lockouts.clear(uid);
@@ -328,9 +339,7 @@ export class TenantDirectory {
   }
 
   async buildGroup(input: NewGroupInput): Promise<Omit<GroupRecord, 'tenantId'>> {
-    if (!isValidName(input.name)) {
-      throw new InvalidInput(`group name "${input.name}" is not valid: use letters, digits, ".", "_" and "-" (at most 64)`);
-    }
+    checkName('group name', input.name);
     const now = this.now();
     return {
       name: input.name,
@@ -362,6 +371,24 @@ export class TenantDirectory {
     await this.store.users.removeGroupEverywhere(key);
     await this.store.groups.removeMemberGroupEverywhere(key);
     await this.audit(actor, 'group.delete', name, 'ok');
+  }
+
+  /** Gives a group a new name and moves every membership (of users and nested groups) with it. */
+  async renameGroup(name: string, newName: string, actor: Actor): Promise<Group> {
+    checkName('group name', newName);
+    const renamed = await this.store.groups.rename(name, newName);
+    const [from, to] = [nameKey(name), nameKey(newName)];
+    if (from !== to) {
+      // No transactions: the group is renamed first, so that until its references move they
+      // hold a key that names no group (a membership missing for a moment, which every view
+      // skips), never one of another group. Each move adds the new key before it removes the
+      // old. (As with deleteGroup, a group created under the old name in that moment would
+      // see the old references.)
+      await this.store.users.replaceGroupEverywhere(from, to);
+      await this.store.groups.replaceMemberGroupEverywhere(from, to);
+    }
+    await this.audit(actor, 'group.rename', renamed.name, 'ok', { from: name, to: renamed.name });
+    return toGroup(renamed);
   }
 
   /** Adds a user or (nested) group to a group; cycles are refused. */
@@ -461,6 +488,12 @@ function applyFields(old: UserRecord, f: UserFields): UserRecord {
   if (f.expiresAt === null) delete next.expiresAt;
   else if (f.expiresAt) next.expiresAt = f.expiresAt;
   return next;
+}
+
+function checkName(what: 'uid' | 'group name', name: string): void {
+  if (!isValidName(name)) {
+    throw new InvalidInput(`${what} "${name}" is not valid: use letters, digits, ".", "_" and "-" (at most 64)`);
+  }
 }
 
 const MAIL_RE = /^[^\s@]+@[^\s@]+$/;

@@ -1,11 +1,12 @@
-// Add, modify and delete of users and groups, for service accounts with `access: write`. Every
+// Add, modify, delete and rename (modrdn) of users and groups, for service accounts with `access: write`. Every
 // change is checked against what we serve (unknown attributes and object classes are refused
 // with a clear error) and applied through the directory, which validates and audits it.
 import type { TenantConfig } from '../config/index.ts';
+import { normalizeDn, parseDn, tryNormalizeDn, type Rdn } from '../core/dn.ts';
 import { hasCode, isTenantdirError } from '../core/errors.ts';
 import { nameKey } from '../core/ids.ts';
 import type { Actor, NewUserInput, TenantDirectory, User, UserFields } from '../directory/index.ts';
-import { KIND_CLASSES, collectUsers, locate } from './entries.ts';
+import { KIND_CLASSES, collectUsers, locate, type Position } from './entries.ts';
 import { RC, type AttributeValues, type Modification, type Request, type Result } from './protocol.ts';
 import { SECRET_ATTRIBUTES, attributeType } from './schema.ts';
 
@@ -67,7 +68,7 @@ function fromError(err: unknown, op: WriteRequest['op']): Result {
   if (err instanceof Refusal) return err.result;
   if (!isTenantdirError(err) || !err.expose) throw err;
   if (hasCode(err, 'TD_NOT_FOUND')) return { code: RC.noSuchObject, message: 'no such object' };
-  if (hasCode(err, 'TD_CONFLICT') && op === 'add') return { code: RC.entryAlreadyExists, message: err.message };
+  if (hasCode(err, 'TD_CONFLICT') && (op === 'add' || op === 'modrdn')) return { code: RC.entryAlreadyExists, message: err.message };
   if (hasCode(err, 'TD_STORE_UNAVAILABLE')) throw err;
   return { code: RC.constraintViolation, message: err.message };
 }
@@ -75,9 +76,6 @@ function fromError(err: unknown, op: WriteRequest['op']): Result {
 export async function applyWrite(dir: TenantDirectory, t: TenantConfig, r: WriteRequest, actor: Actor, visible: Visible): Promise<Result> {
   try {
     const pos = locate(t, r.dn);
-    if (r.op === 'modrdn') {
-      return refuse(RC.unwillingToPerform, 'renaming is not supported: add the entry under its new name, then delete the old one');
-    }
     if (pos.kind !== 'user' && pos.kind !== 'group') {
       return refuse(pos.kind === 'none' ? RC.namingViolation : RC.unwillingToPerform,
         `only users (uid=...,ou=people,${t.baseDN}) and groups (cn=...,ou=groups,${t.baseDN}) can be written`);
@@ -95,6 +93,9 @@ export async function applyWrite(dir: TenantDirectory, t: TenantConfig, r: Write
       case 'modify':
         if (pos.kind === 'user') await modifyUser(dir, pos.uid, r.changes, actor);
         else await modifyGroup(dir, pos.name, r.changes, actor, member);
+        break;
+      case 'modrdn':
+        await rename(dir, t, pos, r, actor);
         break;
     }
     return { code: RC.success };
@@ -157,6 +158,29 @@ async function addGroup(dir: TenantDirectory, name: string, attributes: Attribut
   for (const m of members) await dir.addMember(name, m, actor);
 }
 
+/**
+ * ModifyDN (RFC 4511 §4.9) within the entry's own ou: the new RDN gives the new uid or cn.
+ * deleteOldRDN makes no difference, since the naming attribute holds one value here.
+ */
+async function rename(dir: TenantDirectory, t: TenantConfig, pos: Extract<Position, { kind: 'user' | 'group' }>, r: Extract<WriteRequest, { op: 'modrdn' }>, actor: Actor): Promise<void> {
+  const [type, parent] = pos.kind === 'user' ? ['uid', `ou=people,${t.baseDN}`] : ['cn', `ou=groups,${t.baseDN}`];
+  if (r.newSuperior !== undefined && tryNormalizeDn(r.newSuperior) !== normalizeDn(parent)) {
+    refuse(RC.unwillingToPerform, `entries cannot move to another parent: give no newSuperior, or ${parent}`);
+  }
+  let rdns: Rdn[] = [];
+  try {
+    rdns = parseDn(r.newRdn);
+  } catch {
+    refuse(RC.invalidDNSyntax, `invalid new RDN ${r.newRdn}`);
+  }
+  const [rdn, ...more] = rdns;
+  if (!rdn || more.length > 0 || attributeType(rdn.type)?.name !== type) {
+    return refuse(RC.namingViolation, `the new RDN of a ${pos.kind} is ${type}=<new name>`);
+  }
+  if (pos.kind === 'user') await dir.renameUser(pos.uid, rdn.value, actor);
+  else await dir.renameGroup(pos.name, rdn.value, actor);
+}
+
 /** Applies add/delete/replace (RFC 4511 §4.6) to one single-valued field. */
 function singleValued(name: string, current: string | undefined, m: Modification, required: boolean): string | null | undefined {
   const [value, ...more] = m.values;
@@ -203,7 +227,7 @@ async function modifyUser(dir: TenantDirectory, uid: string, changes: Modificati
   let keys = [...user.sshPublicKeys];
   for (const m of changes) {
     const name = writable(m.type, (n) => n in USER_FIELDS);
-    if (name === 'uid') refuse(RC.notAllowedOnRDN, 'uid names the entry; renaming is not supported');
+    if (name === 'uid') refuse(RC.notAllowedOnRDN, 'uid names the entry: rename it with modrdn');
     if (name === 'objectClass') refuse(RC.objectClassViolation, 'the object classes of users are fixed');
     if (name === 'uidNumber' || name === 'gidNumber') refuse(RC.unwillingToPerform, `${name} cannot be changed once assigned`);
     if (name === 'userPassword') {
@@ -230,7 +254,7 @@ async function modifyGroup(dir: TenantDirectory, name: string, changes: Modifica
   if (!group) return refuse(RC.noSuchObject, 'no such object');
   for (const m of changes) {
     const attr = writable(m.type, (n) => GROUP_ATTRIBUTES.has(n));
-    if (attr === 'cn') refuse(RC.notAllowedOnRDN, 'cn names the group; renaming is not supported');
+    if (attr === 'cn') refuse(RC.notAllowedOnRDN, 'cn names the group: rename it with modrdn');
     if (attr === 'objectClass') refuse(RC.objectClassViolation, 'the object classes of groups are fixed');
     if (attr === 'gidNumber') refuse(RC.unwillingToPerform, 'gidNumber cannot be changed once assigned');
     if (attr === 'description') {

@@ -9,7 +9,7 @@ import type {
 } from './port.ts';
 import {
   ACCOUNTING_FILTERS, AUDIT_FILTERS, GROUPS, USERS, checkCount, checkPage, checkTenantId,
-  groupRepo, keepImmutables, nextLockout, toPage, userRepo, type AccountingQuery, type Cond,
+  groupRepo, keepImmutables, nextLockout, renamed, toPage, userRepo, type AccountingQuery, type Cond,
   type Doc, type Kind, type RecordOps, type Timeline, type TimelineQuery,
 } from './records.ts';
 
@@ -111,22 +111,19 @@ class MemoryRecords<R, N, Q> implements RecordOps<R, N, Q> {
   async create(r: N): Promise<R> {
     const d = this.kind.toStored(this.tenantId, structuredClone(r));
     const key = d[this.kind.keyField] as string;
-    if (this.docs.has(key)) {
-      throw new Conflict(`${this.kind.label} "${String(d[this.kind.idField])}" already exists`);
-    }
+    if (this.docs.has(key)) throw this.exists(String(d[this.kind.idField]));
     this.docs.set(key, d);
     return this.out(d);
   }
 
-  // No await between read and write: nothing can get in between, so `fn` runs once.
   async update(id: string, fn: (old: R) => R): Promise<R> {
-    const key = nameKey(id);
-    const old = this.docs.get(key);
-    if (!old) throw this.notFound(id);
-    const next = keepImmutables(this.out(old), fn(this.out(old)), this.kind.idField);
-    const d = this.kind.toStored(this.tenantId, structuredClone(next) as unknown as N);
-    this.docs.set(key, d);
-    return this.out(d);
+    return this.replace(id, (old) => keepImmutables(old, fn(structuredClone(old)), this.kind.idField));
+  }
+
+  async rename(id: string, newId: string): Promise<R> {
+    this.stored(id);
+    if (nameKey(newId) !== nameKey(id) && this.docs.has(nameKey(newId))) throw this.exists(newId);
+    return this.replace(id, (old) => renamed(old, newId, this.kind.idField));
   }
 
   async addTo(id: string, key: string): Promise<void> {
@@ -149,15 +146,14 @@ class MemoryRecords<R, N, Q> implements RecordOps<R, N, Q> {
 
   async removeEverywhere(key: string): Promise<number> {
     const k = nameKey(key);
-    let changed = 0;
-    for (const d of this.docs.values()) {
-      const list = d[this.kind.listField] as string[];
-      if (list.includes(k)) {
-        this.touch(d, list.filter((x) => x !== k));
-        changed++;
-      }
-    }
-    return changed;
+    return this.editEverywhere(k, (list) => list.filter((x) => x !== k));
+  }
+
+  async replaceEverywhere(oldKey: string, newKey: string): Promise<number> {
+    const [from, to] = [nameKey(oldKey), nameKey(newKey)];
+    if (from === to) return 0;
+    // As Mongo's $addToSet then $pull: the new key goes last.
+    return this.editEverywhere(from, (list) => [...new Set([...list, to])].filter((x) => x !== from));
   }
 
   async delete(id: string): Promise<boolean> {
@@ -183,9 +179,39 @@ class MemoryRecords<R, N, Q> implements RecordOps<R, N, Q> {
     return [...this.docs.entries()].filter(([, d]) => matches(d, c));
   }
 
-  private editList(id: string, edit: (list: string[]) => string[]): void {
+  /**
+   * Replaces a record by `next` of it, under the key of its (possibly new) id. No await between
+   * read and write: nothing can get in between, so `next` runs once.
+   */
+  private replace(id: string, next: (old: R) => R): R {
+    const old = this.stored(id);
+    const d = this.kind.toStored(this.tenantId, structuredClone(next(this.out(old))) as unknown as N);
+    this.docs.delete(nameKey(id));
+    this.docs.set(d[this.kind.keyField] as string, d);
+    return this.out(d);
+  }
+
+  private stored(id: string): Doc {
     const d = this.docs.get(nameKey(id));
     if (!d) throw this.notFound(id);
+    return d;
+  }
+
+  /** Edits the list of every record whose list holds `key`; returns how many. */
+  private editEverywhere(key: string, edit: (list: string[]) => string[]): number {
+    let changed = 0;
+    for (const d of this.docs.values()) {
+      const list = d[this.kind.listField] as string[];
+      if (list.includes(key)) {
+        this.touch(d, edit(list));
+        changed++;
+      }
+    }
+    return changed;
+  }
+
+  private editList(id: string, edit: (list: string[]) => string[]): void {
+    const d = this.stored(id);
     this.touch(d, edit(d[this.kind.listField] as string[]));
   }
 
@@ -193,6 +219,10 @@ class MemoryRecords<R, N, Q> implements RecordOps<R, N, Q> {
   private touch(d: Doc, list: string[]): void {
     d[this.kind.listField] = list;
     d.modifiedAt = new Date();
+  }
+
+  private exists(id: string): Conflict {
+    return new Conflict(`${this.kind.label} "${id}" already exists`);
   }
 
   private notFound(id: string): NotFound {

@@ -17,7 +17,7 @@ import type {
 } from './port.ts';
 import {
   ACCOUNTING_FILTERS, AUDIT_FILTERS, GROUPS, USERS, absentUserFields, checkCount, checkPage,
-  checkTenantId, groupRepo, keepImmutables, nextLockout, toPage, userRepo, windowCutoff, without,
+  checkTenantId, groupRepo, keepImmutables, nextLockout, renamed, toPage, userRepo, windowCutoff, without,
   type AccountingQuery, type Cond, type Doc, type Kind, type RecordOps, type Timeline,
   type TimelineQuery,
 } from './records.ts';
@@ -316,25 +316,22 @@ class MongoRecords<R, N, Q> implements RecordOps<R, N, Q> {
     }, `${this.kind.label} "${String(d[this.kind.idField])}" already exists`);
   }
 
-  /**
-   * Read, apply, and replace only if `rev` is unchanged, else read again. Updates of one
-   * record from this process wait their turn, so the retries are for other processes.
-   */
   async update(id: string, fn: (old: R) => R): Promise<R> {
-    const key = `${this.kind.label}\0${this.tenantId}\0${nameKey(id)}`;
-    return this.queue.run(key, () => guard(async () => {
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const old = await this.col.findOne(this.byId(id));
-        if (!old) throw this.notFound(id);
-        const before = this.kind.fromStored(old);
-        const next = keepImmutables(before, fn(structuredClone(before)), this.kind.idField);
-        const d = this.kind.toStored(this.tenantId, next as unknown as N);
-        const r = await this.col.replaceOne({ ...this.byId(id), rev: old.rev }, { ...d, rev: Number(old.rev) + 1 });
-        if (r.matchedCount === 1) return this.kind.fromStored(d);
-        await backoff(attempt);
-      }
-      throw new Conflict(`${this.kind.label} "${id}" kept changing; try again`);
-    }));
+    return this.replace(id, (before) => keepImmutables(before, fn(structuredClone(before)), this.kind.idField));
+  }
+
+  /**
+   * An update of the name and its key, with the old key and rev in the filter. A taken name is
+   * looked for first: FerretDB (SQLite) reports an update that breaks a unique index as an
+   * internal error, not as a duplicate key. Where a create races the rename, MongoDB's
+   * duplicate key still becomes Conflict through guard.
+   */
+  async rename(id: string, newId: string): Promise<R> {
+    const conflict = `${this.kind.label} "${newId}" already exists`;
+    if (nameKey(newId) !== nameKey(id) && (await this.get(newId)) !== undefined) {
+      throw (await this.get(id)) === undefined ? this.notFound(id) : new Conflict(conflict);
+    }
+    return this.replace(id, (before) => renamed(before, newId, this.kind.idField), conflict);
   }
 
   async addTo(id: string, key: string): Promise<void> {
@@ -366,8 +363,40 @@ class MongoRecords<R, N, Q> implements RecordOps<R, N, Q> {
     });
   }
 
+  /**
+   * Two updates, as one cannot $addToSet and $pull the same array (and FerretDB lacks the
+   * positional `$`): a record in between holds both keys, never neither.
+   */
+  async replaceEverywhere(oldKey: string, newKey: string): Promise<number> {
+    if (nameKey(oldKey) === nameKey(newKey)) return 0;
+    return guard(async () => {
+      const holders = { tenantId: this.tenantId, [this.kind.listField]: nameKey(oldKey) };
+      await this.col.updateMany(holders, this.listEdit('$addToSet', newKey));
+      return (await this.col.updateMany(holders, this.listEdit('$pull', oldKey))).modifiedCount;
+    });
+  }
+
   async delete(id: string): Promise<boolean> {
     return guard(async () => (await this.col.deleteOne(this.byId(id))).deletedCount === 1);
+  }
+
+  /**
+   * Read, apply `next`, and replace only if `rev` is unchanged, else read again. Changes of one
+   * record from this process wait their turn, so the retries are for other processes.
+   */
+  private replace(id: string, next: (before: R) => R, conflict?: string): Promise<R> {
+    const key = `${this.kind.label}\0${this.tenantId}\0${nameKey(id)}`;
+    return this.queue.run(key, () => guard(async () => {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const old = await this.col.findOne(this.byId(id));
+        if (!old) throw this.notFound(id);
+        const d = this.kind.toStored(this.tenantId, next(this.kind.fromStored(old)) as unknown as N);
+        const r = await this.col.replaceOne({ ...this.byId(id), rev: old.rev }, { ...d, rev: Number(old.rev) + 1 });
+        if (r.matchedCount === 1) return this.kind.fromStored(d);
+        await backoff(attempt);
+      }
+      throw new Conflict(`${this.kind.label} "${id}" kept changing; try again`);
+    }, conflict));
   }
 
   private byId(id: string): Filter<Document> {

@@ -145,6 +145,17 @@ export interface UserRepo {
   removeMemberOf(uid: string, groupKey: string): Promise<void>;
   /** Removes a group key from every user (group deletion). Returns how many changed. */
   removeGroupEverywhere(groupKey: string): Promise<number>;
+  /**
+   * Moves a group key to a new one in every user that holds it (group rename); returns how many.
+   * Not one atomic step: the new key is added before the old one is removed.
+   */
+  replaceGroupEverywhere(oldKey: string, newKey: string): Promise<number>;
+  /**
+   * Gives the user a new uid; entryUUID and createdAt are kept, modifiedAt moves forward.
+   * NotFound if absent; Conflict if another user has `newUid` (case-insensitive). A case
+   * variant of the same uid is allowed.
+   */
+  rename(uid: string, newUid: string): Promise<UserRecord>;
   /** true if deleted. */
   delete(uid: string): Promise<boolean>;
   /**
@@ -165,6 +176,10 @@ export interface GroupRepo {
   removeMemberGroup(name: string, childKey: string): Promise<void>;
   /** Removes a child key from every group's memberGroups (group deletion). */
   removeMemberGroupEverywhere(childKey: string): Promise<number>;
+  /** Moves a child key to a new one in every group's memberGroups (group rename), like replaceGroupEverywhere. */
+  replaceMemberGroupEverywhere(oldKey: string, newKey: string): Promise<number>;
+  /** As UserRepo.rename, for a group's name. */
+  rename(name: string, newName: string): Promise<GroupRecord>;
   delete(name: string): Promise<boolean>;
 }
 

@@ -97,6 +97,11 @@ export function keepImmutables<R>(old: R, next: R, idField: 'uid' | 'name'): R {
   };
 }
 
+/** A rename's result: the record under its new name, otherwise kept as an update keeps it. */
+export function renamed<R>(old: R, newId: string, idField: 'uid' | 'name'): R {
+  return { ...keepImmutables(old, old, idField), [idField]: newId };
+}
+
 /** Strips internal fields from a stored document. */
 export function without(d: Doc, internal: readonly string[]): Doc {
   const out = { ...d };
@@ -259,6 +264,10 @@ export interface RecordOps<R, N, Q> {
   addToMany(ids: string[], key: string): Promise<number>;
   removeFrom(id: string, key: string): Promise<void>;
   removeEverywhere(key: string): Promise<number>;
+  /** Moves `oldKey` to `newKey` in every record's list: adds the new key, then removes the old one. */
+  replaceEverywhere(oldKey: string, newKey: string): Promise<number>;
+  /** NotFound if `id` is absent, Conflict if another record has `newId`. */
+  rename(id: string, newId: string): Promise<R>;
   delete(id: string): Promise<boolean>;
 }
 
@@ -270,6 +279,7 @@ function recordRepo<R, N, Q>(ops: RecordOps<R, N, Q>) {
     count: (q?: Q) => ops.count(q),
     create: (r: N) => ops.create(r),
     update: (id: string, fn: (old: R) => R) => ops.update(id, fn),
+    rename: (id: string, newId: string) => ops.rename(id, newId),
     delete: (id: string) => ops.delete(id),
   };
 }
@@ -284,6 +294,7 @@ export function userRepo(
     addMemberOfMany: (uids, groupKey) => ops.addToMany(uids, groupKey),
     removeMemberOf: (uid, groupKey) => ops.removeFrom(uid, groupKey),
     removeGroupEverywhere: (groupKey) => ops.removeEverywhere(groupKey),
+    replaceGroupEverywhere: (oldKey, newKey) => ops.replaceEverywhere(oldKey, newKey),
     upsertMany,
   };
 }
@@ -294,5 +305,6 @@ export function groupRepo(ops: RecordOps<GroupRecord, NewGroup, GroupQuery>): Gr
     addMemberGroup: (name, childKey) => ops.addTo(name, childKey),
     removeMemberGroup: (name, childKey) => ops.removeFrom(name, childKey),
     removeMemberGroupEverywhere: (childKey) => ops.removeEverywhere(childKey),
+    replaceMemberGroupEverywhere: (oldKey, newKey) => ops.replaceEverywhere(oldKey, newKey),
   };
 }

@@ -5,7 +5,7 @@ import { encrypt as sha512Crypt } from 'unixcrypt';
 import { Auditor } from '../../src/audit/index.ts';
 import { loadConfig, type Registry, type TenantConfig } from '../../src/config/index.ts';
 import { silentLogger } from '../../src/core/log.ts';
-import { Directory, ntHash, type Actor } from '../../src/directory/index.ts';
+import { Directory, ntHash, type Actor, type TenantDirectory } from '../../src/directory/index.ts';
 import { MemoryStore, type Store } from '../../src/store/index.ts';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
@@ -151,16 +151,21 @@ test('RFC 2759 test vector: the NT hash of "clientPass"', (t) => {
   t.is(ntHash('clientPass').toUpperCase(), '44EBBA8D5312B8D611474411F56989AE');
 });
 
-test('nested groups resolve both ways and cycles are refused', async (t) => {
-  const { directory, acme } = await setup();
-  const d = directory.tenant(acme);
+/** staff ⊃ engineering ⊃ backend; alice is in backend, bob directly in `bobIn`. */
+async function nestedGroups(d: TenantDirectory, bobIn: string): Promise<void> {
   for (const name of ['staff', 'engineering', 'backend']) await d.createGroup({ name }, admin);
   await d.createUser({ uid: 'alice' }, admin);
   await d.createUser({ uid: 'bob' }, admin);
   await d.addMember('staff', { group: 'engineering' }, admin);
   await d.addMember('engineering', { group: 'backend' }, admin);
   await d.addMember('backend', { user: 'alice' }, admin);
-  await d.addMember('staff', { user: 'bob' }, admin);
+  await d.addMember(bobIn, { user: 'bob' }, admin);
+}
+
+test('nested groups resolve both ways and cycles are refused', async (t) => {
+  const { directory, acme } = await setup();
+  const d = directory.tenant(acme);
+  await nestedGroups(d, 'staff');
   const alice = (await d.getUser('alice'))!;
   t.deepEqual((await d.groupsOf(alice)).sort(), ['backend', 'engineering', 'staff']);
   t.deepEqual((await d.membersOf('staff', { limit: 10 })).items.map((u) => u.uid).sort(), ['alice', 'bob']);
@@ -217,4 +222,38 @@ test('every change and every authentication is audited per tenant', async (t) =>
   t.is(events[0]!.reason, 'bad-password');
   t.is(events[0]!.detail?.source, '127.0.0.1');
   t.is((await store.tenant('globex').audit.list({ limit: 10 })).length, 0);
+});
+
+test('renaming a group moves its memberships, nested ones too, and is audited', async (t) => {
+  const { directory, acme, store } = await setup();
+  const d = directory.tenant(acme);
+  await nestedGroups(d, 'engineering');
+  const renamed = await d.renameGroup('Engineering', 'Eng', ldap);
+  t.is(renamed.name, 'Eng');
+  t.is(await d.getGroup('engineering'), undefined);
+  t.deepEqual((await d.getUser('bob'))!.memberOf, ['eng']);
+  t.deepEqual((await d.getGroup('staff'))!.memberGroups, ['eng']);
+  t.deepEqual((await d.getGroup('eng'))!.memberGroups, ['backend']);
+  t.deepEqual((await d.groupsOf((await d.getUser('alice'))!)).sort(), ['backend', 'eng', 'staff']);
+  t.deepEqual((await d.membersOf('staff', { limit: 10 })).items.map((u) => u.uid).sort(), ['alice', 'bob']);
+  await t.throwsAsync(d.renameGroup('eng', 'STAFF', admin), { code: 'TD_CONFLICT' } as never);
+  await t.throwsAsync(d.renameGroup('eng', 'bad name!', admin), { code: 'TD_INVALID_INPUT' } as never);
+  await t.throwsAsync(d.renameGroup('ghost', 'spirit', admin), { code: 'TD_NOT_FOUND' } as never);
+  const [event] = await store.tenant('acme').audit.list({ action: 'group.rename', limit: 5 });
+  t.like(event, { target: 'Eng', outcome: 'ok', actor: 'ldap:test', detail: { from: 'Engineering', to: 'Eng', source: '127.0.0.1' } });
+});
+
+test('renaming a user keeps the account and its groups; the old name is free again', async (t) => {
+  const { directory, acme, globex } = await setup();
+  const d = directory.tenant(acme);
+  await d.createGroup({ name: 'staff' }, admin);
+  const before = await d.createUser({ uid: 'alice', password: GOOD, groups: ['staff'] }, admin);
+  const after = await d.renameUser('ALICE', 'alice.smith', admin);
+  t.like(after, { uid: 'alice.smith', entryUUID: before.entryUUID, uidNumber: before.uidNumber, memberOf: ['staff'] });
+  t.true((await d.authenticate('alice.smith', { password: GOOD }, ldap)).ok);
+  t.deepEqual(await d.authenticate('alice', { password: GOOD }, ldap), { ok: false, reason: 'no-such-user' });
+  await d.createUser({ uid: 'alice' }, admin);
+  await t.throwsAsync(d.renameUser('alice', 'Alice.Smith', admin), { code: 'TD_CONFLICT' } as never);
+  await t.throwsAsync(directory.tenant(globex).renameUser('alice.smith', 'stolen', admin), { code: 'TD_NOT_FOUND' } as never);
+  t.truthy(await d.getUser('alice.smith'));
 });

@@ -146,6 +146,23 @@ test('ldapmodify: a write service account adds, modifies and deletes; a read one
   t.is(gone.code, 32);
 });
 
+test('ldapmodrdn: a write service account renames a user (with -r); a read one gets 50', run, async (t) => {
+  const acme = h.world.registry.byId('acme');
+  if (!acme) throw new Error('fixture');
+  await h.world.directory.tenant(acme).createUser({ uid: 'oldname', cn: 'Old Name', password: 'Renamed-Secret-66' }, { name: 'test', protocol: 'system' });
+  const refused = await tool('ldapmodrdn', ['-H', h.url, ...reader(), people(ACME, 'oldname'), 'uid=newname']);
+  t.is(refused.code, 50);
+  const renamed = await tool('ldapmodrdn', ['-H', h.url, '-ZZ', ...writer(), '-r', people(ACME, 'oldname'), 'uid=newname']);
+  t.is(renamed.code, 0, renamed.stderr);
+  const who = await tool('ldapwhoami', ['-H', h.url, '-x', '-D', people(ACME, 'newname'), '-w', 'Renamed-Secret-66']);
+  t.is(who.stdout.trim(), `dn:${people(ACME, 'newname')}`, who.stderr);
+  const gone = await tool('ldapsearch', ['-H', h.url, ...reader(), '-b', people(ACME, 'oldname'), '-s', 'base']);
+  t.is(gone.code, 32);
+  const taken = await tool('ldapmodrdn', ['-H', h.url, ...writer(), people(ACME, 'newname'), 'uid=alice']);
+  t.is(taken.code, 68);
+  t.regex(taken.stdout + taken.stderr, /Already exists/);
+});
+
 test('python3-ldap3 paged search returns every user once', async (t) => {
   const script = `
 import ldap3, sys

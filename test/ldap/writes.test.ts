@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Attribute, Change, type Client } from 'ldapts';
-import { ACME, PASSWORDS, codeOf, group, messageOf, people, service, startLdap, type Harness } from './helpers.ts';
+import { ACME, GLOBEX, PASSWORDS, codeOf, group, messageOf, people, service, startLdap, type Harness } from './helpers.ts';
 
 let h: Harness;
 let w: Client;
@@ -86,8 +86,47 @@ test('users: a migrated hash can be given as userPassword; sshPublicKey is multi
   t.is([(await attrs(people(ACME, 'migrated'), 'sshPublicKey')).sshPublicKey].flat().length, 1);
 });
 
-test('modrdn is refused with a clear message; the base and ous cannot be written', async (t) => {
-  t.regex(await messageOf(w.modifyDN(people(ACME, 'bob'), 'uid=robert')), /renaming is not supported/);
+test('the base and ous cannot be written', async (t) => {
   t.is(await codeOf(w.del(`ou=people,${ACME}`)), 53);
   t.is(await codeOf(w.del(ACME)), 53);
+  t.is(await codeOf(w.modifyDN(`ou=people,${ACME}`, 'ou=staff')), 53);
+});
+
+test('modrdn renames a user and a group; members follow the group; the old DNs are gone', async (t) => {
+  await w.add(people(ACME, 'ren1'), { objectClass: ['inetOrgPerson'], cn: 'Ren One', sn: 'One' });
+  await w.add(group(ACME, 'ren-inner'), { objectClass: ['groupOfNames'], cn: 'ren-inner', member: [people(ACME, 'ren1')] });
+  await w.add(group(ACME, 'ren-outer'), { objectClass: ['groupOfNames'], cn: 'ren-outer', member: [group(ACME, 'ren-inner')] });
+  await w.modifyDN(people(ACME, 'ren1'), 'uid=ren2');
+  t.is(await codeOf(r.search(people(ACME, 'ren1'), { scope: 'base' })), 32);
+  t.is((await attrs(people(ACME, 'ren2'), 'uid')).uid, 'ren2');
+  // newSuperior naming the same parent is accepted (ldapts sends it when given a full DN).
+  await w.modifyDN(group(ACME, 'ren-inner'), group(ACME, 'ren-core'));
+  t.is(await codeOf(r.search(group(ACME, 'ren-inner'), { scope: 'base' })), 32);
+  const user = await attrs(people(ACME, 'ren2'), 'memberOf');
+  t.deepEqual([user.memberOf].flat().sort(), [group(ACME, 'ren-core'), group(ACME, 'ren-outer')]);
+  t.deepEqual([(await attrs(group(ACME, 'ren-outer'), 'member')).member].flat(), [group(ACME, 'ren-core')]);
+  t.deepEqual([(await attrs(group(ACME, 'ren-core'), 'member')).member].flat(), [people(ACME, 'ren2')]);
+  const { searchEntries } = await r.search(ACME, { filter: '(uid=ren2)', attributes: ['uid'] });
+  t.deepEqual(searchEntries.map((e) => e.dn), [people(ACME, 'ren2')]);
+  const events = await h.world.store.tenant('acme').audit.list({ action: 'group.rename', limit: 5 });
+  t.like(events[0], { target: 'ren-core', outcome: 'ok', actor: `ldap:${service(ACME, 'writer')}`, detail: { from: 'ren-inner' } });
+});
+
+test('modrdn refusals: a taken name 68, a read account 50, another tenant 32, another parent 53, a wrong RDN 64', async (t) => {
+  await w.add(people(ACME, 'ren3'), { objectClass: ['inetOrgPerson'], cn: 'Ren Three', sn: 'Three' });
+  t.is(await codeOf(w.modifyDN(people(ACME, 'ren3'), 'uid=bob')), 68);
+  t.is(await codeOf(w.modifyDN(group(ACME, 'devs'), 'cn=ADMINS')), 68);
+  t.is(await codeOf(r.modifyDN(people(ACME, 'ren3'), 'uid=ren4')), 50);
+  const none = await codeOf(w.modifyDN(people(ACME, 'nobody'), 'uid=somebody'));
+  t.is(none, 32);
+  t.is(await codeOf(w.modifyDN(people(GLOBEX, 'gina'), 'uid=stolen')), none);
+  t.is(await messageOf(w.modifyDN(people(GLOBEX, 'gina'), 'uid=stolen')), await messageOf(w.modifyDN(people(ACME, 'nobody'), 'uid=somebody')));
+  t.regex(await messageOf(w.modifyDN(people(ACME, 'ren3'), `uid=ren4,ou=groups,${ACME}`)), /cannot move to another parent/);
+  t.is(await codeOf(w.modifyDN(people(ACME, 'ren3'), `uid=ren4,ou=people,${GLOBEX}`)), 53);
+  t.is(await codeOf(w.modifyDN(people(ACME, 'ren3'), 'cn=ren4')), 64);
+  t.is(await codeOf(w.modifyDN(people(ACME, 'ren3'), 'uid=bad name!')), 19);
+  // Nothing moved: acme's ren3 and globex's gina are where they were.
+  t.is((await attrs(people(ACME, 'ren3'), 'uid')).uid, 'ren3');
+  t.truthy(await h.world.store.tenant('globex').users.get('gina'));
+  t.is(await h.world.store.tenant('globex').users.get('stolen'), undefined);
 });

@@ -364,6 +364,51 @@ export function runStoreConformance(o: ConformanceOptions): void {
     t.is(await a.users.removeGroupEverywhere('vpn'), 0);
   });
 
+  def('users: rename keeps identity and creation, moves the keys; Conflict and NotFound', async (t, { a }) => {
+    const before = await a.users.create(newUser('erin', { cn: 'Erin', memberOf: ['staff'] }));
+    await a.users.create(newUser('frank'));
+    const after = await a.users.rename('ERIN', 'Erin.New');
+    t.is(after.uid, 'Erin.New');
+    t.is(after.entryUUID, before.entryUUID);
+    t.deepEqual(after.createdAt, before.createdAt);
+    t.deepEqual(after.memberOf, ['staff']);
+    t.true(after.modifiedAt > before.modifiedAt);
+    t.deepEqual(await a.users.get('erin.new'), after);
+    t.is(await a.users.get('erin'), undefined);
+    t.deepEqual(await uids(a.users, { prefix: 'uid', value: 'erin' }), ['Erin.New']);
+    t.deepEqual(await uids(a.users, { eq: 'cn', value: 'erin' }), ['Erin.New']);
+    t.is(await a.users.count(), 2);
+    await t.throwsAsync(a.users.rename('erin.new', 'FRANK'), CONFLICT);
+    await t.throwsAsync(a.users.rename('ghost', 'casper'), NOT_FOUND);
+    await t.throwsAsync(a.users.rename('ghost', 'frank'), NOT_FOUND);
+    t.deepEqual(await a.users.get('erin.new'), after);
+    t.is((await a.users.get('frank'))?.uid, 'frank');
+    // The freed name can be taken again.
+    await a.users.create(newUser('erin'));
+    t.is(await a.users.count(), 3);
+  });
+
+  def('users: rename to a case variant of the same uid', async (t, { a }) => {
+    const before = await a.users.create(newUser('gina'));
+    const after = await a.users.rename('gina', 'Gina');
+    t.is(after.uid, 'Gina');
+    t.is(after.entryUUID, before.entryUUID);
+    t.is((await a.users.get('GINA'))?.uid, 'Gina');
+    t.is(await a.users.count(), 1);
+  });
+
+  def('users: replaceGroupEverywhere moves a group key, once', async (t, { a }) => {
+    await a.users.create(newUser('u1', { memberOf: ['staff', 'vpn'] }));
+    await a.users.create(newUser('u2', { memberOf: ['vpn', 'wifi'] }));
+    await a.users.create(newUser('u3', { memberOf: ['staff'] }));
+    t.is(await a.users.replaceGroupEverywhere('VPN', 'Wifi'), 2);
+    t.deepEqual((await a.users.get('u1'))?.memberOf, ['staff', 'wifi']);
+    t.deepEqual((await a.users.get('u2'))?.memberOf, ['wifi']);
+    t.deepEqual((await a.users.get('u3'))?.memberOf, ['staff']);
+    t.deepEqual(await uids(a.users, { memberOf: ['vpn'] }), []);
+    t.is(await a.users.replaceGroupEverywhere('vpn', 'wifi'), 0);
+  });
+
   def('users: upsertMany inserts new and replaces existing records wholesale', async (t, { a }) => {
     const old = await a.users.create(newUser('Ann', { title: 'Old title', createdAt: new Date('2020-01-01T00:00:00Z') }));
     const batch = [
@@ -461,6 +506,35 @@ export function runStoreConformance(o: ConformanceOptions): void {
     t.deepEqual((await a.groups.get('eng'))?.memberGroups, ['backend', 'sales']);
     await t.throwsAsync(a.groups.addMemberGroup('ghost', 'eng'), NOT_FOUND);
     await t.throwsAsync(a.groups.removeMemberGroup('ghost', 'eng'), NOT_FOUND);
+  });
+
+  def('groups: rename keeps identity and children; Conflict, NotFound, case variant', async (t, { a }) => {
+    const before = await a.groups.create(newGroup('vpn', { memberGroups: ['eng'], description: 'VPN' }));
+    await a.groups.create(newGroup('wifi'));
+    const after = await a.groups.rename('VPN', 'remote-access');
+    t.is(after.name, 'remote-access');
+    t.is(after.entryUUID, before.entryUUID);
+    t.deepEqual(after.createdAt, before.createdAt);
+    t.deepEqual(after.memberGroups, ['eng']);
+    t.is(after.description, 'VPN');
+    t.true(after.modifiedAt > before.modifiedAt);
+    t.deepEqual(await a.groups.get('Remote-Access'), after);
+    t.is(await a.groups.get('vpn'), undefined);
+    t.deepEqual(await names(a.groups, { hasMemberGroup: ['eng'] }), ['remote-access']);
+    await t.throwsAsync(a.groups.rename('remote-access', 'WIFI'), CONFLICT);
+    await t.throwsAsync(a.groups.rename('ghost', 'spirits'), NOT_FOUND);
+    t.is((await a.groups.rename('wifi', 'WiFi')).name, 'WiFi');
+    t.deepEqual(await names(a.groups, { all: true }), ['WiFi', 'remote-access']);
+  });
+
+  def('groups: replaceMemberGroupEverywhere moves a child key', async (t, { a }) => {
+    await a.groups.create(newGroup('all', { memberGroups: ['eng', 'sales'] }));
+    await a.groups.create(newGroup('tech', { memberGroups: ['eng', 'engineering'] }));
+    await a.groups.create(newGroup('other', { memberGroups: ['sales'] }));
+    t.is(await a.groups.replaceMemberGroupEverywhere('ENG', 'Engineering'), 2);
+    t.deepEqual((await a.groups.get('all'))?.memberGroups, ['sales', 'engineering']);
+    t.deepEqual((await a.groups.get('tech'))?.memberGroups, ['engineering']);
+    t.deepEqual((await a.groups.get('other'))?.memberGroups, ['sales']);
   });
 
   // ---------------------------------------------------------------- audit and accounting
@@ -652,6 +726,24 @@ export function runStoreConformance(o: ConformanceOptions): void {
     t.deepEqual(await a.users.get('alice'), before);
     t.is(await a.users.count(), 1);
     t.is(await a.users.get('bob'), undefined);
+  });
+
+  def("tenants: B cannot rename A's users or groups, nor move A's references", async (t, { a, b }) => {
+    const alice = await a.users.create(newUser('alice', { memberOf: ['staff'] }));
+    const staff = await a.groups.create(newGroup('staff', { memberGroups: ['eng'] }));
+    const all = await a.groups.create(newGroup('all', { memberGroups: ['staff'] }));
+    await t.throwsAsync(b.users.rename('alice', 'mallory'), NOT_FOUND);
+    await t.throwsAsync(b.groups.rename('staff', 'pwned'), NOT_FOUND);
+    t.is(await b.users.replaceGroupEverywhere('staff', 'pwned'), 0);
+    t.is(await b.groups.replaceMemberGroupEverywhere('staff', 'pwned'), 0);
+    // A name that B holds does not reach A's records either.
+    await b.users.create(newUser('bob'));
+    t.is((await b.users.rename('bob', 'alice')).tenantId, b.tenantId);
+    t.deepEqual(await a.users.get('alice'), alice);
+    t.deepEqual(await a.groups.get('staff'), staff);
+    t.deepEqual(await a.groups.get('all'), all);
+    t.is(await a.users.get('mallory'), undefined);
+    t.is(await a.users.count(), 1);
   });
 
   def("tenants: B cannot read or change A's groups", async (t, { a, b }) => {
