@@ -143,6 +143,8 @@ async function importUsers(
   if (rows.length === 0) return;
   const existing = await usersByKey(store, rows.map((r) => r.uid));
   const fresh = rows.filter((r) => !existing.has(nameKey(r.uid)) && r.uidNumber === undefined).length;
+  const given = rows.filter((r) => !existing.has(nameKey(r.uid)) && r.uidNumber !== undefined).map((r) => r.uidNumber as number);
+  if (given.length > 0) await dir.reserveThrough('uidNumber', Math.max(...given));
   let nextNumber = fresh > 0 ? await store.sequences.next('uidNumber', dir.tenant.posix.uidNumberStart, fresh) : 0;
   const writes: NewUser[] = [];
   const seen = new Set<string>();

@@ -116,8 +116,20 @@ export class TenantDirectory {
       if (!(await this.store.groups.get(g))) throw new NotFound(`group "${g}" does not exist in tenant ${this.tenant.id}`);
     }
     const created = await this.store.users.create(record);
+    if (input.uidNumber !== undefined) await this.reserveThrough('uidNumber', input.uidNumber);
     await this.audit(actor, 'user.create', created.uid, 'ok');
     return toUser(created);
+  }
+
+  /**
+   * Moves the tenant's counter past a number given explicitly (a migration keeps its uid and gid
+   * numbers), so that a number allocated later never collides with it. Gaps are fine; reuse is not.
+   */
+  async reserveThrough(name: 'uidNumber' | 'gidNumber', highest: number): Promise<void> {
+    const start = name === 'uidNumber' ? this.tenant.posix.uidNumberStart : this.tenant.posix.gidNumberStart;
+    if (highest < start) return;
+    const next = await this.store.sequences.next(name, start);
+    if (next < highest) await this.store.sequences.next(name, start, highest - next);
   }
 
   /** Validates input and makes the record a create or an import writes. */
@@ -340,6 +352,7 @@ export class TenantDirectory {
 
   async buildGroup(input: NewGroupInput): Promise<Omit<GroupRecord, 'tenantId'>> {
     checkName('group name', input.name);
+    if (input.gidNumber !== undefined) await this.reserveThrough('gidNumber', input.gidNumber);
     const now = this.now();
     return {
       name: input.name,

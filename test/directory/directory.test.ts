@@ -41,6 +41,18 @@ test('new users get POSIX defaults from the tenant and numbers that are never re
   t.is(c.uidNumber, 20002);
 });
 
+test('numbers brought in by a migration are never handed out again', async (t) => {
+  const { directory, acme } = await setup();
+  const d = directory.tenant(acme);
+  const summary = await directory.importBatch(acme, { users: [{ uid: 'old1', uidNumber: 20500 }, { uid: 'old2', uidNumber: 20100 }] }, admin);
+  t.is(summary.created, 2);
+  t.is((await d.createUser({ uid: 'fresh' }, admin)).uidNumber, 20501);
+  await d.createUser({ uid: 'manual', uidNumber: 20900 }, admin);
+  t.is((await d.createUser({ uid: 'after' }, admin)).uidNumber, 20901);
+  await d.createGroup({ name: 'legacy', gidNumber: 30050 }, admin);
+  t.is((await d.createGroup({ name: 'next' }, admin)).gidNumber, 30051);
+});
+
 test('the password policy says which rule failed', async (t) => {
   const { directory, acme } = await setup();
   const d = directory.tenant(acme);
