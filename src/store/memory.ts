@@ -210,9 +210,12 @@ class MemoryRecords<R, N, Q> implements RecordOps<R, N, Q> {
     return changed;
   }
 
+  /** An edit that changes nothing (a re-import) is no modification: modifiedAt stays. */
   private editList(id: string, edit: (list: string[]) => string[]): void {
     const d = this.stored(id);
-    this.touch(d, edit(d[this.kind.listField] as string[]));
+    const before = d[this.kind.listField] as string[];
+    const after = edit(before);
+    if (after.length !== before.length || after.some((k, i) => k !== before[i])) this.touch(d, after);
   }
 
   /** A membership edit is a modification like any other. */

@@ -335,22 +335,22 @@ class MongoRecords<R, N, Q> implements RecordOps<R, N, Q> {
   }
 
   async addTo(id: string, key: string): Promise<void> {
-    return this.editList(id, this.listEdit('$addToSet', key));
+    return this.editList(id, { [this.kind.listField]: { $ne: nameKey(key) } }, this.listEdit('$addToSet', key));
   }
 
   async addToMany(ids: string[], key: string): Promise<number> {
-    if (ids.length === 0) return 0;
+    const keys = [...new Set(ids.map(nameKey))];
+    if (keys.length === 0) return 0;
     return guard(async () => {
-      const r = await this.col.updateMany(
-        { tenantId: this.tenantId, [this.kind.keyField]: { $in: [...new Set(ids.map(nameKey))] } },
-        this.listEdit('$addToSet', key),
-      );
-      return r.matchedCount;
+      const named = { tenantId: this.tenantId, [this.kind.keyField]: { $in: keys } };
+      const r = await this.col.updateMany({ ...named, [this.kind.listField]: { $ne: nameKey(key) } }, this.listEdit('$addToSet', key));
+      // Records that already held the key were not touched; count them only when there are any.
+      return r.modifiedCount === keys.length ? keys.length : this.col.countDocuments(named);
     });
   }
 
   async removeFrom(id: string, key: string): Promise<void> {
-    return this.editList(id, this.listEdit('$pull', key));
+    return this.editList(id, { [this.kind.listField]: nameKey(key) }, this.listEdit('$pull', key));
   }
 
   async removeEverywhere(key: string): Promise<number> {
@@ -416,10 +416,14 @@ class MongoRecords<R, N, Q> implements RecordOps<R, N, Q> {
     return { [op]: { [this.kind.listField]: nameKey(key) }, $set: { modifiedAt: new Date() }, $inc: { rev: 1 } };
   }
 
-  private editList(id: string, edit: Document): Promise<void> {
+  /**
+   * A membership edit only where it changes something (`when`), so that an edit that changes
+   * nothing — a re-import — leaves modifiedAt and rev alone. NotFound if the record is absent.
+   */
+  private editList(id: string, when: Filter<Document>, edit: Document): Promise<void> {
     return guard(async () => {
-      const r = await this.col.updateOne(this.byId(id), edit);
-      if (r.matchedCount === 0) throw this.notFound(id);
+      const r = await this.col.updateOne({ ...this.byId(id), ...when }, edit);
+      if (r.matchedCount === 0 && (await this.col.countDocuments(this.byId(id), { limit: 1 })) === 0) throw this.notFound(id);
     });
   }
 

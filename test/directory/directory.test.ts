@@ -212,6 +212,20 @@ test('import is idempotent, creates named groups and reports bad rows by line', 
   t.true((await d.getUser('alice'))!.hasPassword, 'a re-import without a password keeps the stored one');
 });
 
+test('re-importing users and groups with members changes nothing, not even modifiedAt', async (t) => {
+  const { directory, acme } = await setup();
+  const batch = {
+    users: [{ uid: 'alice', cn: 'Alice' }, { uid: 'bob', cn: 'Bob' }],
+    groups: [{ name: 'staff', gidNumber: 31000, members: ['alice', 'bob'] }, { name: 'all', memberGroups: ['staff'] }],
+  };
+  await directory.importBatch(acme, batch, admin);
+  const d = directory.tenant(acme);
+  const before = [await d.getUser('alice'), await d.getGroup('all')];
+  const again = await directory.importBatch(acme, batch, admin);
+  t.like(again, { created: 0, updated: 0, unchanged: 4, failed: 0 });
+  t.deepEqual([await d.getUser('alice'), await d.getGroup('all')], before);
+});
+
 test('isolation: the same uid in two tenants is two users, and neither authenticates in the other', async (t) => {
   const { directory, acme, globex } = await setup();
   await directory.tenant(acme).createUser({ uid: 'alice', password: GOOD }, admin);

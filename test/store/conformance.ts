@@ -336,6 +336,9 @@ export function runStoreConformance(o: ConformanceOptions): void {
     const added = await a.users.get('gus');
     t.deepEqual(added?.memberOf, ['staff', 'admins']);
     t.true(added !== undefined && added.modifiedAt > before.modifiedAt);
+    const again = await a.users.get('gus');
+    await a.users.addMemberOf('gus', 'ADMINS');
+    t.deepEqual((await a.users.get('gus'))?.modifiedAt, again?.modifiedAt, 'an edit that changes nothing is no modification');
     await a.users.removeMemberOf('gus', 'STAFF');
     await a.users.removeMemberOf('gus', 'never-a-member');
     t.deepEqual((await a.users.get('gus'))?.memberOf, ['admins']);
@@ -346,7 +349,9 @@ export function runStoreConformance(o: ConformanceOptions): void {
   def('users: addMemberOfMany adds to the existing users and counts them', async (t, { a }) => {
     await a.users.create(newUser('u1', { memberOf: ['staff'] }));
     await a.users.create(newUser('u2', { memberOf: ['vpn'] }));
+    const u2 = await a.users.get('u2');
     t.is(await a.users.addMemberOfMany(['U1', 'u2', 'ghost', 'u1'], 'VPN'), 2);
+    t.deepEqual((await a.users.get('u2'))?.modifiedAt, u2?.modifiedAt, 'u2 already was a member: untouched');
     t.deepEqual((await a.users.get('u1'))?.memberOf, ['staff', 'vpn']);
     t.deepEqual((await a.users.get('u2'))?.memberOf, ['vpn']);
     t.is(await a.users.get('ghost'), undefined);

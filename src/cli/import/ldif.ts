@@ -108,7 +108,8 @@ export function parseLdif(text: string): ParsedFile {
   out.errors.push(...errors);
   const classes = (e: LdifEntry) => (e.attrs.get('objectclass') ?? []).map((c) => c.toLowerCase());
   const users = entries.filter((e) => classes(e).some((c) => USER_CLASSES.includes(c)));
-  const groups = entries.filter((e) => !users.includes(e) && classes(e).some((c) => GROUP_CLASSES.includes(c)));
+  const isUser = new Set(users);
+  const groups = entries.filter((e) => !isUser.has(e) && classes(e).some((c) => GROUP_CLASSES.includes(c)));
   out.skipped = entries.length - users.length - groups.length;
 
   // Member DNs resolve to entries of this file first, then to a uid= RDN.
