@@ -4,7 +4,7 @@
 import { InvalidInput, NotFound, isTenantdirError } from '../core/errors.ts';
 import { nameKey } from '../core/ids.ts';
 import type { NewUser, TenantStore, UserRecord } from '../store/index.ts';
-import { verifyPassword } from './passwords.ts';
+import { hashScheme, verifyPassword } from './passwords.ts';
 import type { Actor, NewGroupInput, NewUserInput, TenantDirectory } from './tenant-directory.ts';
 
 export interface ImportUser extends NewUserInput {
@@ -172,7 +172,9 @@ async function importUsers(
 
 /**
  * What a re-import keeps from the stored user: identity, and the stored credentials when the
- * row's password or hash is the one already in effect (a fresh bcrypt salt is not a change).
+ * row's password or hash is the one already in effect (a fresh bcrypt salt is not a change), or
+ * when the row brings a migrated hash ({SSHA}, {CRYPT}, ...) for a user who has a password: the
+ * first login re-hashes it to bcrypt, and re-importing the old dump must not downgrade that.
  */
 async function keepStable(built: NewUser, old: UserRecord, row: ImportUser): Promise<NewUser> {
   const next: NewUser = { ...built, entryUUID: old.entryUUID, createdAt: old.createdAt, uidNumber: old.uidNumber };
@@ -180,7 +182,9 @@ async function keepStable(built: NewUser, old: UserRecord, row: ImportUser): Pro
   const stored = old.credentials;
   if (!stored) return next;
   if (row.password === undefined && row.passwordHash === undefined) next.credentials = stored;
-  else if (row.passwordHash !== undefined && row.passwordHash === stored.passwordHash) next.credentials = stored;
+  else if (row.passwordHash !== undefined && (row.passwordHash === stored.passwordHash || hashScheme(row.passwordHash) !== 'bcrypt')) {
+    next.credentials = stored;
+  }
   else if (row.password !== undefined && (await verifyPassword(row.password, stored.passwordHash)).ok) next.credentials = stored;
   return next;
 }

@@ -226,6 +226,19 @@ test('re-importing users and groups with members changes nothing, not even modif
   t.deepEqual([await d.getUser('alice'), await d.getGroup('all')], before);
 });
 
+test('re-importing an old dump does not downgrade a password re-hashed at login', async (t) => {
+  const { directory, acme, store } = await setup();
+  const salt = Buffer.from('saltsalt');
+  const ssha = `{SSHA}${Buffer.concat([createHash('sha1').update(GOOD).update(salt).digest(), salt]).toString('base64')}`;
+  const rows = [{ uid: 'alice', cn: 'Alice', passwordHash: ssha }];
+  await directory.importBatch(acme, { users: rows }, admin);
+  t.true((await directory.tenant(acme).authenticate('alice', { password: GOOD }, ldap)).ok);
+  const rehashed = (await store.tenant('acme').users.get('alice'))!.credentials!.passwordHash;
+  t.regex(rehashed, /^\$2b\$/);
+  t.like(await directory.importBatch(acme, { users: rows }, admin), { unchanged: 1, updated: 0 });
+  t.is((await store.tenant('acme').users.get('alice'))!.credentials!.passwordHash, rehashed);
+});
+
 test('isolation: the same uid in two tenants is two users, and neither authenticates in the other', async (t) => {
   const { directory, acme, globex } = await setup();
   await directory.tenant(acme).createUser({ uid: 'alice', password: GOOD }, admin);

@@ -11,6 +11,8 @@ import { apiCommand, clientFor, type ApiOptions } from './common.ts';
 
 /** Rows per request: half the server's limit, so a slow store still answers within the timeout. */
 const BATCH_ROWS = 1000;
+/** Groups go in smaller requests: each group is one membership write over its members. */
+const GROUPS_PER_BATCH = 25;
 const BATCH_TIMEOUT_MS = 300_000;
 
 // Loaded on use, so that other commands start faster.
@@ -50,7 +52,7 @@ async function parseFile(file: string): Promise<ParsedFile> {
 function batches(parsed: ParsedFile): ImportBody[] {
   const out: ImportBody[] = [];
   for (let i = 0; i < parsed.users.length; i += BATCH_ROWS) out.push({ users: parsed.users.slice(i, i + BATCH_ROWS) });
-  for (let i = 0; i < parsed.groups.length; i += BATCH_ROWS) out.push({ groups: parsed.groups.slice(i, i + BATCH_ROWS) });
+  for (let i = 0; i < parsed.groups.length; i += GROUPS_PER_BATCH) out.push({ groups: parsed.groups.slice(i, i + GROUPS_PER_BATCH) });
   return out;
 }
 
