@@ -37,7 +37,9 @@ export function checkAcross(server: Part | undefined, tenants: Part[], allTenant
   const ids = checkTenantIds(tenants, out);
   checkBaseDns(tenants, out);
   checkNas(server, tenants, out);
+  checkRealms(tenants, out);
   for (const t of tenants) {
+    checkNotBuilt(t, out);
     unique(t, ['radius', 'clients'], 'name', 'NAS client name', out);
     unique(t, ['ldap', 'serviceAccounts'], 'name', 'service account name', out);
     unique(t, ['radius', 'vlans'], 'group', 'VLAN group', out);
@@ -55,6 +57,39 @@ function checkEapCertificate(t: Part, out: ConfigProblem[]): void {
     if (has(present) && !has(missing)) {
       out.push(t.source.problem(['eap', 'tls', present], `eap.tls.${present} needs eap.tls.${missing} too: give both, or neither to use tls of tenantdir.yaml`));
     }
+  }
+}
+
+/** Settings whose feature is not built yet are refused, not silently ignored. */
+function checkNotBuilt(t: Part, out: ConfigProblem[]): void {
+  const totp = str(get(t.value, 'mfa', 'totp'));
+  if (totp === 'optional' || totp === 'required') {
+    out.push(t.source.problem(['mfa', 'totp'], `mfa.totp \`${totp}\` is not available yet: tenantdir has no second factor `
+      + 'yet, so this tenant would accept a password alone; set `off` (or remove mfa)'));
+  }
+}
+
+/** A realm leads to one tenant: no two tenants list it, and none lists another tenant's id. */
+function checkRealms(tenants: Part[], out: ConfigProblem[]): void {
+  const owners = new Map<string, { part: Part; path: PathSeg[] }>();
+  for (const t of tenants) {
+    const id = str(get(t.value, 'id'));
+    if (id !== undefined) owners.set(id, { part: t, path: ['id'] });
+  }
+  for (const t of tenants) {
+    list(get(t.value, 'radius', 'realms')).forEach((r, i) => {
+      const realm = str(r)?.toLowerCase();
+      if (realm === undefined) return;
+      const path: PathSeg[] = ['radius', 'realms', i];
+      const prev = owners.get(realm);
+      if (prev && prev.part !== t) {
+        const what = prev.path[0] === 'id' ? 'the id of the tenant' : 'already a realm of the tenant';
+        out.push(t.source.problem(path, `realm \`${realm}\` is ${what} at ${ref(prev.part, prev.path)}; `
+          + 'a realm must lead to one tenant: remove it from one of them'));
+      } else if (!prev) {
+        owners.set(realm, { part: t, path });
+      }
+    });
   }
 }
 

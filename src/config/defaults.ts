@@ -7,7 +7,7 @@ export const DEFAULTS = {
     listen: {
       ldap: { port: 3389, host: '0.0.0.0' }, // TCP port; 0 = ephemeral (the bound port is logged)
       radius: { auth: 1812, acct: 1813, host: '0.0.0.0' }, // UDP ports (RFC 2865, RFC 2866)
-      http: { port: 9090, host: '127.0.0.1' }, // TCP port of the admin API; loopback only by default
+      http: { port: 9090, host: '127.0.0.1', tls: false }, // TCP port of the admin API; loopback only by default
     },
     ldaps: { port: 3636, host: '0.0.0.0' }, // TCP port; applies only when `listen.ldaps` is present
     storage: {
@@ -41,11 +41,13 @@ export const DEFAULTS = {
     ldap: {
       anonymousBind: false,
       anonymousSearch: false,
+      requireTls: false, // true: simple binds need LDAPS or StartTLS
       serviceAccounts: [],
     },
     serviceAccountAccess: 'read',
     radius: {
       clients: [],
+      realms: [], // realms besides the tenant id
       requireMessageAuthenticator: true, // RFC 3579; defends against Blast-RADIUS
       allowMschapv2: false, // true keeps an NT hash of each password
       vlans: [],
@@ -70,8 +72,7 @@ export const DEFAULTS = {
       },
     },
     mfa: {
-      totp: 'off',
-      radius: 'challenge', // Access-Challenge for the code, or password+code appended
+      totp: 'off', // the only value accepted until MFA is built
     },
     posix: {
       uidNumberStart: 10000, // first uidNumber given to a new user

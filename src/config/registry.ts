@@ -42,7 +42,7 @@ export interface Registry {
   byDn(dn: string): TenantConfig | undefined;
   /** The most specific NAS network containing `address`, tenant or MSP-wide. */
   byNas(address: string): NasMatch | undefined;
-  /** realm = tenant id, case-insensitive. */
+  /** The tenant whose id or one of whose `radius.realms` is `realm`, case-insensitive. */
   byRealm(realm: string): TenantConfig | undefined;
 }
 
@@ -56,6 +56,9 @@ export function buildRegistry(o: {
   const server = deepFreeze(o.server);
   const byId = new Map(tenants.map((t) => [t.id, t]));
   const byBase = new Map(tenants.map((t) => [t.baseDNNorm, t]));
+  // Ids first: the checks refuse a realm that is another tenant's id, so neither overwrites.
+  const byRealm = new Map(tenants.flatMap((t) => t.radius.realms.map((r) => [r.toLowerCase(), t] as const)));
+  for (const t of tenants) byRealm.set(t.id, t);
   const nas = new NetIndex<NasMatch>();
   for (const client of server.radius.clients) addNas(nas, client.address, { kind: 'msp', client });
   for (const tenant of tenants) {
@@ -77,7 +80,7 @@ export function buildRegistry(o: {
       return undefined;
     },
     byNas: (address: string) => nas.lookup(address),
-    byRealm: (realm: string) => byId.get(realm.toLowerCase()),
+    byRealm: (realm: string) => byRealm.get(realm.toLowerCase()),
   });
 }
 

@@ -11,7 +11,7 @@ import {
   CloneType, Type,
   type Static, type TLiteral, type TObject, type TProperties, type TSchema, type TUnion,
 } from '@sinclair/typebox';
-import { NAME_PATTERN, TENANT_ID_PATTERN } from '../core/ids.ts';
+import { NAME_PATTERN, REALM_PATTERN, TENANT_ID_PATTERN } from '../core/ids.ts';
 import { DEFAULTS } from './defaults.ts';
 
 const RULE = Symbol.for('tenantdir.config.rule');
@@ -62,6 +62,7 @@ function Enum<const V extends readonly [string, ...string[]]>(
 }
 
 const Name = (description: string) => Type.String({ pattern: NAME_PATTERN, description });
+const Realm = (description: string) => Type.String({ pattern: REALM_PATTERN, description });
 const TenantId = (description: string) => Type.String({ pattern: TENANT_ID_PATTERN, description });
 const Text = (description: string) => Type.String({ minLength: 1, description });
 const Bool = (def: boolean, description: string) => Def(Type.Boolean({ description }), def);
@@ -107,14 +108,18 @@ const Listen = Obj({
     acct: Port(S.listen.radius.acct, 'RADIUS accounting UDP port.'),
     host: Host(S.listen.radius.host, 'Address the RADIUS listeners bind.'),
   }, 'The RADIUS listeners (UDP).'), S.listen.radius),
-  http: Def(Listener(S.listen.http, 'admin HTTP (admin API, /metrics, /healthz, /readyz)'), S.listen.http),
+  http: Def(Obj({
+    port: Port(S.listen.http.port, 'admin HTTP (admin API, /healthz, /readyz) TCP port.'),
+    host: Host(S.listen.http.host, 'Address the admin HTTP listener binds; a non-loopback address without tls is warned about.'),
+    tls: Bool(S.listen.http.tls, 'Serve the admin API over HTTPS with the server certificate (tls, or the development certificate).'),
+  }, 'The admin HTTP listener (admin API, /healthz, /readyz).'), S.listen.http),
 }, 'Where tenantdir listens. Changes take effect after a restart.');
 
 const Tls = Obj({
   cert: FilePath('PEM certificate chain.'),
   key: FilePath('PEM private key.'),
-  ca: Type.Optional(FilePath('PEM CA bundle for client certificates (RadSec, EAP-TLS).')),
-}, 'TLS for LDAPS, StartTLS, EAP and RadSec. Absent: a self-signed development certificate is made in certs/.');
+  ca: Type.Optional(FilePath('PEM CA bundle sent with the certificate chain.')),
+}, 'TLS for LDAPS, StartTLS, EAP and the admin API. Absent: a self-signed development certificate is made in the data directory.');
 
 const Storage = Obj({
   uri: Type.Optional(Secret('storage URI', 'MongoDB connection URI. Absent: in-memory storage, lost on restart (development only).')),
@@ -220,6 +225,11 @@ const ReplyAttribute = Obj({
 
 const TenantRadius = Obj({
   clients: Def(Type.Array(NasClient, { description: 'NAS clients; a request is matched by source address, most specific CIDR first.' }), T.radius.clients),
+  realms: Def(Type.Array(Realm('A realm (DNS-style, e.g. acme.example), case-insensitive.'), {
+    uniqueItems: true,
+    description: 'Realms of this tenant besides its id: user@realm or REALM\\user is looked up as user here; '
+      + 'any other realm is refused. Also what MSP-wide NAS clients and EAP-TLS certificates are matched by.',
+  }), T.radius.realms),
   requireMessageAuthenticator: Bool(T.radius.requireMessageAuthenticator,
     'Drop Access-Requests without a valid Message-Authenticator (RFC 3579; defends against Blast-RADIUS).'),
   vlans: Def(Type.Array(Vlan, { description: 'Dynamic VLANs by group; the first matching entry wins.' }), T.radius.vlans),
@@ -265,10 +275,9 @@ const PasswordPolicy = Obj({
 }, 'Password rules.');
 
 const Mfa = Obj({
-  totp: Def(Enum(['off', 'optional', 'required'], 'TOTP second factor: off, optional (for enrolled users) or required.'), T.mfa.totp),
-  radius: Def(Enum(['challenge', 'append'],
-    'How RADIUS asks for the code: challenge = Access-Challenge, append = password followed by the code.'), T.mfa.radius),
-}, 'Multi-factor authentication.');
+  totp: Def(Enum(['off', 'optional', 'required'],
+    'TOTP second factor. Only off is accepted today: tenantdir has no second factor yet, and a setting that did nothing would be worse.'), T.mfa.totp),
+}, 'Multi-factor authentication (not built yet: only totp: off).');
 
 const Posix = Obj({
   uidNumberStart: Int(1, 2_147_483_647, T.posix.uidNumberStart, 'First uidNumber given to a new user.'),
@@ -284,6 +293,7 @@ export const TenantFile = Type.Object({
   ldap: Def(Obj({
     anonymousBind: Bool(T.ldap.anonymousBind, 'Allow anonymous binds.'),
     anonymousSearch: Bool(T.ldap.anonymousSearch, 'Allow anonymous searches (needs anonymousBind).'),
+    requireTls: Bool(T.ldap.requireTls, 'Refuse simple binds over plaintext LDAP with confidentialityRequired (13); LDAPS and StartTLS work.'),
     serviceAccounts: Def(Type.Array(ServiceAccount, { description: 'Service accounts, read-only in the directory.' }), T.ldap.serviceAccounts),
   }, 'LDAP for this tenant.'), T.ldap),
   radius: Def(TenantRadius, T.radius),

@@ -17,6 +17,9 @@ export function isValidName(s: string): boolean {
   return NAME_RE.test(s);
 }
 
+/** A RADIUS realm (RFC 7542): DNS-style labels, e.g. acme.example. */
+export const REALM_PATTERN = '^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?){0,126}$';
+
 /** Case-insensitive lookups compare this form (stored beside the original in the store). */
 export function nameKey(s: string): string {
   return s.trim().toLowerCase();

@@ -49,14 +49,16 @@ test('defaults fill in every key left out', async (t) => {
   t.deepEqual(server.listen, {
     ldap: { port: 3389, host: '0.0.0.0' },
     radius: { auth: 1812, acct: 1813, host: '0.0.0.0' },
-    http: { port: 9090, host: '127.0.0.1' },
+    http: { port: 9090, host: '127.0.0.1', tls: false },
   });
   t.is(server.passwords.bcryptCost, 12);
   t.is(server.log.level, 'info');
   t.deepEqual(server.admins, []);
   const g = r.registry.byId('globex');
   t.deepEqual(g?.passwordPolicy, { minLength: 12, minClasses: 3, maxAgeDays: 0, history: 5, lockout: { threshold: 5, windowMinutes: 15, durationMinutes: 15 } });
-  t.deepEqual(g?.mfa, { totp: 'off', radius: 'challenge' });
+  t.deepEqual(g?.mfa, { totp: 'off' });
+  t.deepEqual(g?.radius.realms, []);
+  t.is(g?.ldap.requireTls, false);
   t.is(g?.radius.requireMessageAuthenticator, true);
   t.is(g?.posix.homeBase, '/home');
 });
@@ -83,7 +85,7 @@ test('a nested unknown key is found too, and with no near match the allowed keys
   const near = await configDir(t, { 'tenants/globex.yaml': globex('  clients: []', '  vlan: []') });
   await oneProblem(t, near, 'tenants/globex.yaml:6:3', /unknown key `vlan`; did you mean `vlans`\?/);
   const far = await configDir(t, { 'tenants/globex.yaml': globex('  clients: []', '  colour: red') });
-  await oneProblem(t, far, 'tenants/globex.yaml:6:3', /unknown key `colour`: remove it \(allowed here: clients, requireMessageAuthenticator, vlans/);
+  await oneProblem(t, far, 'tenants/globex.yaml:6:3', /unknown key `colour`: remove it \(allowed here: clients, realms, requireMessageAuthenticator, vlans/);
 });
 
 test('a wrong type says what was expected and what was found', async (t) => {
@@ -224,6 +226,25 @@ test('an admin role or an MSP-wide realm naming an unknown tenant is refused', r
   'tenantdir.yaml:2:90: unknown tenant `acmee`; did you mean `acme`? (configured: acme, globex); name a tenant id from tenants/*.yaml',
   'tenantdir.yaml:5:83: unknown tenant `initech` (configured: acme, globex); name a tenant id from tenants/*.yaml',
 ]);
+
+test('mfa.totp other than off is refused: a second factor that is not built must not look enabled', async (t) => {
+  const dir = await configDir(t, { 'tenants/globex.yaml': yaml('id: globex', 'name: Globex', 'baseDN: dc=globex,dc=example', 'mfa: { totp: required }') });
+  await oneProblem(t, dir, 'tenants/globex.yaml:4:14', /mfa\.totp `required` is not available yet: .*accept a password alone; set `off`/);
+});
+
+test('a realm leads to one tenant: not listed twice, not another tenant\'s id', reports, {
+  'tenants/globex.yaml': globex('  realms: [globex.example, Shared.Example, acme]'),
+  'tenants/initech.yaml': yaml('id: initech', 'name: Initech', 'baseDN: dc=initech,dc=example', 'radius:', '  realms: [shared.example]'),
+}, [
+  'tenants/globex.yaml:5:44: realm `acme` is the id of the tenant at tenants/acme.yaml:2:5; a realm must lead to one tenant: remove it from one of them',
+  'tenants/initech.yaml:5:12: realm `shared.example` is already a realm of the tenant at tenants/globex.yaml:5:28; a realm must lead to one tenant: remove it from one of them',
+]);
+
+test('a realm must look like a domain', async (t) => {
+  const dir = await configDir(t, { 'tenants/globex.yaml': globex('  realms: ["acme example"]') });
+  const shownProblems = await problems(t, dir);
+  t.true(shownProblems.some((p) => p.startsWith('tenants/globex.yaml:5:12:')), shownProblems.join('\n'));
+});
 
 test('tenant-admin and helpdesk need tenants; msp-admin must not have them', reports, {
   'tenantdir.yaml': yaml(
