@@ -65,7 +65,10 @@ export type AuthFailure =
  */
 export type Proof = { password: string } | { verifyNtHash(ntHash: Buffer): boolean };
 
-export type AuthResult = { ok: true; user: User } | { ok: false; reason: AuthFailure };
+export type AuthResult =
+  | { ok: true; user: User; passwordExpiresAt?: Date }
+  /** `proven`: the credential itself was right and the account's state refused it (ppolicy may say so). */
+  | { ok: false; reason: AuthFailure; proven?: boolean };
 
 export interface DirectoryOptions {
   bcryptCost: number;
@@ -293,23 +296,24 @@ export class TenantDirectory {
     }
     const now = this.now();
     const lock = await this.store.lockouts.get(user.uid);
-    if (lock?.lockedUntil && lock.lockedUntil > now) return { ok: false, reason: 'locked' };
+    // The password is checked even for a locked user: the same work for every refusal, and a
+    // right password may be told that the account is locked (a guesser learns nothing).
     const verdict = await verifyProof(proof, user);
     if (verdict === 'no-nt-hash') return { ok: false, reason: 'no-nt-hash' };
+    if (lock?.lockedUntil && lock.lockedUntil > now) return { ok: false, reason: 'locked', proven: verdict.ok };
     if (!verdict.ok) {
       await this.registerFailure(user.uid, now);
       return { ok: false, reason: 'bad-password' };
     }
     // Checked after the password, so that these states are not revealed to a guesser's timing.
-    if (!user.enabled) return { ok: false, reason: 'disabled' };
-    if (user.expiresAt && user.expiresAt <= now) return { ok: false, reason: 'expired' };
+    if (!user.enabled) return { ok: false, reason: 'disabled', proven: true };
+    if (user.expiresAt && user.expiresAt <= now) return { ok: false, reason: 'expired', proven: true };
     const maxAge = this.tenant.passwordPolicy.maxAgeDays;
-    if (maxAge > 0 && user.credentials && now.getTime() - user.credentials.passwordChangedAt.getTime() > maxAge * DAY_MS) {
-      return { ok: false, reason: 'password-expired' };
-    }
+    const expiresAt = maxAge > 0 && user.credentials ? new Date(user.credentials.passwordChangedAt.getTime() + maxAge * DAY_MS) : undefined;
+    if (expiresAt && expiresAt < now) return { ok: false, reason: 'password-expired', proven: true };
     if (lock && lock.failures > 0) await this.store.lockouts.clear(user.uid);
     if (verdict.rehash && 'password' in proof) await this.rehash(user, proof.password);
-    return { ok: true, user: toUser(user) };
+    return { ok: true, user: toUser(user), ...(expiresAt ? { passwordExpiresAt: expiresAt } : {}) };
   }
 
   private async registerFailure(uid: string, now: Date): Promise<void> {
