@@ -18,6 +18,17 @@ test('DES: FIPS and OpenSSL (legacy provider) vectors', (t) => {
   ];
   for (const [k, p, c] of vectors) t.is(desEncryptBlock(hex(k), hex(p)).toString('hex'), c.toLowerCase());
   t.deepEqual(expandDesKey(hex('ffffffffffffff')), hex('fefefefefefefefe'));
+  t.deepEqual(expandDesKey(hex('80000000000001')), hex('8000000000000002'));
+  t.deepEqual(expandDesKey(hex('0123456789abcd')), hex('0090d0ac784cae9a'));
+});
+
+test('DES is OpenSSL\'s (des-ede3-ecb with K‖K‖K), not tables of our own', async (t) => {
+  const { readFile } = await import('node:fs/promises');
+  const source = await readFile(new URL('../../src/core/des.ts', import.meta.url), 'utf8');
+  t.regex(source, /createCipheriv\('des-ede3-ecb'/);
+  t.notRegex(source, /\bPC1\b|\bSBOX|const S = \[/);
+  // Weak keys prove nothing about a table; the parity bit must not matter.
+  t.deepEqual(desEncryptBlock(hex('133457799BBCDFF0'), hex('0123456789ABCDEF')), hex('85E813540F0AB405'));
 });
 
 // RFC 2759 section 9.2 and RFC 3079 section 3.5.3.
