@@ -65,6 +65,7 @@ export const DEFAULTS = {
       minClasses: 3, // of lowercase, uppercase, digits, other
       maxAgeDays: 0, // days; 0 = passwords never expire
       history: 5, // earlier passwords that may not be reused
+      expiryWarningDays: 14, // days before expiry from which LDAP binds are warned (ppolicy)
       lockout: {
         threshold: 5, // failed attempts within the window that lock the account
         windowMinutes: 15, // minutes over which failures are counted

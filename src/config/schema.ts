@@ -271,6 +271,8 @@ const PasswordPolicy = Obj({
   minClasses: Int(0, 4, T.passwordPolicy.minClasses, 'Character classes (lowercase, uppercase, digits, other) a password needs.'),
   maxAgeDays: Int(0, 3650, T.passwordPolicy.maxAgeDays, 'Days before a password expires; 0 = never.'),
   history: Int(0, 24, T.passwordPolicy.history, 'Earlier passwords that may not be reused.'),
+  expiryWarningDays: Int(0, 3650, T.passwordPolicy.expiryWarningDays,
+    'Days before expiry (maxAgeDays) from which an LDAP bind that asks (password policy control, as SSSD does) is warned.'),
   lockout: Def(Lockout, T.passwordPolicy.lockout),
 }, 'Password rules.');
 

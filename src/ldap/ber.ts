@@ -57,11 +57,7 @@ export const RESPONSE_TAG = {
   extended: 0x78,
 } as const;
 
-export interface ResponseControl extends Control {
-  value?: Buffer;
-}
-
-function message(id: number, op: Buffer, controls: readonly ResponseControl[] = []): Buffer {
+function message(id: number, op: Buffer, controls: readonly Control[] = []): Buffer {
   const parts = [integer(id), op];
   if (controls.length > 0) {
     parts.push(constructed(0xa0, controls.map((c) => constructed(SEQUENCE, [
@@ -77,15 +73,15 @@ function resultParts(r: Result): Buffer[] {
   return [integer(r.code, ENUMERATED), octets(r.matchedDN ?? ''), octets(r.message ?? '')];
 }
 
-export function encodeResult(id: number, tag: number, r: Result, controls?: readonly ResponseControl[]): Buffer {
-  return message(id, constructed(tag, resultParts(r)), controls);
+export function encodeResult(id: number, tag: number, r: Result, controls: readonly Control[] = []): Buffer {
+  return message(id, constructed(tag, resultParts(r)), r.controls ? [...controls, ...r.controls] : controls);
 }
 
 export function encodeExtended(id: number, r: ExtendedResult): Buffer {
   const parts = resultParts(r);
   if (r.responseName) parts.push(octets(r.responseName, 0x8a));
   if (r.responseValue) parts.push(octets(r.responseValue, 0x8b));
-  return message(id, constructed(RESPONSE_TAG.extended, parts));
+  return message(id, constructed(RESPONSE_TAG.extended, parts), r.controls);
 }
 
 /** RFC 4511 §4.4.1: unsolicited, message id 0, before the server closes a connection. */
@@ -173,18 +169,92 @@ export function pduSize(buf: Buffer): { total: number } | 'need' | 'bad' {
   return { total: 2 + n + len };
 }
 
+/** An LDAPMessage's parts, located without decoding the operation. */
+export interface Envelope {
+  id: number;
+  /** The whole message's SEQUENCE. */
+  outer: Tlv;
+  op: Tlv;
+  /** The [0] Controls element, when present. */
+  controls?: Tlv;
+}
+
 /**
- * The message id and protocolOp element of a complete PDU, read without decoding the operation:
- * for raw DNs and for answering a request ldapjs cannot decode. undefined when malformed.
+ * The message id, protocolOp and controls of a complete PDU, read without decoding the
+ * operation: for raw DNs, our own control parsing, and answering a request ldapjs cannot
+ * decode. undefined when malformed.
  */
-export function envelope(pdu: Buffer): { id: number; op: Tlv } | undefined {
+export function envelope(pdu: Buffer): Envelope | undefined {
   const outer = readTlv(pdu, 0);
   if (!outer) return undefined;
-  const [idTlv, op] = childrenOf(pdu, outer);
-  if (!idTlv || !op || idTlv.tag !== INTEGER || idTlv.end - idTlv.start > 4) return undefined;
+  const [idTlv, op, controls, extra] = childrenOf(pdu, outer);
+  if (!idTlv || !op || idTlv.tag !== INTEGER || idTlv.end - idTlv.start > 4 || extra) return undefined;
+  if (controls && controls.tag !== CONTROLS) return undefined;
   let id = 0;
   for (let i = idTlv.start; i < idTlv.end; i++) id = id * 256 + (pdu[i] as number);
-  return { id, op };
+  return { id, outer, op, ...(controls ? { controls } : {}) };
+}
+
+const CONTROLS = 0xa0;
+
+/** The same message with its controls cut off (the id and operation are contiguous before them). */
+export function withoutControls(pdu: Buffer, env: Envelope): Buffer {
+  return tlv(SEQUENCE, pdu.subarray(env.outer.start, env.op.end));
+}
+
+/**
+ * RFC 4511 §4.1.11 Controls: each `SEQUENCE { controlType LDAPOID, criticality BOOLEAN DEFAULT
+ * FALSE, controlValue OCTET STRING OPTIONAL }`. undefined when any control is malformed.
+ */
+export function readControls(pdu: Buffer, list: Tlv): Control[] | undefined {
+  const out: Control[] = [];
+  let consumed = list.start;
+  for (const c of childrenOf(pdu, list)) {
+    consumed = c.end;
+    if (c.tag !== SEQUENCE) return undefined;
+    const parts = childrenOf(pdu, c);
+    const [type, ...rest] = parts;
+    if (!type || type.tag !== OCTET_STRING || (parts.at(-1)?.end ?? c.start) !== c.end) return undefined;
+    let critical = false;
+    let next = rest.shift();
+    if (next?.tag === BOOLEAN) {
+      if (next.end - next.start !== 1) return undefined;
+      critical = pdu[next.start] !== 0;
+      next = rest.shift();
+    }
+    if (next !== undefined && next.tag !== OCTET_STRING) return undefined;
+    if (rest.length > 0) return undefined;
+    out.push({
+      oid: pdu.toString('latin1', type.start, type.end),
+      critical,
+      ...(next ? { value: pdu.subarray(next.start, next.end) } : {}),
+    });
+  }
+  return consumed === list.end ? out : undefined;
+}
+
+/** RFC 2696 realSearchControlValue `SEQUENCE { size INTEGER, cookie OCTET STRING }`. */
+export function readPagedValue(value: Buffer): { size: number; cookie: Buffer } | undefined {
+  const seq = readTlv(value, 0);
+  if (!seq || seq.tag !== SEQUENCE || seq.end !== value.length) return undefined;
+  const [size, cookie, extra] = childrenOf(value, seq);
+  if (!size || size.tag !== INTEGER || size.end - size.start > 4 || size.end === size.start) return undefined;
+  if (!cookie || cookie.tag !== OCTET_STRING || cookie.end !== seq.end || extra) return undefined;
+  if ((value[size.start] as number) & 0x80) return undefined;
+  let n = 0;
+  for (let i = size.start; i < size.end; i++) n = n * 256 + (value[i] as number);
+  return { size: n, cookie: Buffer.from(value.subarray(cookie.start, cookie.end)) };
+}
+
+/**
+ * The password policy response control's value (draft-behera-ldap-password-policy-10 §6.2):
+ * `SEQUENCE { warning [0] { timeBeforeExpiration [0] INTEGER } OPTIONAL, error [1] ENUMERATED OPTIONAL }`.
+ */
+export function ppolicyResponseValue(p: { timeBeforeExpiration?: number; error?: number }): Buffer {
+  const parts: Buffer[] = [];
+  if (p.timeBeforeExpiration !== undefined) parts.push(constructed(0xa0, [integer(p.timeBeforeExpiration, 0x80)]));
+  if (p.error !== undefined) parts.push(integer(p.error, 0x81));
+  return constructed(SEQUENCE, parts);
 }
 
 /** One BER element inside a buffer: its tag and where its value lies. */

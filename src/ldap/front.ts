@@ -10,13 +10,13 @@ import { hasCode } from '../core/errors.ts';
 import { isWithin, tryNormalizeDn } from '../core/dn.ts';
 import { nameKey } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
-import type { Actor, Directory, Group, TenantDirectory, User } from '../directory/index.ts';
-import { passwordModifyResponse } from './ber.ts';
+import type { Actor, AuthFailure, Directory, Group, TenantDirectory, User } from '../directory/index.ts';
+import { passwordModifyResponse, ppolicyResponseValue } from './ber.ts';
 import { entryAt, locate, serviceDn, userDn, type Position } from './entries.ts';
 import { matches } from './filter.ts';
 import type { LdapLimits } from './limits.ts';
 import {
-  RC, type ConnectionInfo, type ExtendedResult, type Message, type Reply, type Request, type Result, type SearchDone,
+  OID, RC, type ConnectionInfo, type Control, type ExtendedResult, type Message, type Reply, type Request, type Result, type SearchDone,
   type SearchRequest, type SearchSink, type Session, type SessionFactory,
 } from './protocol.ts';
 import { rootDse, subschemaEntry, SUBSCHEMA_NORM } from './rootdse.ts';
@@ -80,7 +80,7 @@ class LdapSession implements Session {
 
   async handle(msg: Message, sink: SearchSink): Promise<Reply> {
     try {
-      return await this.dispatch(msg.request, sink);
+      return await this.dispatch(msg, sink);
     } catch (err) {
       if (hasCode(err, 'TD_STORE_UNAVAILABLE')) {
         this.log.error({ event: `ldap.${msg.request.op}`, outcome: 'failed', reason: 'store-unavailable', err }, 'store unavailable');
@@ -90,10 +90,11 @@ class LdapSession implements Session {
     }
   }
 
-  private dispatch(r: Request, sink: SearchSink): Promise<Reply> | Reply {
+  private dispatch(msg: Message, sink: SearchSink): Promise<Reply> | Reply {
+    const r = msg.request;
     switch (r.op) {
       case 'bind':
-        return this.bind(r.version, r.name, r.password);
+        return this.bind(r, msg.controls.some((c) => c.oid === OID.passwordPolicy));
       case 'saslBind':
         return { code: RC.authMethodNotSupported, message: 'SASL is not supported; use a simple bind' };
       case 'search':
@@ -185,10 +186,11 @@ class LdapSession implements Session {
 
   // ---------------------------------------------------------------- bind
 
-  private async bind(version: number, name: string, password: string): Promise<Result> {
+  private async bind(r: Extract<Request, { op: 'bind' }>, ppolicy: boolean): Promise<Result> {
+    const { name, password } = r;
     // A failed bind leaves the connection anonymous (RFC 4513 §5.1).
     this.identity = ANONYMOUS;
-    if (version !== 3) return { code: RC.protocolError, message: 'only LDAPv3 is supported' };
+    if (r.version !== 3) return { code: RC.protocolError, message: 'only LDAPv3 is supported' };
     if (name === '' && password === '') return { code: RC.success };
     if (password === '') {
       // RFC 4513 §5.1.2: a name without a password is an "unauthenticated" bind; it must not look like success.
@@ -200,13 +202,19 @@ class LdapSession implements Session {
       this.log.info({ event: 'ldap.bind', outcome: 'failed', reason: 'no-such-tenant' }, 'bind failed');
       return INVALID_CREDENTIALS;
     }
+    if (t.ldap.requireTls && !this.conn.secure) {
+      this.log.info({ event: 'ldap.bind', tenant: t.id, outcome: 'refused', reason: 'tls-required' }, 'simple bind over plaintext refused');
+      return { code: RC.confidentialityRequired, message: 'this directory requires TLS: use LDAPS or StartTLS before binding' };
+    }
     const dir = this.o.directory.tenant(t);
     const pos = locate(t, name);
     const actor: Actor = { name: `ldap:${name}`, protocol: 'ldap', source: this.conn.remoteAddress };
+    let expiresAt: Date | undefined;
     if (pos.kind === 'user') {
-      const r = await dir.authenticate(pos.uid, { password }, actor);
-      if (!r.ok) return this.bindFailed(t, r.reason);
-      this.identity = { kind: 'user', tenantId: t.id, uid: r.user.uid, dn: userDn(t, r.user.uid) };
+      const result = await dir.authenticate(pos.uid, { password }, actor);
+      if (!result.ok) return { ...this.bindFailed(t, result.reason), ...(ppolicy && result.proven ? ppolicyError(result.reason) : {}) };
+      this.identity = { kind: 'user', tenantId: t.id, uid: result.user.uid, dn: userDn(t, result.user.uid) };
+      expiresAt = result.passwordExpiresAt;
     } else if (pos.kind === 'service') {
       const account = await dir.authenticateService(pos.name, password, actor);
       if (!account) return this.bindFailed(t, 'bad-service-credentials');
@@ -216,6 +224,11 @@ class LdapSession implements Session {
       return this.bindFailed(t, 'not-a-bindable-entry');
     }
     this.log.debug({ event: 'ldap.bind', tenant: t.id, outcome: 'ok', kind: this.identity.kind }, 'bound');
+    const warnFrom = t.passwordPolicy.expiryWarningDays * DAY_MS;
+    const left = expiresAt ? expiresAt.getTime() - Date.now() : Infinity;
+    if (ppolicy && left <= warnFrom) {
+      return { code: RC.success, controls: [ppolicyControl({ timeBeforeExpiration: Math.max(0, Math.floor(left / 1000)) })] };
+    }
     return { code: RC.success };
   }
 
@@ -318,6 +331,9 @@ class LdapSession implements Session {
     const own = this.ownTenant();
     const id = this.identity;
     if (!own || id.kind === 'anonymous') return { code: RC.unwillingToPerform, message: 'bind first: anonymous clients cannot change passwords' };
+    if (own.ldap.requireTls && !this.conn.secure) {
+      return { code: RC.confidentialityRequired, message: 'this directory requires TLS: use LDAPS or StartTLS to change a password' };
+    }
     let uid: string;
     let tenant = own;
     if (r.userIdentity === undefined || r.userIdentity === '') {
@@ -362,6 +378,29 @@ class LdapSession implements Session {
     }
     return applyWrite(this.o.directory.tenant(v.tenant), v.tenant, r, this.actor(), (dn) => this.visible(dn));
   }
+}
+
+const DAY_MS = 86_400_000;
+
+/** draft-behera-ldap-password-policy §6.2 error codes we send. */
+const PPOLICY_ERROR: Partial<Record<AuthFailure, number>> = {
+  'password-expired': 0, // passwordExpired
+  locked: 1, // accountLocked
+  disabled: 1,
+};
+
+function ppolicyControl(value: Parameters<typeof ppolicyResponseValue>[0]): Control {
+  return { oid: OID.passwordPolicy, critical: false, value: ppolicyResponseValue(value) };
+}
+
+/**
+ * Told only to a client that proved the password (and asked, with the request control): then the
+ * state of the account is the user's own business — SSSD says "account locked" or asks for a
+ * new password instead of "wrong password".
+ */
+function ppolicyError(reason: AuthFailure): Pick<Result, 'controls'> {
+  const error = PPOLICY_ERROR[reason];
+  return error === undefined ? {} : { controls: [ppolicyControl({ error })] };
 }
 
 const CLASSES = ['abcdefghijkmnopqrstuvwxyz', 'ABCDEFGHJKLMNPQRSTUVWXYZ', '23456789', '-_.+=@#%'];

@@ -41,6 +41,8 @@ export const OID = {
   passwordModify: '1.3.6.1.4.1.4203.1.11.1',
   whoami: '1.3.6.1.4.1.4203.1.11.3',
   pagedResults: '1.2.840.113556.1.4.319',
+  /** draft-behera-ldap-password-policy: request (no value) and response control. */
+  passwordPolicy: '1.3.6.1.4.1.42.2.27.8.5.1',
   /** RFC 4511 §4.4.1: sent with a notice of disconnection. */
   noticeOfDisconnection: '1.3.6.1.4.1.1466.20036',
 } as const;
@@ -58,6 +60,7 @@ export type Filter =
 export interface Control {
   oid: string;
   critical: boolean;
+  value?: Buffer;
 }
 
 export type Scope = 'base' | 'one' | 'sub';
@@ -107,7 +110,7 @@ export type Request =
   | { op: 'abandon'; target: number }
   | { op: 'startTls' };
 
-/** One decoded LDAPMessage. Controls other than paged results are listed for the criticality check. */
+/** One decoded LDAPMessage, with every control it carried. */
 export interface Message {
   id: number;
   request: Request;
@@ -118,6 +121,8 @@ export interface Result {
   code: ResultCode;
   matchedDN?: string;
   message?: string;
+  /** Response controls (the password policy response of a bind). */
+  controls?: Control[];
 }
 
 /** An extended response's name and value (RFC 4511 §4.12). */

@@ -55,7 +55,7 @@ test('defaults fill in every key left out', async (t) => {
   t.is(server.log.level, 'info');
   t.deepEqual(server.admins, []);
   const g = r.registry.byId('globex');
-  t.deepEqual(g?.passwordPolicy, { minLength: 12, minClasses: 3, maxAgeDays: 0, history: 5, lockout: { threshold: 5, windowMinutes: 15, durationMinutes: 15 } });
+  t.deepEqual(g?.passwordPolicy, { minLength: 12, minClasses: 3, maxAgeDays: 0, history: 5, expiryWarningDays: 14, lockout: { threshold: 5, windowMinutes: 15, durationMinutes: 15 } });
   t.deepEqual(g?.mfa, { totp: 'off' });
   t.deepEqual(g?.radius.realms, []);
   t.is(g?.ldap.requireTls, false);

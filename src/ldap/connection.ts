@@ -1,0 +1,288 @@
+// One LDAP connection: PDU framing, the order operations run in, StartTLS, abandon, and the
+// replies. Protocol decisions belong to the Session the front opens for it.
+import type net from 'node:net';
+import tls from 'node:tls';
+import type { Logger } from '../core/log.ts';
+import {
+  encodeEntry, encodeExtended, encodeNoticeOfDisconnection, encodeResult, pagedControlValue, pduSize, RESPONSE_TAG,
+} from './ber.ts';
+import { decode } from './decode.ts';
+import type { LdapLimits } from './limits.ts';
+import {
+  OID, RC, type Control, type ConnectionInfo, type Message, type Reply, type Request, type SearchDone, type SearchSink,
+  type Session,
+} from './protocol.ts';
+
+/** What a connection needs of its server. */
+export interface ConnectionHost {
+  readonly limits: LdapLimits;
+  readonly tlsContext: tls.SecureContext | undefined;
+  openSession(info: ConnectionInfo): Session;
+  countOperation(): void;
+}
+
+const RESULT_TAG: Partial<Record<Request['op'], number>> = {
+  bind: RESPONSE_TAG.bind,
+  saslBind: RESPONSE_TAG.bind,
+  search: RESPONSE_TAG.searchDone,
+  compare: RESPONSE_TAG.compare,
+  add: RESPONSE_TAG.add,
+  delete: RESPONSE_TAG.delete,
+  modify: RESPONSE_TAG.modify,
+  modrdn: RESPONSE_TAG.modrdn,
+};
+
+function encodeReply(id: number, request: Request, reply: Reply): Buffer {
+  const tag = RESULT_TAG[request.op];
+  if (tag === undefined) return encodeExtended(id, reply);
+  const cookie = (reply as SearchDone).pagedCookie;
+  const controls: Control[] = cookie
+    ? [{ oid: OID.pagedResults, critical: false, value: pagedControlValue(0, cookie) }]
+    : [];
+  return encodeResult(id, tag, reply, controls);
+}
+
+/** Controls we act on, by operation; any other critical control is refused (RFC 4511 §4.1.11). */
+const UNDERSTOOD: Partial<Record<Request['op'], readonly string[]>> = {
+  search: [OID.pagedResults],
+  bind: [OID.passwordPolicy],
+  passwordModify: [OID.passwordPolicy],
+};
+
+interface InFlight {
+  abort: AbortController;
+  /** Settles once the operation has been answered (or dropped). */
+  done: Promise<void>;
+  bind: boolean;
+}
+
+export class Connection implements ConnectionInfo {
+  private sock: net.Socket;
+  private pending: Buffer = Buffer.alloc(0);
+  private readonly ops = new Map<number, InFlight>();
+  /**
+   * Settles when the latest bind has been answered. RFC 4513 §5.1 and RFC 4511 §4.2.1: a bind
+   * runs alone, after what came before it, and what comes after runs as the identity it set, so
+   * pipelined binds are answered one by one, in order, and the last one decides who is bound.
+   */
+  private bindDone: Promise<void> | undefined;
+  private readonly session: Session;
+  private upgrading = false;
+  private closed = false;
+  secure: boolean;
+  readonly remoteAddress: string;
+
+  constructor(
+    private readonly host: ConnectionHost,
+    sock: net.Socket,
+    secure: boolean,
+    readonly id: string,
+    private readonly log: Logger,
+  ) {
+    this.sock = sock;
+    this.secure = secure;
+    this.remoteAddress = sock.remoteAddress ?? 'unknown';
+    this.session = host.openSession(this);
+    this.attach(sock);
+    sock.once('close', () => this.closeNow());
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.pending = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
+    const max = this.host.limits.maxPduBytes;
+    while (!this.closed && !this.upgrading) {
+      const size = pduSize(this.pending);
+      if (size === 'need') return;
+      if (size === 'bad') return this.violation('malformed BER');
+      if (size.total > max) return this.violation(`PDU of ${size.total} bytes exceeds the limit of ${max}`);
+      if (this.pending.length < size.total) return;
+      const frame = this.pending.subarray(0, size.total);
+      this.pending = this.pending.subarray(size.total);
+      this.dispatch(frame);
+    }
+  };
+
+  private attach(sock: net.Socket): void {
+    sock.setTimeout(this.host.limits.idleTimeoutMs);
+    sock.on('data', this.onData);
+    sock.on('timeout', () => {
+      if (this.ops.size > 0) return;
+      this.log.debug({ event: 'ldap.connection', outcome: 'closed', reason: 'idle', conn: this.id }, 'idle connection closed');
+      this.disconnect(RC.unavailable, 'idle timeout');
+    });
+    sock.on('error', (err) => {
+      this.log.debug({ event: 'ldap.connection', outcome: 'failed', conn: this.id, err: err.message }, 'connection error');
+      this.closeNow();
+    });
+  }
+
+  private dispatch(frame: Buffer): void {
+    const decoded = decode(frame);
+    if (!decoded.ok) {
+      if (decoded.answer && decoded.id !== undefined) {
+        const { tag, code, message } = decoded.answer;
+        this.write(encodeResult(decoded.id, tag, { code, message }));
+        return;
+      }
+      return this.violation(decoded.why);
+    }
+    const { id, request } = decoded.msg;
+    switch (request.op) {
+      case 'unbind':
+        return this.closeNow();
+      case 'abandon':
+        // Binds cannot be abandoned (RFC 4511 §4.11): their answer decides the identity.
+        if (this.ops.get(request.target)?.bind === false) this.ops.get(request.target)?.abort.abort();
+        return;
+      case 'startTls':
+        return this.startTls(id);
+      default:
+        break;
+    }
+    const understood = UNDERSTOOD[request.op] ?? [];
+    const critical = decoded.msg.controls.find((c) => c.critical && !understood.includes(c.oid));
+    if (critical) {
+      this.reply(id, request, { code: RC.unavailableCriticalExtension, message: `control ${critical.oid} is not supported` });
+      return;
+    }
+    if (this.ops.size >= this.host.limits.maxOperationsPerConnection) {
+      this.reply(id, request, { code: RC.busy, message: 'too many operations in progress on this connection' });
+      return;
+    }
+    this.run(decoded.msg);
+  }
+
+  private run(msg: Message): void {
+    const { id, request } = msg;
+    const abort = new AbortController();
+    const bind = request.op === 'bind';
+    this.host.countOperation();
+    let after = this.bindDone;
+    if (bind) {
+      // Operations still in progress are abandoned (RFC 4511 §4.2.1); earlier binds are answered first.
+      const earlier = [...this.ops.values()].filter((op) => !op.bind);
+      for (const op of earlier) op.abort.abort();
+      after = Promise.all([this.bindDone, ...earlier.map((op) => op.done)]).then(() => undefined);
+    }
+    const done = after ? after.then(() => this.execute(msg, abort)) : this.execute(msg, abort);
+    this.ops.set(id, { abort, done, bind });
+    if (bind) this.bindDone = done;
+    void done.then(() => {
+      if (this.ops.get(id)?.abort === abort) this.ops.delete(id);
+      if (this.bindDone === done) this.bindDone = undefined;
+    });
+  }
+
+  /** Runs one operation and sends its answer (none if it was abandoned). Never rejects. */
+  private async execute(msg: Message, abort: AbortController): Promise<void> {
+    const { id, request } = msg;
+    if (abort.signal.aborted || this.closed) return;
+    const typesOnly = request.op === 'search' && request.typesOnly;
+    // Entries and the final result leave in one write where they fit: corked until the end or
+    // until the search waits for the client (each uncork is a syscall, each syscall costs).
+    const sock = this.sock;
+    sock.cork();
+    const sink: SearchSink = {
+      signal: abort.signal,
+      entry: (e) => this.write(encodeEntry(id, e, typesOnly)),
+      drained: () => {
+        sock.uncork();
+        sock.cork();
+        return this.drained();
+      },
+    };
+    let reply: Reply;
+    try {
+      reply = await this.session.handle(msg, sink);
+    } catch (err) {
+      this.log.error({ event: `ldap.${request.op}`, outcome: 'failed', conn: this.id, err }, 'operation failed unexpectedly');
+      reply = { code: RC.other, message: 'internal error' };
+    }
+    // An abandoned operation gets no response at all (RFC 4511 §4.11).
+    if (!abort.signal.aborted) this.reply(id, request, reply);
+    sock.uncork();
+  }
+
+  private reply(id: number, request: Request, reply: Reply): void {
+    this.write(encodeReply(id, request, reply));
+  }
+
+  private write(b: Buffer): void {
+    if (!this.closed) this.sock.write(b);
+  }
+
+  private drained(): Promise<void> {
+    if (this.closed || !this.sock.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.sock.off('drain', done);
+        this.sock.off('close', done);
+        resolve();
+      };
+      this.sock.on('drain', done);
+      this.sock.on('close', done);
+    });
+  }
+
+  /** RFC 4511 §4.14 / RFC 4513 §3: answer in clear, then run TLS on the same socket. */
+  private startTls(id: number): void {
+    const answer = (code: Reply['code'], message: string): void =>
+      this.write(encodeExtended(id, { code, message, responseName: OID.startTls }));
+    const context = this.host.tlsContext;
+    if (this.secure) return answer(RC.operationsError, 'TLS is already established');
+    if (!context) return answer(RC.protocolError, 'StartTLS is not available: no certificate is configured');
+    if (this.ops.size > 0) return answer(RC.operationsError, 'operations are still in progress');
+    if (this.pending.length > 0) return this.violation('data after a StartTLS request');
+    this.upgrading = true;
+    const plain = this.sock;
+    // Paused, so nothing is read in clear after the response; TLSSocket picks up what is buffered.
+    plain.pause();
+    plain.off('data', this.onData);
+    plain.removeAllListeners('timeout');
+    plain.setTimeout(0);
+    plain.write(encodeExtended(id, { code: RC.success, responseName: OID.startTls }), () => {
+      if (this.closed) return;
+      const secured = new tls.TLSSocket(plain, { isServer: true, secureContext: context });
+      secured.setNoDelay(true);
+      secured.on('error', (err) => {
+        this.log.debug({ event: 'ldap.starttls', outcome: 'failed', conn: this.id, err: err.message }, 'StartTLS handshake failed');
+        this.closeNow();
+      });
+      secured.once('secure', () => {
+        this.log.debug({ event: 'ldap.starttls', outcome: 'ok', conn: this.id }, 'StartTLS established');
+      });
+      this.sock = secured;
+      this.secure = true;
+      this.upgrading = false;
+      this.attach(secured);
+      secured.once('close', () => this.closeNow());
+    });
+  }
+
+  /** A PDU we cannot parse: tell the client why and close this connection only. */
+  private violation(why: string): void {
+    this.log.info({ event: 'ldap.protocol', outcome: 'refused', conn: this.id, reason: why }, 'protocol violation: closing the connection');
+    this.disconnect(RC.protocolError, why);
+  }
+
+  private disconnect(code: number, text: string): void {
+    if (this.closed) return;
+    this.sock.end(encodeNoticeOfDisconnection(code, text, OID.noticeOfDisconnection));
+    this.closeNow();
+  }
+
+  shutdown(): void {
+    this.disconnect(RC.unavailable, 'the server is shutting down');
+  }
+
+  private closeNow(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const op of this.ops.values()) op.abort.abort();
+    this.ops.clear();
+    this.session.close();
+    // end() first lets a notice of disconnection reach the client; destroy() bounds the wait.
+    this.sock.end();
+    setTimeout(() => this.sock.destroy(), 1000).unref();
+  }
+}
