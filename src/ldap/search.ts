@@ -189,9 +189,11 @@ export async function search(i: SearchInput, sink: SearchSink): Promise<SearchOu
             (g) => nameKey(g.name), (g, need) => groupEntry(i.tenant, i.dir, g, need));
           break;
         case 'services': {
-          const names = i.tenant.ldap.serviceAccounts.map((s) => s.name).sort((a, b) => nameKey(a).localeCompare(nameKey(b)));
-          for (const name of names) {
-            if (after === undefined || nameKey(name) > after) emit(serviceEntry(i.tenant, name), { phase: p, after: nameKey(name) });
+          // Sorted and resumed by the same comparison (code units), or a page could skip names.
+          const keys = i.tenant.ldap.serviceAccounts.map((s) => [nameKey(s.name), s.name] as const)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+          for (const [key, name] of keys) {
+            if (after === undefined || key > after) emit(serviceEntry(i.tenant, name), { phase: p, after: key });
           }
           break;
         }

@@ -15,7 +15,8 @@ test('a user binds with uid=U,ou=people and the right password', async (t) => {
 test('bind DNs match case- and space-insensitively', async (t) => {
   const c = h.client();
   await c.bind('UID=Alice , OU=People, DC=Acme,dc=EXAMPLE', PASSWORDS.alice);
-  t.pass();
+  const who = await c.exop('1.3.6.1.4.1.4203.1.11.3');
+  t.is(who.value, `dn:uid=alice,ou=people,${ACME}`);
 });
 
 test('a YAML service account binds as cn=S,ou=services', async (t) => {
@@ -89,7 +90,8 @@ test("A's credentials do not bind under B's DN", async (t) => {
   t.is(await codeOf(c.bind(people(GLOBEX, 'alice'), PASSWORDS.alice)), 49);
   t.is(await codeOf(c.bind(service(GLOBEX, 'reader'), PASSWORDS.reader)), 49);
   await c.bind(people(GLOBEX, 'alice'), PASSWORDS.globexAlice);
-  t.pass();
+  const who = await c.exop('1.3.6.1.4.1.4203.1.11.3');
+  t.is(who.value, `dn:uid=alice,ou=people,${GLOBEX}`);
 });
 
 test('every bind is audited, failures and successes', async (t) => {

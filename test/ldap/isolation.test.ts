@@ -1,6 +1,6 @@
 // Tenant isolation, tested as an attacker bound in acme would probe globex (and the reverse).
 import test from 'ava';
-import { ACME, GLOBEX, PASSWORDS, group, people, service, startLdap, type Harness } from './helpers.ts';
+import { ACME, GLOBEX, PASSWORDS, codeOf, group, people, service, startLdap, type Harness } from './helpers.ts';
 import type { Client } from 'ldapts';
 
 let h: Harness;
@@ -93,9 +93,12 @@ test('password modify cannot reach another tenant', async (t) => {
   };
   const code = (await answer(writer.exop('1.3.6.1.4.1.4203.1.11.1', value(people(GLOBEX, 'gina'))))).code;
   t.is(code, 32);
+  // gina's password is unchanged: the old one still binds, the one acme's writer tried does not.
   const g = h.client();
-  await g.bind(people(GLOBEX, 'alice'), PASSWORDS.globexAlice);
-  t.pass();
+  t.is(await codeOf(g.bind(people(GLOBEX, 'gina'), 'Another-Pass-123')), 49);
+  await g.bind(people(GLOBEX, 'gina'), 'Globex-Second-55');
+  const who = await g.exop('1.3.6.1.4.1.4203.1.11.3');
+  t.is(who.value, `dn:${people(GLOBEX, 'gina')}`);
 });
 
 test.serial('a reload that removes the tenant ends its bindings', async (t) => {
