@@ -1,7 +1,9 @@
-// Open EAP conversations, keyed by the RADIUS State we hand out. Bounded in total and per NAS,
-// and forgotten after an idle timeout, so a NAS that floods or abandons exchanges costs memory
-// only up to the caps and ends only its own conversations.
+// Open EAP conversations, keyed by the RADIUS State we hand out: an lru-cache bounded in total,
+// with the idle timeout as its TTL. On top of it, caps per NAS and a fair share per tenant, so a
+// NAS that floods or abandons exchanges ends only its own conversations, and a tenant that fills
+// the pool gives way to one below its share (its least recently used conversation is dropped).
 import { randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 
 export interface ConversationLimits {
   /** A conversation with no request for this long is dropped (ms). */
@@ -14,76 +16,127 @@ export interface ConversationLimits {
 
 export const DEFAULT_CONVERSATION_LIMITS: ConversationLimits = { idleTimeoutMs: 60_000, maxConversations: 10_000, maxPerNas: 2_000 };
 
-interface Entry<C> {
+/** Whose a conversation is: `nas` is unique across the configuration (a name is unique only within a tenant). */
+export interface Owner {
+  tenant: string;
   nas: string;
-  value: C;
-  lastSeen: number;
 }
 
+interface Entry<C> {
+  owner: Owner;
+  value: C;
+}
+
+export type Opened = { ok: true; state: Buffer; evicted: Owner | undefined } | { ok: false; cap: 'nas' | 'tenant' };
+
 export class Conversations<C> {
-  private readonly entries = new Map<string, Entry<C>>();
+  private readonly cache: LRUCache<string, Entry<C>>;
   private readonly perNas = new Map<string, number>();
+  /** Each tenant's State keys, least recently used first (a Set keeps insertion order). */
+  private readonly perTenant = new Map<string, Set<string>>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
     private readonly limits: ConversationLimits,
     /** Frees what a conversation holds when it is dropped. */
-    private readonly dispose: (c: C) => void,
-    private readonly now: () => number = Date.now,
+    dispose: (c: C) => void,
+    now: () => number = Date.now,
   ) {
-    this.timer = setInterval(() => this.sweep(), Math.max(1_000, limits.idleTimeoutMs / 4));
+    this.cache = new LRUCache<string, Entry<C>>({
+      // A safety bound only: open() makes room itself, so the cache never evicts on its own.
+      max: limits.maxConversations + 1,
+      ttl: limits.idleTimeoutMs,
+      updateAgeOnGet: true,
+      // Checked on each get with the injected clock (tests move it); no timer per entry.
+      ttlResolution: 0,
+      perf: { now },
+      dispose: (e, key) => {
+        this.forget(key, e.owner);
+        dispose(e.value);
+      },
+    });
+    this.timer = setInterval(() => this.cache.purgeStale(), Math.max(1_000, limits.idleTimeoutMs / 4));
     this.timer.unref();
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.cache.size;
   }
 
-  /** Opens a conversation; undefined when a cap is reached (the new one is refused, old ones live). */
-  open(nas: string, value: C): Buffer | undefined {
-    const n = this.perNas.get(nas) ?? 0;
-    if (this.entries.size >= this.limits.maxConversations || n >= this.limits.maxPerNas) return undefined;
-    const state = randomBytes(16);
-    this.entries.set(state.toString('hex'), { nas, value, lastSeen: this.now() });
-    this.perNas.set(nas, n + 1);
-    return state;
+  /** Open conversations of one tenant (tests, /metrics). */
+  ofTenant(tenant: string): number {
+    return this.perTenant.get(tenant)?.size ?? 0;
   }
 
-  /** The conversation for this State, if it exists, is not idle past the timeout and is this NAS's. */
-  get(state: Buffer, nas: string): C | undefined {
-    const key = state.toString('hex');
-    const e = this.entries.get(key);
-    if (!e) return undefined;
-    if (this.now() - e.lastSeen > this.limits.idleTimeoutMs) {
-      this.remove(key, e);
-      return undefined;
+  /**
+   * Opens a conversation, or says which cap refused it (old ones live on). With the pool full, a
+   * tenant below its fair share (the pool divided among the tenants holding conversations) takes
+   * the least recently used conversation of the tenant holding the most.
+   */
+  open(owner: Owner, value: C): Opened {
+    if ((this.perNas.get(owner.nas) ?? 0) >= this.limits.maxPerNas) return { ok: false, cap: 'nas' };
+    let evicted: Owner | undefined;
+    // Idle ones still count until the next sweep: purging here would cost O(n) per request in a flood.
+    if (this.cache.size >= this.limits.maxConversations) {
+      const holders = this.perTenant.size + (this.perTenant.has(owner.tenant) ? 0 : 1);
+      if (this.ofTenant(owner.tenant) >= Math.floor(this.limits.maxConversations / holders)) return { ok: false, cap: 'tenant' };
+      const victim = this.largestTenant();
+      const key = victim && this.perTenant.get(victim)?.values().next().value;
+      if (key === undefined) return { ok: false, cap: 'tenant' };
+      evicted = this.cache.peek(key, { allowStale: true })?.owner;
+      this.cache.delete(key);
     }
-    if (e.nas !== nas) return undefined;
-    e.lastSeen = this.now();
+    const state = randomBytes(16);
+    const key = state.toString('hex');
+    this.cache.set(key, { owner, value });
+    this.perNas.set(owner.nas, (this.perNas.get(owner.nas) ?? 0) + 1);
+    let keys = this.perTenant.get(owner.tenant);
+    if (!keys) this.perTenant.set(owner.tenant, (keys = new Set()));
+    keys.add(key);
+    return { ok: true, state, evicted };
+  }
+
+  /** The conversation for this State, if it exists, is not idle past the timeout and is this NAS's and tenant's. */
+  get(state: Buffer, owner: Owner): C | undefined {
+    const key = state.toString('hex');
+    // Without refreshing it: only its owner's requests keep a conversation alive.
+    const e = this.cache.get(key, { updateAgeOnGet: false });
+    if (!e || e.owner.nas !== owner.nas || e.owner.tenant !== owner.tenant) return undefined;
+    this.cache.get(key);
+    const keys = this.perTenant.get(owner.tenant);
+    keys?.delete(key);
+    keys?.add(key);
     return e.value;
   }
 
   close(state: Buffer): void {
-    const key = state.toString('hex');
-    const e = this.entries.get(key);
-    if (e) this.remove(key, e);
+    this.cache.delete(state.toString('hex'));
   }
 
   sweep(): void {
-    const cutoff = this.now() - this.limits.idleTimeoutMs;
-    for (const [key, e] of this.entries) if (e.lastSeen < cutoff) this.remove(key, e);
+    this.cache.purgeStale();
   }
 
   shutdown(): void {
     clearInterval(this.timer);
-    for (const [key, e] of this.entries) this.remove(key, e);
+    this.cache.clear();
   }
 
-  private remove(key: string, e: Entry<C>): void {
-    this.entries.delete(key);
-    const n = (this.perNas.get(e.nas) ?? 1) - 1;
-    if (n > 0) this.perNas.set(e.nas, n);
-    else this.perNas.delete(e.nas);
-    this.dispose(e.value);
+  private largestTenant(): string | undefined {
+    let best: string | undefined;
+    let most = 0;
+    for (const [tenant, keys] of this.perTenant) {
+      if (keys.size > most) [best, most] = [tenant, keys.size];
+    }
+    return best;
+  }
+
+  private forget(key: string, owner: Owner): void {
+    const n = (this.perNas.get(owner.nas) ?? 1) - 1;
+    if (n > 0) this.perNas.set(owner.nas, n);
+    else this.perNas.delete(owner.nas);
+    const keys = this.perTenant.get(owner.tenant);
+    keys?.delete(key);
+    if (keys?.size === 0) this.perTenant.delete(owner.tenant);
   }
 }

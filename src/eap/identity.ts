@@ -13,12 +13,25 @@ export function parseIdentity(typeData: Buffer): string | undefined {
   return s.includes('\0') ? undefined : s;
 }
 
+/** A tenant as far as realms go: its id and the realms it lists (`radius.realms`). */
+export interface RealmOwner {
+  id: string;
+  realms: readonly string[];
+}
+
+/** Whether `realm` is the tenant's id or one of its realms (case-insensitive). */
+export function isOwnRealm(realm: string, tenant: RealmOwner): boolean {
+  const r = realm.toLowerCase();
+  return r === tenant.id || tenant.realms.some((own) => own.toLowerCase() === r);
+}
+
 /**
- * The uid an inner (or EAP-TLS) identity names in `tenantId`: `user`, `user@realm` or
- * `realm\user`. A realm other than the tenant's own is refused rather than ignored: the user
- * meant another tenant, and a same-named user here must not be tried in their stead.
+ * The uid an inner (or EAP-TLS) identity names in a tenant: `user`, `user@realm` or
+ * `realm\user`, where the realm is the tenant's id or one of its realms. Any other realm is
+ * refused rather than ignored: the user meant another tenant, and a same-named user here must
+ * not be tried in their stead.
  */
-export function innerUid(identity: string, tenantId: string): string | undefined {
+export function innerUid(identity: string, tenant: RealmOwner): { ok: true; uid: string } | { ok: false; reason: string } {
   let uid = identity.trim();
   let realm: string | undefined;
   const at = uid.lastIndexOf('@');
@@ -28,12 +41,13 @@ export function innerUid(identity: string, tenantId: string): string | undefined
   }
   const slash = uid.indexOf('\\');
   if (slash >= 0) {
-    if (realm !== undefined) return undefined;
+    if (realm !== undefined) return { ok: false, reason: 'malformed-identity' };
     realm = uid.slice(0, slash);
     uid = uid.slice(slash + 1);
   }
-  if (uid === '' || (realm !== undefined && realm.toLowerCase() !== tenantId)) return undefined;
-  return uid;
+  if (uid === '') return { ok: false, reason: 'malformed-identity' };
+  if (realm !== undefined && !isOwnRealm(realm, tenant)) return { ok: false, reason: `realm-not-allowed (${realm.toLowerCase()})` };
+  return { ok: true, uid };
 }
 
 /** After a Nak: the first type the peer asks for that the tenant offers and was not tried yet. */

@@ -30,10 +30,10 @@ export interface EapContext {
   readonly limits: TlsLimits;
   /** The identity being authenticated: the EAP identity, or PEAP's inner identity in phase 2. */
   readonly identity: string;
-  /** Checks a credential of an inner identity (`user`, `user@tenant`), always in this tenant. */
+  /** Checks a credential of an inner identity (`user`, `user@realm`, `REALM\\user`), always in this tenant. */
   authenticate(identity: string, proof: EapProof, method: string): Promise<EapVerdict>;
-  /** An enabled, unexpired user of this tenant named by a certificate (EAP-TLS), or undefined. */
-  lookupUser(uid: string, method: string): Promise<EapUser | undefined>;
+  /** The enabled, unexpired user of this tenant a certificate's identity names (EAP-TLS; same forms). */
+  lookupUser(identity: string, method: string): Promise<EapVerdict>;
   /** PEAP's phase 2 finds its inner method here (hostapd's eap_server_get_eap_method). */
   method(type: number): EapMethod<unknown> | undefined;
 }

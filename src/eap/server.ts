@@ -4,7 +4,7 @@
 // Access-Challenge, -Accept or -Reject. What goes wrong in one conversation ends that one only.
 import { hasCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import { Conversations, DEFAULT_CONVERSATION_LIMITS, type ConversationLimits } from './conversations.ts';
+import { Conversations, DEFAULT_CONVERSATION_LIMITS, type ConversationLimits, type Owner } from './conversations.ts';
 import { innerUid, methodAfterNak, parseIdentity } from './identity.ts';
 import type { EapContext, EapMethod, EapProof, EapUser, EapVerdict, Step } from './method.ts';
 import { mschapv2 } from './mschapv2.ts';
@@ -28,19 +28,26 @@ export interface EapServerOptions {
   now?: () => number;
 }
 
-/** One Access-Request's EAP part, as the RADIUS front hands it over (its EapExchange). */
+/**
+ * One Access-Request's EAP part, as the RADIUS front hands it over: the one declaration of the
+ * seam (src/radius imports it). Users are reached only through `authenticate` and `getUser`.
+ */
 export interface EapExchange {
   /** Every EAP-Message attribute of the request, joined. */
   eapMessage: Buffer;
   /** The State attribute, absent on a conversation's first request. */
   state: Buffer | undefined;
-  tenant: { id: string; allowMschapv2: boolean };
-  /** Conversations are capped per NAS, and a State is valid only from the NAS it was given to. */
-  nas: { name: string; source: string };
+  /** `realms`: those the tenant lists besides its id; an inner or certificate identity may carry only these. */
+  tenant: { id: string; allowMschapv2: boolean; realms: readonly string[] };
+  /**
+   * Conversations are capped per NAS, and a State is valid only from the NAS it was given to.
+   * `key` names the NAS uniquely in the configuration (a `name` is unique only within a tenant).
+   */
+  nas: { key: string; name: string; source: string };
   /** Checks a credential in this tenant (lockout and audit included). */
   authenticate(uid: string, proof: EapProof): Promise<EapVerdict>;
   /** Finds a user of this tenant: EAP-TLS needs it (there is no credential to check). */
-  getUser?(uid: string): Promise<EapUser | undefined>;
+  getUser(uid: string): Promise<EapUser | undefined>;
 }
 
 export type EapOutcome =
@@ -48,6 +55,7 @@ export type EapOutcome =
   | { kind: 'challenge'; eapMessage: Buffer; state: Buffer }
   /**
    * Access-Accept with EAP-Success; MS-MPPE-Recv-Key = msk[0..31], MS-MPPE-Send-Key = msk[32..63].
+   * `uid` is the authenticated user (its groups give the VLAN, it is the reply's User-Name);
    * `method` (ttls/pap, peap/mschapv2, tls, ...) and the inner `identity` are for the audit record.
    */
   | { kind: 'accept'; eapMessage: Buffer; uid: string; msk: Buffer; method: string; identity: string }
@@ -56,7 +64,6 @@ export type EapOutcome =
 
 interface Conversation {
   state: Buffer;
-  tenantId: string;
   outer: string;
   /** Identifier of the request we sent last: the next response must carry it. */
   id: number;
@@ -73,6 +80,8 @@ interface Conversation {
 }
 
 const CAPPED_WARNING_INTERVAL_MS = 60_000;
+
+const owner = (x: EapExchange): Owner => ({ tenant: x.tenant.id, nas: x.nas.key });
 
 const METHODS: ReadonlyMap<number, EapMethod<unknown>> = new Map(
   ([ttls, peap, tls, mschapv2] as EapMethod<unknown>[]).map((m) => [m.type, m]),
@@ -115,8 +124,8 @@ export class EapServer {
     const pkt = parseEap(x.eapMessage);
     if (!pkt || pkt.code !== EAP_CODE.response) return this.refuse(x, pkt?.id ?? 0, 'malformed EAP packet');
     if (!x.state) return this.begin(x, pkt);
-    const conv = this.conversations.get(x.state, x.nas.name);
-    if (!conv || conv.tenantId !== x.tenant.id) return this.refuse(x, pkt.id, 'unknown or expired State');
+    const conv = this.conversations.get(x.state, owner(x));
+    if (!conv) return this.refuse(x, pkt.id, 'unknown or expired State');
     if (conv.last?.request.equals(x.eapMessage)) return conv.last.reply;
     if (conv.busy || pkt.id !== conv.id) return this.end(conv, x, pkt.id, 'failed', 'out-of-sequence EAP response');
     const reply = this.step(conv, x, pkt);
@@ -130,7 +139,7 @@ export class EapServer {
   }
 
   private tenant(x: EapExchange): EapTenant {
-    const key = `${x.tenant.id}:${x.tenant.allowMschapv2}`;
+    const key = JSON.stringify([x.tenant.id, x.tenant.allowMschapv2]);
     let t = this.tenants.get(key);
     if (!t) {
       t = new EapTenant(x.tenant.id, x.tenant.allowMschapv2, this.o.settings?.(x.tenant.id) ?? {}, this.tlsMaterial);
@@ -152,15 +161,16 @@ export class EapServer {
     }
     if (type === undefined) return this.refuse(x, pkt.id, 'no EAP method is set up for this tenant');
     const conv: Conversation = {
-      state: Buffer.alloc(0), tenantId: x.tenant.id, outer, id: pkt.id, method: undefined, methodState: undefined,
+      state: Buffer.alloc(0), outer, id: pkt.id, method: undefined, methodState: undefined,
       tried: new Set(), fresh: false, inner: { identity: undefined, method: 'identity' }, last: undefined, busy: false,
     };
-    const state = this.conversations.open(x.nas.name, conv);
-    if (!state) {
-      this.warnCapped(x);
-      return this.refuse(x, pkt.id, 'too many open EAP conversations');
+    const opened = this.conversations.open(owner(x), conv);
+    if (!opened.ok) {
+      this.warnCapped(x, opened.cap);
+      return this.refuse(x, pkt.id, `too many open EAP conversations (${opened.cap === 'nas' ? 'this NAS' : 'this tenant\'s share'})`);
     }
-    conv.state = state;
+    if (opened.evicted) this.warnCapped(x, 'evicted', opened.evicted.tenant);
+    conv.state = opened.state;
     return this.guard(conv, x, pkt.id, async () => this.propose(conv, x, type));
   }
 
@@ -225,19 +235,27 @@ export class EapServer {
     this.conversations.close(conv.state);
     const identity = conv.inner.identity ?? conv.outer;
     this.log.info({
-      event: 'eap.auth', tenant: x.tenant.id, nas: x.nas.name, method: conv.inner.method, user: identity, outcome, ...(reason ? { reason } : {}),
+      event: 'eap.auth', tenant: x.tenant.id, nas: x.nas.name, method: conv.inner.method, user: identity, outer: conv.outer, outcome,
+      ...(reason ? { reason } : {}),
     }, 'EAP conversation ended');
     return { kind: 'reject', eapMessage: eapFailure(id), reason, method: conv.inner.method, identity };
   }
 
-  /** Once a minute per NAS at most: a flood must not flood the log too. */
-  private warnCapped(x: EapExchange): void {
+  /** Once a minute per NAS and kind at most: a flood must not flood the log too. */
+  private warnCapped(x: EapExchange, cap: 'nas' | 'tenant' | 'evicted', victim?: string): void {
     const now = this.now();
-    if (now - (this.cappedWarnings.get(x.nas.name) ?? -Infinity) < CAPPED_WARNING_INTERVAL_MS) return;
+    const key = JSON.stringify([x.nas.key, cap]);
+    if (now - (this.cappedWarnings.get(key) ?? -Infinity) < CAPPED_WARNING_INTERVAL_MS) return;
     if (this.cappedWarnings.size > 10_000) this.cappedWarnings.clear();
-    this.cappedWarnings.set(x.nas.name, now);
-    this.log.warn({ event: 'eap.capped', tenant: x.tenant.id, nas: x.nas.name, open: this.conversations.size },
-      'too many open EAP conversations: new ones are refused (limits.maxConversations, maxPerNas)');
+    this.cappedWarnings.set(key, now);
+    const fields = { event: 'eap.capped', tenant: x.tenant.id, nas: x.nas.name, cap, open: this.conversations.size, outcome: cap === 'evicted' ? 'evicted' : 'refused' };
+    if (cap === 'evicted') {
+      this.log.warn({ ...fields, victim }, `the EAP conversation pool is full: tenant ${victim ?? '?'}, above its share, lost its least recently used conversation`);
+    } else {
+      this.log.warn(fields, cap === 'nas'
+        ? 'too many open EAP conversations from this NAS: new ones are refused (eap.maxConversationsPerNas)'
+        : 'the EAP conversation pool is full and this tenant holds its share: new ones are refused (eap.maxConversations)');
+    }
   }
 
   private refuse(x: EapExchange, id: number, reason: string): EapOutcome {
@@ -254,16 +272,19 @@ export class EapServer {
       identity: conv.outer,
       authenticate: async (identity, proof, method) => {
         conv.inner = { identity, method };
-        const uid = innerUid(identity, x.tenant.id);
-        if (uid === undefined) return { ok: false, reason: 'realm-of-another-tenant' };
-        return x.authenticate(uid, proof);
+        const inner = innerUid(identity, x.tenant);
+        if (!inner.ok) return inner;
+        return x.authenticate(inner.uid, proof);
       },
-      lookupUser: async (uid, method) => {
-        conv.inner = { identity: uid, method };
-        if (!x.getUser) throw new Error('EAP-TLS needs getUser in the RADIUS front\'s EapExchange');
-        const user = await x.getUser(uid);
-        const expired = user?.expiresAt !== undefined && user.expiresAt.getTime() <= this.now();
-        return user && user.enabled && !expired ? user : undefined;
+      lookupUser: async (identity, method) => {
+        conv.inner = { identity, method };
+        const inner = innerUid(identity, x.tenant);
+        if (!inner.ok) return inner;
+        const user = await x.getUser(inner.uid);
+        if (!user) return { ok: false, reason: 'no-such-user' };
+        if (!user.enabled) return { ok: false, reason: 'disabled' };
+        if (user.expiresAt !== undefined && user.expiresAt.getTime() <= this.now()) return { ok: false, reason: 'expired' };
+        return { ok: true, user };
       },
       method: (type) => METHODS.get(type),
     };

@@ -11,6 +11,7 @@ import type { EapHandler } from './eap-hook.ts';
 import { joinEapMessage, splitEapMessage } from './eap-message.ts';
 import { encryptMppeKey } from './mppe.ts';
 import { acceptAttributes } from './replies.ts';
+import { issueClass } from './session-class.ts';
 
 export type Method = 'pap' | 'mschapv2' | 'chap' | 'mschapv1' | 'eap' | 'none';
 
@@ -23,8 +24,11 @@ export interface AccessContext {
   userName: string;
   /** The name looked up in the tenant (realm stripped as configured). */
   uid: string;
+  /** The User-Name an Access-Accept gives back for the authenticated user (front.ts says which). */
+  replyName(uid: string): string;
   actor: Actor;
-  nas: { name: string; source: string };
+  /** `key` is unique in the configuration; `name` only within the tenant. */
+  nas: { key: string; name: string; source: string };
   eap: EapHandler | undefined;
 }
 
@@ -59,9 +63,17 @@ async function refuse(ctx: AccessContext, method: Method, reason: string, messag
   return { code: CODE.AccessReject, attributes: [{ name: 'Reply-Message', value: message }, ...extra], method, reason };
 }
 
+/**
+ * Every Access-Accept names the user as authenticated (User-Name: the NAS accounts under it, not
+ * under an anonymous outer identity) and carries our Class, which the NAS echoes in accounting.
+ */
 async function accept(ctx: AccessContext, user: User, method: Method, extra: OutAttribute[]): Promise<AccessReply> {
   const groups = await ctx.directory.groupsOf(user);
-  return { code: CODE.AccessAccept, attributes: [...acceptAttributes(ctx.tenant, groups), ...extra], method };
+  const session: OutAttribute[] = [
+    { type: ATTR.UserName, value: Buffer.from(ctx.replyName(user.uid), 'utf8') },
+    { type: ATTR.Class, value: issueClass(ctx.secret, ctx.tenant.id, user.uid) },
+  ];
+  return { code: CODE.AccessAccept, attributes: [...acceptAttributes(ctx.tenant, groups), ...session, ...extra], method };
 }
 
 async function pap(ctx: AccessContext, hidden: Buffer): Promise<AccessReply> {
@@ -130,6 +142,11 @@ function eapFailure(request: Buffer): Buffer {
   return Buffer.from([4, request[1] ?? 0, 0, 4]);
 }
 
+/** What a request refused before any method ran gets: EAP-Failure when it carried EAP (supplicants wait for one). */
+export function refusalAttributes(p: Packet): OutAttribute[] {
+  return p.has(ATTR.EapMessage) ? eapAttributes(eapFailure(joinEapMessage(p.all(ATTR.EapMessage)))) : [];
+}
+
 async function eap(ctx: AccessContext): Promise<AccessReply> {
   const message = joinEapMessage(ctx.packet.all(ATTR.EapMessage));
   if (!ctx.eap) {
@@ -138,9 +155,7 @@ async function eap(ctx: AccessContext): Promise<AccessReply> {
   const outcome = await ctx.eap.handle({
     eapMessage: message,
     state: ctx.packet.get(ATTR.State),
-    userName: ctx.userName,
-    uid: ctx.uid,
-    tenant: { id: ctx.tenant.id, allowMschapv2: ctx.tenant.radius.allowMschapv2 },
+    tenant: { id: ctx.tenant.id, allowMschapv2: ctx.tenant.radius.allowMschapv2, realms: ctx.tenant.radius.realms },
     nas: ctx.nas,
     authenticate: (uid, proof) => ctx.directory.authenticate(uid, proof, ctx.actor),
     getUser: (uid) => ctx.directory.getUser(uid),

@@ -7,14 +7,16 @@ import type { LiveRegistry, NasMatch, Registry, TenantConfig } from '../config/i
 import { hasCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Actor, Directory } from '../directory/index.ts';
-import { handleAccess } from './access.ts';
+import { isOwnRealm } from '../eap/index.ts';
+import { handleAccess, refusalAttributes } from './access.ts';
 import { accountingRecord, statusType } from './accounting.ts';
 import {
   ATTR, CODE, encodeResponse, parsePacket, verifyAccountingAuthenticator, verifyMessageAuthenticator, type Packet,
 } from './codec.ts';
 import { DuplicateCache } from './dedup.ts';
 import type { EapHandler } from './eap-hook.ts';
-import { splitRealm } from './realm.ts';
+import { joinRealm, splitRealm } from './realm.ts';
+import { ourClass, readClass } from './session-class.ts';
 import { replyProblems } from './replies.ts';
 import { emptyStats, type DropReason, type RadiusStats } from './stats.ts';
 import { LogThrottle } from './throttle.ts';
@@ -39,24 +41,45 @@ const DEFAULT_DUPLICATE_WINDOW_MS = 30_000;
 const DEFAULT_MAX_IN_FLIGHT = 512;
 const DROP_LOG_INTERVAL_MS = 60_000;
 
-type Target = { ok: true; tenant: TenantConfig; uid: string } | { ok: false; reason: string; tenant?: TenantConfig };
+/**
+ * `uid`: the name to look up. `replyName`: the User-Name an Access-Accept gives back for the
+ * authenticated user: the uid, with the realm an MSP-wide NAS routed by (its accounting names it).
+ */
+type Target =
+  | { ok: true; tenant: TenantConfig; uid: string; replyName(uid: string): string }
+  | { ok: false; reason: string; realm?: string; tenant?: TenantConfig };
 
 /**
- * The tenant a request is for. A tenant's NAS serves only its tenant (its own realm is stripped
- * as configured; any other realm stays in the name, which then matches no user). An MSP-wide
- * NAS picks the tenant by realm, among those it may serve.
+ * The tenant a request is for. A tenant's NAS serves only its tenant: a realm in the name must be
+ * the tenant's id or one of its `radius.realms` (then stripped as configured), or the request is
+ * refused; it is never looked up. An MSP-wide NAS picks the tenant by realm, among those it may serve.
  */
 function resolveTarget(registry: Registry, match: NasMatch, userName: string): Target {
   const { realmFormat, stripRealm } = registry.server.radius;
   const split = splitRealm(userName, realmFormat);
+  const uid = stripRealm ? split.user : userName;
   if (match.kind === 'tenant') {
-    return { ok: true, tenant: match.tenant, uid: stripRealm && split.realm === match.tenant.id ? split.user : userName };
+    const tenant = match.tenant;
+    if (split.realm === undefined) return { ok: true, tenant, uid: userName, replyName: (u) => u };
+    if (!isOwnRealm(split.realm, { id: tenant.id, realms: tenant.radius.realms })) return { ok: false, reason: 'realm-not-allowed', realm: split.realm, tenant };
+    return { ok: true, tenant, uid, replyName: (u) => u };
   }
-  if (split.realm === undefined) return { ok: false, reason: 'no-realm' };
-  const tenant = registry.byRealm(split.realm);
-  if (!tenant) return { ok: false, reason: 'unknown-realm' };
-  if (!match.client.realms.includes(tenant.id)) return { ok: false, reason: 'realm-not-allowed', tenant };
-  return { ok: true, tenant, uid: stripRealm ? split.user : userName };
+  const { realm, form } = split;
+  if (realm === undefined || form === undefined) return { ok: false, reason: 'no-realm' };
+  const tenant = registry.byRealm(realm);
+  if (!tenant) return { ok: false, reason: 'unknown-realm', realm };
+  if (!match.client.realms.includes(tenant.id)) return { ok: false, reason: 'realm-not-allowed', realm, tenant };
+  return { ok: true, tenant, uid, replyName: (u) => joinRealm(u, realm, form) };
+}
+
+/** A NAS's name is unique only within its tenant (or among the MSP-wide ones): this is unique. */
+function nasKey(match: NasMatch): string {
+  return JSON.stringify(match.kind === 'tenant' ? ['tenant', match.tenant.id, match.client.name] : ['msp', match.client.name]);
+}
+
+/** The tenants a NAS may account for: its own, or those an MSP-wide one may serve. */
+function servedTenants(registry: Registry, match: NasMatch): TenantConfig[] {
+  return match.kind === 'tenant' ? [match.tenant] : match.client.realms.flatMap((id) => registry.byId(id) ?? []);
 }
 
 export class RadiusFront {
@@ -193,11 +216,12 @@ export class RadiusFront {
     const target = userName ? resolveTarget(registry, match, userName) : { ok: false as const, reason: 'no-user-name' };
     if (!target.ok) {
       this.counters.rejected++;
-      this.log.info({ event: 'radius.auth', tenant: target.tenant?.id, nas, user: userName, outcome: 'reject', reason: target.reason }, 'RADIUS request refused');
+      const realm: Record<string, string> = target.realm === undefined ? {} : { realm: target.realm };
+      this.log.info({ event: 'radius.auth', tenant: target.tenant?.id, nas, user: userName, outcome: 'reject', reason: target.reason, ...realm }, 'RADIUS request refused');
       if (target.tenant) {
-        await this.o.directory.tenant(target.tenant).audit(this.actor(match, source), 'radius.auth', userName, 'refused', { reason: target.reason });
+        await this.o.directory.tenant(target.tenant).audit(this.actor(match, source), 'radius.auth', userName, 'refused', { reason: target.reason, ...realm });
       }
-      return { reply: encodeResponse({ code: CODE.AccessReject, request: packet, secret, attributes: [] }) };
+      return { reply: encodeResponse({ code: CODE.AccessReject, request: packet, secret, attributes: refusalAttributes(packet) }) };
     }
     this.warnReplyProblems(target.tenant);
     const reply = await handleAccess({
@@ -207,8 +231,9 @@ export class RadiusFront {
       directory: this.o.directory.tenant(target.tenant),
       userName,
       uid: target.uid,
+      replyName: target.replyName,
       actor: this.actor(match, source),
-      nas: { name: nas, source },
+      nas: { key: nasKey(match), name: nas, source },
       eap: this.o.eap,
     });
     const outcome = reply.code === CODE.AccessAccept ? 'accept' : reply.code === CODE.AccessChallenge ? 'challenge' : 'reject';
@@ -231,18 +256,37 @@ export class RadiusFront {
       return ack;
     }
     const userName = packet.string(ATTR.UserName);
-    const target = userName ? resolveTarget(registry, match, userName) : undefined;
+    // The Class of our Access-Accept names the user who authenticated, whatever User-Name says
+    // (the outer anonymous identity of 802.1X); it opens only for a tenant this NAS serves.
+    const sealed = ourClass(packet.all(ATTR.Class));
+    const byClass = sealed && this.classOwner(sealed, match, registry);
+    const target = !byClass && userName ? resolveTarget(registry, match, userName) : undefined;
     let tenants: readonly TenantConfig[];
-    if (target?.ok) tenants = [target.tenant];
-    else if (match.kind === 'tenant') tenants = [match.tenant];
+    let user: string | undefined;
+    if (byClass) [tenants, user] = [[byClass.tenant], byClass.uid];
+    else if (target?.ok) [tenants, user] = [[target.tenant], target.uid];
+    else if (match.kind === 'tenant') [tenants, user] = [[match.tenant], userName];
     // A shared NAS's Accounting-On/Off (reboot) ends sessions in every tenant it serves.
-    else if (status === 'on' || status === 'off') tenants = match.client.realms.flatMap((id) => registry.byId(id) ?? []);
+    else if (status === 'on' || status === 'off') tenants = servedTenants(registry, match);
     else return { drop: 'unknown-realm' };
-    const record = accountingRecord(packet, { status, user: target?.ok ? target.uid : userName, nas, source, now: new Date() });
+    const record = accountingRecord(packet, { status, user, nas, source, now: new Date() });
     await Promise.all(tenants.map((t) => this.o.directory.tenant(t).recordAccounting(record)));
     this.counters.accounting++;
-    this.log.info({ event: 'radius.acct', tenant: tenants.map((t) => t.id).join(','), nas, user: record.user, status, outcome: 'stored' }, 'RADIUS accounting stored');
+    this.log.info({
+      event: 'radius.acct', tenant: tenants.map((t) => t.id).join(','), nas, user: record.user, status, outcome: 'stored',
+      by: byClass ? 'class' : 'user-name', ...(sealed && !byClass ? { class: 'not-verified' } : {}),
+      ...(target && !target.ok ? { reason: target.reason } : {}),
+    }, 'RADIUS accounting stored');
     return ack;
+  }
+
+  /** The tenant and uid our Class names, if it opens for one of the tenants this NAS serves. */
+  private classOwner(sealed: Buffer, match: NasMatch, registry: Registry): { tenant: TenantConfig; uid: string } | undefined {
+    for (const tenant of servedTenants(registry, match)) {
+      const uid = readClass(sealed, match.client.secret, tenant.id);
+      if (uid !== undefined) return { tenant, uid };
+    }
+    return undefined;
   }
 
   private warnReplyProblems(tenant: TenantConfig): void {

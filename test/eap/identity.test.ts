@@ -9,13 +9,23 @@ test('parseIdentity drops trailing NULs and refuses embedded ones and oversized 
   t.is(parseIdentity(Buffer.from('zoë')), 'zoë');
 });
 
-test('innerUid: the tenant\'s own realm is stripped; another tenant\'s realm is refused', (t) => {
-  t.is(innerUid('alice', 'acme'), 'alice');
-  t.is(innerUid('alice@acme', 'acme'), 'alice');
-  t.is(innerUid('alice@ACME', 'acme'), 'alice');
-  t.is(innerUid('ACME\\alice', 'acme'), 'alice');
-  t.is(innerUid('alice@globex', 'acme'), undefined);
-  t.is(innerUid('GLOBEX\\alice', 'acme'), undefined);
-  t.is(innerUid('acme\\alice@acme', 'acme'), undefined);
-  t.is(innerUid('@acme', 'acme'), undefined);
+const acme = { id: 'acme', realms: ['acme.example', 'Corp.Acme.Example'] };
+
+test('innerUid: the tenant\'s id and its realms are stripped; any other realm is refused', (t) => {
+  t.like(innerUid('alice', acme), { ok: true, uid: 'alice' });
+  t.like(innerUid('alice@acme', acme), { ok: true, uid: 'alice' });
+  t.like(innerUid('alice@ACME', acme), { ok: true, uid: 'alice' });
+  t.like(innerUid('ACME\\alice', acme), { ok: true, uid: 'alice' });
+  // Declared realms, case-insensitive either side.
+  t.like(innerUid('alice@acme.example', acme), { ok: true, uid: 'alice' });
+  t.like(innerUid('alice@corp.acme.example', acme), { ok: true, uid: 'alice' });
+  t.like(innerUid('ACME.EXAMPLE\\alice', acme), { ok: true, uid: 'alice' });
+  t.deepEqual(innerUid('alice@globex', acme), { ok: false, reason: 'realm-not-allowed (globex)' });
+  t.deepEqual(innerUid('alice@globex.example', acme), { ok: false, reason: 'realm-not-allowed (globex.example)' });
+  t.deepEqual(innerUid('GLOBEX\\alice', acme), { ok: false, reason: 'realm-not-allowed (globex)' });
+  // A realm that merely ends like one of ours is another realm.
+  t.like(innerUid('alice@evil-acme.example', acme), { ok: false });
+  t.like(innerUid('alice@example', acme), { ok: false });
+  t.like(innerUid('acme\\alice@acme', acme), { ok: false, reason: 'malformed-identity' });
+  t.like(innerUid('@acme', acme), { ok: false, reason: 'malformed-identity' });
 });

@@ -1,10 +1,11 @@
 // eapol_test (wpa_supplicant's test supplicant) against the RADIUS front with the EAP server
-// behind it: each method succeeds with the right credentials and eapol_test finds the MPPE keys
-// it derived itself in the Access-Accept; wrong credentials, bad certificates and users of
-// another tenant fail.
+// behind it: each method succeeds with the right credentials, eapol_test finds the MPPE keys it
+// derived itself in the Access-Accept, and the Accept names the inner user (User-Name, Class);
+// wrong credentials, bad certificates, foreign realms and users of another tenant fail, each with
+// eapol_test's exit status, an Access-Reject and the server's reason checked.
 import test from 'ava';
 import { makePki, type Pki } from './certs.ts';
-import { eapTls, eapol, peapMschapv2, q, startHarness, ttlsPap, type Harness } from './harness.ts';
+import { eapTls, eapol, failedWith, peapMschapv2, q, startHarness, ttlsPap, type Harness } from './harness.ts';
 
 let pki: Pki;
 let h: Harness;
@@ -30,25 +31,32 @@ for (const [version, phase1] of [['TLS 1.2', TLS12], ['TLS 1.3', TLS13]] as cons
     t.true(r.success, r.output.slice(-2000));
     t.true(r.mppeOk);
     t.regex(r.output, new RegExp(`Using TLS version ${version.replace('TLS ', 'TLSv')}`));
+    // The user as authenticated, not the anonymous outer identity; and our Class.
+    t.deepEqual(r.accept.get(1), ['alice']);
+    t.regex(r.accept.get(25)?.join() ?? '', /^tdc1:/);
   });
 
   test(`PEAPv0/MSCHAPv2 succeeds with matching MPPE keys (${version})`, async (t) => {
     const r = await eapol(h, { ...peapMschapv2(h, 'alice', 'Correct-Horse-9'), phase1: q(`peapver=0 ${phase1}`) });
     t.true(r.success, r.output.slice(-2000));
     t.true(r.mppeOk);
+    t.deepEqual(r.accept.get(1), ['alice']);
+    t.regex(r.accept.get(25)?.join() ?? '', /^tdc1:/);
   });
 
   test(`EAP-TLS succeeds with matching MPPE keys (${version})`, async (t) => {
     const r = await eapol(h, { ...eapTls(h, 'alice', 'alice'), phase1: q(phase1) });
     t.true(r.success, r.output.slice(-2000));
     t.true(r.mppeOk);
+    t.deepEqual(r.accept.get(1), ['alice']);
+    t.regex(r.accept.get(25)?.join() ?? '', /^tdc1:/);
   });
 }
 
 test('TTLS with inner MS-CHAPv2 succeeds where the tenant allows it', async (t) => {
   const r = await eapol(h, { ...ttlsPap(h, 'alice', 'Correct-Horse-9'), phase2: q('autheap=MSCHAPV2') });
   const mschap = await eapol(h, { ...ttlsPap(h, 'alice', 'Correct-Horse-9'), phase2: q('auth=MSCHAPV2') });
-  t.false(r.success, 'inner EAP in TTLS is not offered');
+  failedWith(t, h.logs, r, /ttls: unsupported mandatory AVP 0:79/); // inner EAP in TTLS is not offered
   t.true(mschap.success, mschap.output.slice(-2000));
   t.true(mschap.mppeOk);
 });
@@ -68,14 +76,14 @@ test('wrong passwords fail (TTLS/PAP, PEAP/MSCHAPv2)', async (t) => {
     eapol(h, ttlsPap(h, 'alice', 'wrong-password-1')),
     eapol(h, peapMschapv2(h, 'alice', 'wrong-password-1')),
   ]);
-  t.false(ttls.success);
-  t.false(peap.success);
+  failedWith(t, h.logs, ttls, /^ttls\/pap: bad-password$/);
+  failedWith(t, h.logs, peap, /^mschapv2: bad-password$/);
   t.regex(peap.output, /E=691/);
 });
 
 test('a disabled user fails', async (t) => {
   const r = await eapol(h, ttlsPap(h, 'carol', 'Switched-Off-55'));
-  t.false(r.success);
+  failedWith(t, h.logs, r, /^ttls\/pap: disabled$/);
 });
 
 test('a user of another tenant fails at this tenant\'s NAS, by name or by realm', async (t) => {
@@ -84,14 +92,31 @@ test('a user of another tenant fails at this tenant\'s NAS, by name or by realm'
     eapol(h, ttlsPap(h, 'gina@globex', 'Engineer-Pass-77')),
     eapol(h, { ...ttlsPap(h, 'gina', 'Engineer-Pass-77'), anonymous_identity: q('anonymous@globex') }, 'globex'),
   ]);
-  t.false(byName.success);
-  t.false(byRealm.success);
+  failedWith(t, h.logs, byName, /^ttls\/pap: no-such-user$/);
+  failedWith(t, h.logs, byRealm, /^ttls\/pap: realm-not-allowed \(globex\)$/);
   t.true(home.success, home.output.slice(-2000));
 });
 
+test('realms: the tenant\'s declared realm works inside and outside; a foreign outer realm is refused before EAP', async (t) => {
+  const [inner, outer, foreignOuter, foreignInner] = await Promise.all([
+    eapol(h, ttlsPap(h, 'alice@acme.example', 'Correct-Horse-9')),
+    eapol(h, { ...peapMschapv2(h, 'ACME.EXAMPLE\\alice', 'Correct-Horse-9'), anonymous_identity: q('anonymous@acme.example') }),
+    eapol(h, { ...ttlsPap(h, 'alice', 'Correct-Horse-9'), anonymous_identity: q('anonymous@globex.example') }),
+    eapol(h, ttlsPap(h, 'gina@globex.example', 'Engineer-Pass-77')),
+  ]);
+  t.true(inner.success, inner.output.slice(-2000));
+  t.deepEqual(inner.accept.get(1), ['alice']);
+  t.true(outer.success, JSON.stringify(h.logs.filter((l) => l['outer'] === outer.outer)));
+  failedWith(t, h.logs, foreignOuter, /^realm-not-allowed$/);
+  t.regex(foreignOuter.output, /EAP Failure|EAP-Failure/i, 'the refusal carries EAP-Failure');
+  failedWith(t, h.logs, foreignInner, /^ttls\/pap: realm-not-allowed \(globex\.example\)$/);
+  const audit = await h.world.store.tenant('acme').audit.list({ limit: 100, action: 'radius.auth' });
+  t.true(audit.some((e) => e.outcome === 'refused' && e.reason === 'realm-not-allowed' && e.target === foreignOuter.outer), JSON.stringify(audit.slice(0, 5)));
+});
+
 test('a tenant without MS-CHAPv2 does not offer PEAP: the peer\'s Nak ends it', async (t) => {
-  const r = await eapol(h, peapMschapv2(h, 'gina', 'Engineer-Pass-77'), 'globex');
-  t.false(r.success);
+  const r = await eapol(h, { ...peapMschapv2(h, 'gina', 'Engineer-Pass-77'), anonymous_identity: q('anonymous@globex') }, 'globex');
+  failedWith(t, h.logs, r, /^peer wants EAP types \[25\], none offered$/);
   t.regex(r.output, /method=21/); // TTLS was proposed
 });
 
@@ -101,9 +126,9 @@ test('EAP-TLS: a revoked certificate, a foreign CA and a certificate of no user 
     eapol(h, eapTls(h, 'alice', 'evil-alice')),
     eapol(h, eapTls(h, 'nobody', 'nobody')),
   ]);
-  t.false(revoked.success);
-  t.false(foreign.success);
-  t.false(nobody.success);
+  failedWith(t, h.logs, revoked, /^tls: client certificate: CERT_REVOKED$/);
+  failedWith(t, h.logs, foreign, /^tls: client certificate: UNABLE_TO_VERIFY_LEAF_SIGNATURE$/);
+  failedWith(t, h.logs, nobody, /^tls: no-such-user$/);
 });
 
 test('EAP-TLS with the supplicant fragmenting its own messages at 100 bytes', async (t) => {
@@ -114,8 +139,8 @@ test('EAP-TLS with the supplicant fragmenting its own messages at 100 bytes', as
 });
 
 test('EAP-TLS is not offered to a tenant without a client CA', async (t) => {
-  const r = await eapol(h, eapTls(h, 'gina', 'alice'), 'globex');
-  t.false(r.success);
+  const r = await eapol(h, eapTls(h, 'gina@globex', 'alice'), 'globex');
+  failedWith(t, h.logs, r, /^peer wants EAP types \[13\], none offered$/);
 });
 
 test('a server certificate chain over 6 KB still works (fragmentation), for TTLS and PEAP', async (t) => {

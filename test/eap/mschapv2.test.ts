@@ -25,7 +25,7 @@ function context(calls: string[]): EapContext {
       const ok = 'verifyNtHash' in proof && proof.verifyNtHash(NT_HASH);
       return ok ? { ok: true, user: { uid: 'user', enabled: true } } : { ok: false, reason: 'bad-password' };
     },
-    lookupUser: async () => undefined,
+    lookupUser: async () => ({ ok: false, reason: 'no-such-user' }),
     method: () => undefined,
   };
 }

@@ -7,8 +7,8 @@ import { EAP_CODE, EAP_TYPE, buildEap, parseEap } from '../../src/eap/packet.ts'
 import { Fragmenter, TLS_ACK } from '../../src/eap/tls-common.ts';
 
 export const BASE_EXCHANGE: Omit<EapExchange, 'eapMessage' | 'state'> = {
-  tenant: { id: 'acme', allowMschapv2: true },
-  nas: { name: 'ap-1', source: '127.0.0.1' },
+  tenant: { id: 'acme', allowMschapv2: true, realms: ['acme.example'] },
+  nas: { key: 'acme/ap-1', name: 'ap-1', source: '127.0.0.1' },
   authenticate: async (uid, proof) => (uid === 'alice' && 'password' in proof && proof.password === 'Correct-Horse-9'
     ? { ok: true, user: { uid: 'alice', enabled: true } }
     : { ok: false, reason: 'bad-password' }),

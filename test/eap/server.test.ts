@@ -24,6 +24,7 @@ function server(o: Partial<EapServerOptions> = {}, cert = 'server'): EapServer {
 }
 
 const tlsClient = (maxVersion: 'TLSv1.2' | 'TLSv1.3' = 'TLSv1.3') => ({ ca: pki.read('server-ca.crt'), servername: 'radius.acme.example', maxVersion });
+const GLOBEX = { id: 'globex', allowMschapv2: false, realms: ['globex.example'] };
 const identity = (id = 1, name = 'anonymous@acme'): Buffer => buildEap(EAP_CODE.response, id, EAP_TYPE.identity, Buffer.from(name));
 const x = (eapMessage: Buffer, state?: Buffer, more: Partial<EapExchange> = {}): EapExchange => ({ ...BASE_EXCHANGE, eapMessage, state, ...more });
 
@@ -138,8 +139,10 @@ test('a State is valid only for its NAS and tenant; an unknown one is rejected',
   const s = server();
   const first = challenge(await s.handle(x(identity())));
   const resp = buildEap(EAP_CODE.response, first.id, EAP_TYPE.ttls, Buffer.from([0]));
-  t.is((await s.handle(x(resp, first.state, { nas: { name: 'other-ap', source: '10.0.0.9' } }))).kind, 'reject');
-  t.is((await s.handle(x(resp, first.state, { tenant: { id: 'globex', allowMschapv2: false } }))).kind, 'reject');
+  t.is((await s.handle(x(resp, first.state, { nas: { key: 'other-ap', name: 'other-ap', source: '10.0.0.9' } }))).kind, 'reject');
+  // globex's NAS of the same name (names are unique only within a tenant) is another NAS.
+  t.is((await s.handle(x(resp, first.state, { nas: { ...BASE_EXCHANGE.nas, key: 'globex/ap-1' } }))).kind, 'reject');
+  t.is((await s.handle(x(resp, first.state, { tenant: GLOBEX }))).kind, 'reject');
   t.is((await s.handle(x(resp, Buffer.alloc(16, 1)))).kind, 'reject');
   t.is(s.open, 1, 'the real conversation is untouched');
   s.close();
@@ -173,7 +176,7 @@ test('garbage instead of TLS ends only that conversation', async (t) => {
 
 test('caps: per NAS and in total; new conversations are refused, open ones live on', async (t) => {
   const s = server({ limits: { maxPerNas: 2, maxConversations: 3 } });
-  const nas = (name: string) => ({ nas: { name, source: '127.0.0.1' } });
+  const nas = (name: string) => ({ nas: { key: name, name, source: '127.0.0.1' } });
   const a1 = await s.handle(x(identity(), undefined, nas('a')));
   const a2 = await s.handle(x(identity(), undefined, nas('a')));
   const a3 = await s.handle(x(identity(), undefined, nas('a')));
@@ -189,6 +192,39 @@ test('caps: per NAS and in total; new conversations are refused, open ones live 
   t.is(next.kind, 'challenge');
   s.close();
   t.is(s.open, 0);
+});
+
+test('caps are per NAS, not per NAS name: two tenants\' "ap" NAS have a cap each', async (t) => {
+  const s = server({ limits: { maxPerNas: 1, maxConversations: 100 } });
+  const ap = (tenant: typeof BASE_EXCHANGE.tenant) => ({ tenant, nas: { key: `${tenant.id}/ap`, name: 'ap', source: '127.0.0.1' } });
+  t.is((await s.handle(x(identity(), undefined, ap(BASE_EXCHANGE.tenant)))).kind, 'challenge');
+  t.is((await s.handle(x(identity(), undefined, ap(GLOBEX)))).kind, 'challenge', 'globex\'s ap is not acme\'s');
+  const again = await s.handle(x(identity(), undefined, ap(BASE_EXCHANGE.tenant)));
+  t.like(again, { kind: 'reject', reason: 'too many open EAP conversations (this NAS)' });
+  s.close();
+});
+
+test('a full pool gives way to a tenant below its share: the biggest tenant loses its least recently used', async (t) => {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger({ level: 'debug', destination: { write: (l: string) => { lines.push(JSON.parse(l) as Record<string, unknown>); } } });
+  const s = server({ logger, limits: { maxPerNas: 100, maxConversations: 4 } });
+  const acme = [];
+  for (let i = 0; i < 4; i++) acme.push(challenge(await s.handle(x(identity()))));
+  // acme alone holds the whole pool; it may, while nobody else wants any.
+  t.like(await s.handle(x(identity())), { kind: 'reject', reason: 'too many open EAP conversations (this tenant\'s share)' });
+  const globex = { tenant: GLOBEX, nas: { key: 'globex/ap', name: 'ap', source: '127.0.0.2' } };
+  t.is((await s.handle(x(identity(), undefined, globex))).kind, 'challenge');
+  t.is((await s.handle(x(identity(), undefined, globex))).kind, 'challenge');
+  // Now 2 and 2: globex holds its share of 4 / 2.
+  t.like(await s.handle(x(identity(), undefined, globex)), { kind: 'reject', reason: 'too many open EAP conversations (this tenant\'s share)' });
+  t.is(s.open, 4);
+  // acme's two oldest went; its two newest live on.
+  const alive = async (c: ReturnType<typeof challenge>) =>
+    (await s.handle(x(buildEap(EAP_CODE.response, c.id, EAP_TYPE.nak, Buffer.from([EAP_TYPE.peap])), c.state))).kind;
+  t.deepEqual([await alive(acme[0]!), await alive(acme[1]!)], ['reject', 'reject']);
+  t.deepEqual([await alive(acme[2]!), await alive(acme[3]!)], ['challenge', 'challenge']);
+  t.true(lines.some((l) => l['event'] === 'eap.capped' && l['cap'] === 'evicted' && l['victim'] === 'acme'));
+  s.close();
 });
 
 test('an idle conversation is forgotten after the timeout', async (t) => {
@@ -230,7 +266,7 @@ test('a tenant whose EAP-TLS CA cannot be used fails its own conversations only'
   const r = await s.handle(x(identity()));
   t.is(r.kind, 'reject');
   if (r.kind === 'reject') t.regex(r.reason, /not usable/);
-  t.is((await s.handle(x(identity(), undefined, { tenant: { id: 'globex', allowMschapv2: false } }))).kind, 'challenge');
+  t.is((await s.handle(x(identity(), undefined, { tenant: GLOBEX }))).kind, 'challenge');
   s.close();
 });
 

@@ -26,8 +26,8 @@ test('challenge then accept through the hook', async (t) => {
     async handle(x): Promise<EapOutcome> {
       seen.push(x);
       if (!x.state) return { kind: 'challenge', eapMessage: big, state: Buffer.from('round-1') };
-      const r = await x.authenticate(x.uid, { password: 'Battery-Staple-7' });
-      return r.ok ? { kind: 'accept', eapMessage: Buffer.from([3, 2, 0, 4]), uid: r.user.uid, msk, method: 'test/pap', identity: x.uid } : { kind: 'reject', eapMessage: Buffer.from([4, 2, 0, 4]), reason: r.reason };
+      const r = await x.authenticate('bob', { password: 'Battery-Staple-7' });
+      return r.ok ? { kind: 'accept', eapMessage: Buffer.from([3, 2, 0, 4]), uid: r.user.uid, msk, method: 'test/pap', identity: 'bob' } : { kind: 'reject', eapMessage: Buffer.from([4, 2, 0, 4]), reason: r.reason };
     },
   };
   const h = await startFront({ eap });
@@ -39,13 +39,16 @@ test('challenge then accept through the hook', async (t) => {
     t.deepEqual(first!.all(ATTR.EapMessage).map((p) => p.length), [253, 253, 94]);
     t.is(first!.string(ATTR.State), 'round-1');
     t.is(seen[0]?.eapMessage.length, identity.length + 300); // joined from two attributes
-    t.is(seen[0]?.uid, 'bob');
-    t.is(seen[0]?.userName, 'bob@acme');
-    t.deepEqual(seen[0]?.tenant, { id: 'acme', allowMschapv2: true });
+    t.deepEqual(seen[0]?.tenant, { id: 'acme', allowMschapv2: true, realms: ['acme.example'] });
+    // Unique in the configuration, unlike the NAS's name.
+    t.is(seen[0]?.nas.key, JSON.stringify(['tenant', 'acme', 'acme-ap']));
     const raw = eapRequest(Buffer.from([2, 2, 0, 6, 25, 0]), { state: Buffer.from('round-1') });
     const second = await exchange({ from: NAS.acme.address, port: h.ports.auth, packet: raw });
     t.is(second?.code, CODE.AccessAccept);
     t.deepEqual(second!.get(ATTR.EapMessage), Buffer.from([3, 2, 0, 4]));
+    // The user as authenticated, not the outer bob@acme, and our Class for accounting.
+    t.is(second!.string(ATTR.UserName), 'bob');
+    t.regex(second!.all(ATTR.Class).map(String).join(' '), /tdc1:/);
     t.is(second!.get(ATTR.TunnelPrivateGroupId)?.toString('latin1'), '\x0120');
     const authenticator = raw.subarray(4, 20);
     t.deepEqual(decryptMppeKey(vendorValues(second!, VENDOR_MICROSOFT, MS.MppeRecvKey)[0]!, NAS.acme.secret, authenticator), msk.subarray(0, 32));
