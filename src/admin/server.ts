@@ -1,10 +1,13 @@
-// The admin HTTP API on listen.http: JSON under /api/v1/, /healthz and /readyz. Access is
-// decided in one hook (token → principal → tenant scope → role), errors are shaped in one
-// handler, and each request is one log line without headers or bodies.
+// The admin HTTP API on listen.http: JSON under /api/v1/, /healthz and /readyz, over HTTPS when
+// listen.http.tls is on. Access is decided in one hook (token → principal → tenant scope → role),
+// errors are shaped in one handler, and each request is one log line without headers or bodies.
+import type { Server as TlsServer } from 'node:tls';
+import ipaddr from 'ipaddr.js';
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { LiveRegistry } from '../config/index.ts';
 import { hasCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import { tlsOptions, type TlsMaterial } from '../core/tls.ts';
 import type { Directory } from '../directory/index.ts';
 import { authenticate, checkRole, scopedTenant } from './access.ts';
 import type { AdminContext, TenantParams } from './context.ts';
@@ -22,6 +25,8 @@ export interface AdminServerOptions {
   logger: Logger;
   /** /readyz: the daemon knows whether config, store and listeners are up. */
   readiness: ReadinessCheck;
+  /** Serve HTTPS with this certificate (listen.http.tls); absent: plain HTTP. */
+  tls?: TlsMaterial;
 }
 
 /** Request bodies other than imports (which set their own) are small. */
@@ -33,7 +38,7 @@ export class AdminServer {
 
   constructor(private readonly o: AdminServerOptions) {
     this.log = o.logger.child({ component: 'admin' });
-    this.app = buildApp({ live: o.live, directory: o.directory }, this.log, o.readiness);
+    this.app = buildApp({ live: o.live, directory: o.directory }, this.log, o.readiness, o.tls);
   }
 
   /** Binds listen.http and resolves with the bound port (listen.http.port 0 = ephemeral). */
@@ -42,8 +47,20 @@ export class AdminServer {
     await this.app.listen({ port, host });
     const address = this.app.server.address();
     const bound = typeof address === 'object' && address ? address.port : port;
-    this.log.info({ event: 'admin.listen', outcome: 'ok', host, port: bound }, `admin API listening on http://${host}:${bound}`);
+    const scheme = this.o.tls ? 'https' : 'http';
+    this.log.info({ event: 'admin.listen', outcome: 'ok', host, port: bound, tls: Boolean(this.o.tls) }, `admin API listening on ${scheme}://${host}:${bound}`);
+    if (!this.o.tls && !isLoopback(host)) {
+      // Tokens would cross the network in the clear.
+      this.log.warn({ event: 'admin.plaintext', outcome: 'warning', host, port: bound },
+        `the admin API listens on ${host} without TLS: admin tokens cross the network in the clear; set listen.http.tls: true (or bind 127.0.0.1)`);
+    }
     return bound;
+  }
+
+  /** A new certificate for connections accepted from now on (a reload); open ones keep theirs. */
+  setTls(material: TlsMaterial): void {
+    // With `https` fastify's server is an https.Server, though typed as the plain one.
+    if (this.o.tls) (this.app.server as unknown as TlsServer).setSecureContext(tlsOptions(material));
   }
 
   close(): Promise<void> {
@@ -51,8 +68,15 @@ export class AdminServer {
   }
 }
 
-function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck): FastifyInstance {
+/** 127.0.0.0/8, ::1 and localhost: the addresses only this machine reaches. */
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  return ipaddr.isValid(host) && ipaddr.process(host).range() === 'loopback';
+}
+
+function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls: TlsMaterial | undefined): FastifyInstance {
   const app = fastify({
+    ...(tls ? { https: tlsOptions(tls) } : {}),
     loggerInstance: log as FastifyBaseLogger,
     // One line per request from onResponse below instead of fastify's two with the raw request.
     logController: new LogController({ disableRequestLogging: true }),

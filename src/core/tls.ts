@@ -23,6 +23,11 @@ export interface TlsPaths {
   ca?: string;
 }
 
+/** The options node:tls takes for a server with this material (createServer, setSecureContext). */
+export function tlsOptions(m: TlsMaterial): { cert: Buffer; key: Buffer; ca?: Buffer } {
+  return { cert: m.cert, key: m.key, ...(m.ca ? { ca: m.ca } : {}) };
+}
+
 /** Reads the configured certificate and key (absolute paths). */
 export async function readTls(paths: TlsPaths): Promise<TlsMaterial> {
   try {

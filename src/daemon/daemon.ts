@@ -1,11 +1,11 @@
 // The one place that wires: config → registry → store → directory → protocol fronts and the
-// admin API. Also owns the process's lifecycle: reload on SIGHUP and file change, retention,
-// graceful shutdown.
+// admin API. Also owns the process's lifecycle: listen, then load the seed, reload on SIGHUP and
+// file change, retention, graceful shutdown.
 import { join } from 'node:path';
 import { AdminServer } from '../admin/index.ts';
 import { Auditor } from '../audit/index.ts';
 import { ConfigReloader, formatProblem, LiveRegistry, loadConfig, loadSeed, type Registry } from '../config/index.ts';
-import { ConfigInvalid } from '../core/errors.ts';
+import { ConfigInvalid, isTenantdirError } from '../core/errors.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import { devTls, readTls, type TlsMaterial } from '../core/tls.ts';
 import { Directory } from '../directory/index.ts';
@@ -15,22 +15,39 @@ import { RadiusFront } from '../radius/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { eapLimits, readEapSettings } from './eap-settings.ts';
 import { startRetention } from './retention.ts';
+import { Seeder } from './seed.ts';
 
 export interface DaemonOptions {
   configDir: string;
+  /** Where generated material goes (the development certificate, in certs/). Default: configDir. */
+  dataDir?: string;
   /** Overrides the config's log destination, for tests. */
   logger?: Logger;
+  /** Called once every listener is bound, before the seed loads. */
+  onListening?: (ports: Ports) => void;
+}
+
+export interface Ports {
+  ldap: number;
+  ldaps?: number;
+  radiusAuth: number;
+  radiusAcct: number;
+  http: number;
 }
 
 export interface RunningDaemon {
-  ports: { ldap: number; ldaps?: number; radiusAuth: number; radiusAcct: number; http: number };
+  ports: Ports;
   live: LiveRegistry;
   store: Store;
   reload(reason: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
-/** Starts everything; rejects with ConfigInvalid (every problem in the message) on a bad config. */
+/**
+ * Binds every listener, then loads the seed (a tenant being seeded is unavailable meanwhile), and
+ * resolves when both are done. Rejects with ConfigInvalid (every problem in the message) on a bad
+ * config or an unusable data directory.
+ */
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const loaded = await loadConfig(o.configDir);
   if (!loaded.ok) {
@@ -42,6 +59,10 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const log = o.logger ?? createLogger({ level: registry.server.log.level, pretty: process.stdout.isTTY });
   for (const w of loaded.warnings) log.warn({ event: 'config.warning', outcome: 'warning' }, formatProblem(w));
 
+  // Before the store opens: a failure here leaves no connection behind to keep the process up.
+  const seeder = new Seeder(await loadSeed(registry));
+  const dataDir = o.dataDir ?? o.configDir;
+  const tls = await tlsFor(registry, dataDir, log);
   const live = new LiveRegistry(registry);
   const store = await openStore({
     ...(registry.server.storage.uri ? { uri: registry.server.storage.uri } : {}),
@@ -50,11 +71,9 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     retentionDays: { audit: registry.server.retention.auditDays, accounting: registry.server.retention.accountingDays },
   });
   const auditor = new Auditor(store, log);
-  const directory = new Directory({ store, auditor, logger: log, bcryptCost: registry.server.passwords.bcryptCost });
-  const seed = await loadSeed(registry);
-  if (seed) await directory.seed(registry, seed);
-
-  const tls = await tlsFor(registry, log);
+  const directoryOver = (s: Store) => new Directory({ store: s, auditor, logger: log, bcryptCost: registry.server.passwords.bcryptCost });
+  // The fronts' directory sees the gate; the seeder writes past it.
+  const directory = directoryOver(seeder.gate(store));
   const ldap = new LdapFront({ live, directory, logger: log, tls });
   let eapSettings = await readEapSettings(registry, log);
   const eap = new EapServer({ logger: log, tls, settings: (id) => eapSettings.get(id), limits: eapLimits(registry.server) });
@@ -64,42 +83,60 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     live,
     directory,
     logger: log,
+    ...(registry.server.listen.http.tls ? { tls } : {}),
     readiness: async () => {
       const health = await store.health();
+      const seed = seeder.status();
       return {
-        ready: listening && health.ok,
-        checks: { config: true, store: health.ok ? true : (health.detail ?? 'unreachable'), listeners: listening },
+        ready: listening && health.ok && seed === true,
+        checks: { config: true, store: health.ok ? true : (health.detail ?? 'unreachable'), listeners: listening, seed },
       };
     },
   });
 
-  const ldapPorts = await ldap.listen();
-  const radiusPorts = await radius.listen();
-  const http = await admin.listen();
-  listening = true;
-
   const reloader = new ConfigReloader({ dir: o.configDir, live, logger: log });
-  reloader.start();
   live.onChange(async (next) => {
     // Before setTls, which makes the EAP server resolve its tenants again, from this map.
     eapSettings = await readEapSettings(next, log);
     try {
-      const fresh = await tlsFor(next, log);
+      const fresh = await tlsFor(next, dataDir, log);
       ldap.setTls(fresh);
       eap.setTls(fresh);
+      admin.setTls(fresh);
     } catch (err) {
       log.error({ event: 'tls.reload', outcome: 'failed', err }, 'keeping the previous TLS certificate');
     }
   });
-  const retention = startRetention({ live, store, logger: log });
-
-  const ports = {
-    ldap: ldapPorts.ldap,
-    ...(ldapPorts.ldaps === undefined ? {} : { ldaps: ldapPorts.ldaps }),
-    radiusAuth: radiusPorts.auth,
-    radiusAcct: radiusPorts.acct,
-    http,
+  const stopServing = async () => {
+    listening = false;
+    await reloader.close();
+    await Promise.allSettled([ldap.close(), radius.close(), admin.close()]);
+    eap.close();
+    await store.close();
   };
+
+  let ports: Ports;
+  try {
+    const ldapPorts = await ldap.listen();
+    const radiusPorts = await radius.listen();
+    const http = await admin.listen();
+    listening = true;
+    ports = {
+      ldap: ldapPorts.ldap,
+      ...(ldapPorts.ldaps === undefined ? {} : { ldaps: ldapPorts.ldaps }),
+      radiusAuth: radiusPorts.auth,
+      radiusAcct: radiusPorts.acct,
+      http,
+    };
+    reloader.start();
+    o.onListening?.(ports);
+    await seeder.load(directoryOver(store), registry, log);
+  } catch (err) {
+    // A port in use or a store outage while seeding: nothing may stay open to keep the process up.
+    await stopServing();
+    throw err;
+  }
+  const retention = startRetention({ live, store, logger: log });
   log.info(
     {
       event: 'daemon.start', outcome: 'ok', store: store.kind, ports,
@@ -117,20 +154,16 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     close: async () => {
       if (closed) return;
       closed = true;
-      listening = false;
       retention.stop();
-      await reloader.close();
-      await Promise.allSettled([ldap.close(), radius.close(), admin.close()]);
-      eap.close();
-      await store.close();
+      await stopServing();
       log.info({ event: 'daemon.stop', outcome: 'ok' }, 'tenantdir stopped');
     },
   };
 }
 
-async function tlsFor(registry: Registry, log: Logger): Promise<TlsMaterial> {
+async function tlsFor(registry: Registry, dataDir: string, log: Logger): Promise<TlsMaterial> {
   const t = registry.server.tls;
-  const material = t ? await readTls(t) : await devTls(join(registry.dir, 'certs'));
+  const material = t ? await readTls(t) : await devTlsIn(join(dataDir, 'certs'));
   if (material.source !== 'config') {
     log.warn(
       { event: 'tls.dev-certificate', outcome: material.source, cert: material.certPath },
@@ -140,26 +173,62 @@ async function tlsFor(registry: Registry, log: Logger): Promise<TlsMaterial> {
   return material;
 }
 
+/** The development certificate; an unwritable place for it is a configuration problem, not a crash. */
+async function devTlsIn(dir: string): Promise<TlsMaterial> {
+  try {
+    return await devTls(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === undefined) throw err;
+    throw new ConfigInvalid(`cannot write the development certificate to ${dir} (${code}): no tls is configured and that directory is not writable`, {
+      hint: 'set TENANTDIR_DATA to a writable directory (the container image uses /var/lib/tenantdir), or configure tls.cert and tls.key in tenantdir.yaml',
+      cause: err,
+    });
+  }
+}
+
+/** The process name `ps` and `pkill -x` see (15 characters: Linux's limit for the name). */
+const PROCESS_TITLE = 'tenantdir serve';
+
 /**
- * `tenantdir serve`: runs until SIGINT/SIGTERM; SIGHUP reloads the configuration. Exits 1 with
- * every config problem on stderr when the configuration is invalid.
+ * `tenantdir serve`: runs until SIGINT/SIGTERM; SIGHUP reloads the configuration. Generated
+ * material goes to $TENANTDIR_DATA (default: the config directory). A configuration that cannot
+ * start exits 1 with its problems on stderr, without a stack trace.
  */
 export async function runDaemon(o: { configDir: string }): Promise<void> {
-  let daemon: RunningDaemon;
+  process.title = PROCESS_TITLE;
+  const dataDir = process.env.TENANTDIR_DATA || undefined;
+  // From the start: Node's default for SIGHUP is to exit, and seeding can take a minute.
+  let daemon: RunningDaemon | undefined;
+  let hangup = false;
+  process.on('SIGHUP', () => {
+    if (daemon) void daemon.reload('SIGHUP');
+    else hangup = true;
+  });
   try {
-    daemon = await startDaemon(o);
+    daemon = await startDaemon({ ...o, ...(dataDir ? { dataDir } : {}) });
   } catch (err) {
-    if (err instanceof ConfigInvalid) {
-      process.stderr.write(`${err.message}\n`);
-      process.exitCode = 1;
-      return;
-    }
-    throw err;
+    const line = startFailure(err);
+    if (line === undefined) throw err;
+    process.stderr.write(`${line}\n`);
+    process.exitCode = 1;
+    return;
   }
-  process.on('SIGHUP', () => void daemon.reload('SIGHUP'));
+  const running = daemon;
+  if (hangup) void running.reload('SIGHUP');
   await new Promise<void>((resolve) => {
-    const stop = () => void daemon.close().then(resolve);
+    const stop = () => void running.close().then(resolve);
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+/** What to tell the operator when start fails for a reason they can fix; undefined for a bug. */
+function startFailure(err: unknown): string | undefined {
+  // One line for one problem; a configuration's problems follow its first line, one per line.
+  if (isTenantdirError(err)) return `tenantdir: cannot start: ${err.message}${err.hint ? ` (${err.hint})` : ''}`;
+  // A port in use or privileged: Node's message names the address.
+  const e = err as NodeJS.ErrnoException;
+  if (e.syscall === 'listen' || e.syscall === 'bind') return `tenantdir: cannot start: ${e.message}; change listen in tenantdir.yaml or stop what holds the port`;
+  return undefined;
 }

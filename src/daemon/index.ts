@@ -1,1 +1,1 @@
-export { runDaemon, startDaemon, type DaemonOptions, type RunningDaemon } from './daemon.ts';
+export { runDaemon, startDaemon, type DaemonOptions, type Ports, type RunningDaemon } from './daemon.ts';

@@ -1,28 +1,20 @@
 // The daemon as operators run it: start on a config directory, reload on change, keep the last
-// good config on a broken edit, answer requests through reloads, report the store on /readyz.
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// good config on a broken edit, answer requests through reloads, report the store on /readyz,
+// listen before the seed loads.
+import { execFile } from 'node:child_process';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import test from 'ava';
 import { silentLogger } from '../../src/core/log.ts';
-import { devTls } from '../../src/core/tls.ts';
-import { startDaemon, type RunningDaemon } from '../../src/daemon/index.ts';
+import { startDaemon, type Ports, type RunningDaemon } from '../../src/daemon/index.ts';
 import { startFerretDb } from '../helpers/mongo-server.ts';
-import { until } from './helpers.ts';
-
-const FIXTURES = fileURLToPath(new URL('../directory/fixtures', import.meta.url));
-const TOKEN = 'test-ops-token-0123456789abcdef';
+import { captureLogger, certsOnce, configCopy as freshConfig, TOKEN, until } from './helpers.ts';
 
 // One development certificate for every daemon of this file: making an RSA key per test is slow.
-const sharedCerts = mkdtemp(join(tmpdir(), 'tenantdir-daemon-certs-')).then(async (d) => (await devTls(d), d));
-
-async function configCopy(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'tenantdir-daemon-'));
-  await cp(FIXTURES, dir, { recursive: true });
-  await cp(await sharedCerts, join(dir, 'certs'), { recursive: true });
-  return dir;
-}
+const sharedCerts = certsOnce();
+const configCopy = async () => freshConfig(await sharedCerts());
+const run = promisify(execFile);
 
 function api(d: RunningDaemon, path: string): Promise<Response> {
   return fetch(`http://127.0.0.1:${d.ports.http}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
@@ -145,6 +137,68 @@ test.serial('/readyz follows the MongoDB store through an outage', async (t) => 
   } finally {
     await d?.close();
     await mongo.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/** What a client gets: exit code and output, whether it succeeded or not. */
+async function client(cmd: string, args: string[], input?: string): Promise<{ code: number; out: string }> {
+  const p = run(cmd, args, { timeout: 5_000 });
+  if (input !== undefined) p.child.stdin?.end(input);
+  try {
+    const { stdout, stderr } = await p;
+    return { code: 0, out: stdout + stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}
+
+const SEEDED = 40;
+
+test('listens before the seed loads: LDAP answers unavailable, RADIUS is silent, /readyz waits, progress is logged', async (t) => {
+  const dir = await configCopy();
+  // bcrypt cost 8: the seed takes about a second, as a real one (cost 12, hundreds of users) takes a minute.
+  await writeFile(join(dir, 'tenantdir.yaml'), (await readFile(join(dir, 'tenantdir.yaml'), 'utf8'))
+    .replace('passwords: { bcryptCost: 4 }', 'passwords: { bcryptCost: 8 }\nstorage: { seed: seed.yaml }'));
+  const users = Array.from({ length: SEEDED }, (_, i) => `      - { uid: u${i}, password: Correct-Horse-9, cn: User ${i}, sn: User, groups: [staff] }`);
+  await writeFile(join(dir, 'seed.yaml'), ['tenants:', '  acme:', '    groups: [{ name: staff }]', '    users:', ...users, ''].join('\n'));
+  const { logger, lines } = captureLogger();
+  const bindAs = (port: number) => client('ldapwhoami', ['-x', '-H', `ldap://127.0.0.1:${port}`, '-D', 'uid=u1,ou=people,dc=acme,dc=example', '-w', 'Correct-Horse-9']);
+  let during: Promise<[{ code: number; out: string }, { code: number; out: string }, { status: number; body: { checks: Record<string, unknown> } }]> | undefined;
+  const onListening = (p: Ports) => {
+    during = Promise.all([
+      bindAs(p.ldap),
+      client('radclient', ['-r', '1', '-t', '1', `127.0.0.1:${p.radiusAuth}`, 'auth', 'acme-secret-0123456789'],
+        'User-Name = u1, User-Password = Correct-Horse-9, Message-Authenticator = 0x00\n'),
+      fetch(`http://127.0.0.1:${p.http}/readyz`).then(async (r) => ({ status: r.status, body: (await r.json()) as { checks: Record<string, unknown> } })),
+    ]);
+  };
+  const d = await startDaemon({ configDir: dir, logger, onListening });
+  try {
+    t.truthy(during, 'onListening ran before startDaemon resolved');
+    const [ldap, radius, readyz] = await during!;
+    t.regex(ldap.out, /unavailable \(52\)/, 'LDAP answers unavailable while the tenant is seeded');
+    t.regex(radius.out, /Sent Access-Request/);
+    t.notRegex(radius.out, /Received/, 'RADIUS stays silent while the tenant is seeded');
+    t.is(radius.code, 1);
+    t.is(readyz.status, 503);
+    t.regex(String(readyz.body.checks.seed), /loading the seed of acme \(\d+ of 40 users\)/);
+
+    const seedLines = lines.filter((l) => String(l.event).startsWith('seed.'));
+    t.like(seedLines[0], { event: 'seed.start', tenant: 'acme', users: SEEDED });
+    const progress = seedLines.filter((l) => l.event === 'seed.progress');
+    t.true(progress.length >= 1, 'progress is logged while hashing');
+    t.true(progress.every((l) => l.tenant === 'acme' && Number(l.done) > 0 && Number(l.done) < SEEDED));
+    t.like(seedLines.at(-1), { event: 'seed.load', tenant: 'acme', outcome: 'ok', failed: 0 });
+    t.true(Number(seedLines.at(-1)?.created) >= SEEDED);
+
+    const after = await bindAs(d.ports.ldap);
+    t.is(after.code, 0, after.out);
+    t.regex(after.out, /uid=u1,ou=people,dc=acme,dc=example/);
+    t.is((await fetch(`http://127.0.0.1:${d.ports.http}/readyz`)).status, 200);
+  } finally {
+    await d.close();
     await rm(dir, { recursive: true, force: true });
   }
 });
