@@ -91,7 +91,7 @@ export const UserJson = Type.Object({
   passwordChangedAt: Opt(Time),
   createdAt: Time,
   modifiedAt: Time,
-  /** Only on a single-user read: set while the account is locked out. */
+  /** On user reads and listings (not group member lists): set while the account is locked out. */
   lockedUntil: Opt(Time),
 });
 export type UserJson = Static<typeof UserJson>;
@@ -124,6 +124,14 @@ export type UserPatchBody = Static<typeof UserPatchBody>;
 export const PasswordBody = Type.Object({ password: Password }, { additionalProperties: false });
 export type PasswordBody = Static<typeof PasswordBody>;
 
+/** `unlocked`: false when the user was not locked (nothing changed, nothing audited). */
+export const UnlockResult = Type.Object({ uid: Type.String(), unlocked: Type.Boolean() });
+export type UnlockResult = Static<typeof UnlockResult>;
+
+/** Without a number, the tenant's next free one. */
+export const RenumberUserBody = Type.Object({ uidNumber: Opt(Int) }, { additionalProperties: false });
+export type RenumberUserBody = Static<typeof RenumberUserBody>;
+
 // ---------------------------------------------------------------- groups
 
 export const GroupJson = Type.Object({
@@ -150,6 +158,9 @@ export const GroupPatchBody = Type.Object({
   description: Clearable(Str()),
 }, { additionalProperties: false, minProperties: 1 });
 export type GroupPatchBody = Static<typeof GroupPatchBody>;
+
+export const RenumberGroupBody = Type.Object({ gidNumber: Opt(Int) }, { additionalProperties: false });
+export type RenumberGroupBody = Static<typeof RenumberGroupBody>;
 
 export const MembersQuery = Type.Object({
   ...PageQuery.properties,
@@ -221,6 +232,24 @@ export const AuditEventJson = Type.Object({
 });
 export type AuditEventJson = Static<typeof AuditEventJson>;
 export const AuditList = Type.Object({ items: Type.Array(AuditEventJson) });
+
+// ---------------------------------------------------------------- doctor
+
+export const DoctorJson = Type.Object({
+  tenant: Type.String(),
+  /** How many were examined. */
+  users: Type.Integer(),
+  groups: Type.Integer(),
+  problems: Type.Array(Type.Object({
+    kind: Type.Union([Type.Literal('private-group-is-a-group'), Type.Literal('uidNumber-shared'), Type.Literal('gidNumber-shared')]),
+    number: Type.Integer(),
+    users: Type.Array(Type.String()),
+    groups: Type.Array(Type.String()),
+    message: Type.String(),
+    fix: Type.String(),
+  })),
+});
+export type DoctorJson = Static<typeof DoctorJson>;
 
 // ---------------------------------------------------------------- health
 

@@ -3,6 +3,7 @@
 // server's message on stderr), 2 usage error.
 import { Command, CommanderError } from 'commander';
 import { CliError, UsageError } from './client.ts';
+import { doctorCommand } from './commands/doctor.ts';
 import { groupCommands } from './commands/groups.ts';
 import { importCommand } from './commands/import.ts';
 import { localCommands } from './commands/local.ts';
@@ -19,6 +20,7 @@ function program(): Command {
   userCommands(p);
   groupCommands(p);
   importCommand(p);
+  doctorCommand(p);
   return p;
 }
 

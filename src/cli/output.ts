@@ -7,7 +7,8 @@ export function printJson(value: unknown): void {
 /** Columns padded to the widest cell; a header row in capitals. */
 export function printTable(columns: string[], rows: (string | number | boolean | undefined)[][]): void {
   const cells = [columns.map((c) => c.toUpperCase()), ...rows.map((r) => r.map((v) => (v === undefined ? '' : String(v))))];
-  const widths = columns.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  // A reduce, not Math.max(...): spreading 100,000 rows as arguments throws RangeError.
+  const widths = columns.map((_, i) => cells.reduce((w, r) => Math.max(w, (r[i] ?? '').length), 0));
   for (const r of cells) {
     process.stdout.write(`${r.map((v, i) => (i === r.length - 1 ? v : v.padEnd(widths[i] ?? 0))).join('  ')}\n`);
   }

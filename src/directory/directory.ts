@@ -4,7 +4,7 @@ import type { Auditor } from '../audit/index.ts';
 import type { Registry, SeedData, TenantConfig } from '../config/index.ts';
 import type { Logger } from '../core/log.ts';
 import type { Store } from '../store/index.ts';
-import { importBatch, type ImportBatch, type ImportSummary } from './import.ts';
+import type { ImportBatch, ImportSummary } from './import.ts';
 import { TenantDirectory, type Actor } from './tenant-directory.ts';
 
 export interface DirectoryServiceOptions {
@@ -25,9 +25,10 @@ export class Directory {
   tenant(t: TenantConfig): TenantDirectory {
     let d = this.handles.get(t);
     if (!d) {
+      // The one place a tenant id picks the store handle and the audit trail: both from t.id.
       d = new TenantDirectory(t, this.o.store.tenant(t.id), {
         bcryptCost: this.o.bcryptCost,
-        auditor: this.o.auditor,
+        auditor: this.o.auditor.tenant(t.id),
         ...(this.o.now ? { now: this.o.now } : {}),
       });
       this.handles.set(t, d);
@@ -35,8 +36,9 @@ export class Directory {
     return d;
   }
 
+  /** The tenant's import (TenantDirectory.importBatch), for callers that hold a TenantConfig. */
   importBatch(t: TenantConfig, batch: ImportBatch, actor: Actor): Promise<ImportSummary> {
-    return importBatch(this.tenant(t), this.o.store.tenant(t.id), batch, actor);
+    return this.tenant(t).importBatch(batch, actor);
   }
 
   /** Loads the seed into every configured tenant that has no users yet. */

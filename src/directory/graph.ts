@@ -34,7 +34,7 @@ async function findAll(groups: GroupRepo, q: GroupQuery): Promise<GroupRecord[]>
   let after: string | undefined;
   do {
     const page = await groups.find(q, { limit: BATCH, ...(after === undefined ? {} : { after }) });
-    out.push(...page.items);
+    for (const g of page.items) out.push(g);
     after = page.next;
   } while (after !== undefined && out.length < MAX_GROUPS);
   return out;
@@ -45,7 +45,7 @@ async function walk(start: readonly string[], next: (frontier: string[]) => Prom
   let frontier = [...seen];
   while (frontier.length > 0 && seen.size < MAX_GROUPS) {
     const found: string[] = [];
-    for (let i = 0; i < frontier.length; i += BATCH) found.push(...(await next(frontier.slice(i, i + BATCH))));
+    for (let i = 0; i < frontier.length; i += BATCH) for (const k of await next(frontier.slice(i, i + BATCH))) found.push(k);
     frontier = found.filter((k) => !seen.has(k));
     for (const k of frontier) seen.add(k);
   }

@@ -3,9 +3,10 @@
 // per batch, so a 100,000-user migration is a few hundred round trips.
 import { InvalidInput, NotFound, isTenantdirError } from '../core/errors.ts';
 import { nameKey } from '../core/ids.ts';
-import type { NewUser, TenantStore, UserRecord } from '../store/index.ts';
+import type { NewGroup, NewUser, TenantStore, UserRecord } from '../store/index.ts';
 import { hashScheme, verifyPassword } from './passwords.ts';
-import type { Actor, NewGroupInput, NewUserInput, TenantDirectory } from './tenant-directory.ts';
+import { withNumbers, type PosixNumbers, type UserDraft } from './posix.ts';
+import type { Actor, NewGroupInput, NewUserInput } from './inputs.ts';
 
 export interface ImportUser extends NewUserInput {
   /** Where the row came from (file line), echoed in errors. */
@@ -40,14 +41,33 @@ export interface ImportSummary {
   errors: ImportRowError[];
 }
 
+/**
+ * What an import works with, handed over by TenantDirectory.importBatch only: the directory's
+ * own tenant-scoped store and checks, so that an import cannot name a tenant.
+ */
+export interface ImportContext {
+  store: TenantStore;
+  numbers: PosixNumbers;
+  userDraft(input: NewUserInput): Promise<UserDraft>;
+  newGroup(input: NewGroupInput): Promise<NewGroup>;
+  addMember(group: string, member: { group: string }, actor: Actor): Promise<void>;
+  audit(actor: Actor, action: string, target: string, detail: Record<string, string>): Promise<void>;
+  /** Audits many changes by one actor in one store write. */
+  auditMany(actor: Actor, events: { action: string; target: string; detail: Record<string, string> }[]): Promise<void>;
+}
+
+type Fail = (row: { line?: number }, name: string, err: unknown) => void;
+
 /** At most this many rows per batch: the API refuses larger ones. */
 export const MAX_IMPORT_BATCH = 2_000;
 /** The store's page cap (MAX_PAGE). */
 const LOOKUP_PAGE = 1_000;
 
-export async function importBatch(dir: TenantDirectory, store: TenantStore, batch: ImportBatch, actor: Actor): Promise<ImportSummary> {
+/** One batch; every user and group it creates or changes is one audit event naming it. */
+export async function importBatch(ctx: ImportContext, batch: ImportBatch, actor: Actor): Promise<ImportSummary> {
+  const { store } = ctx;
   const summary: ImportSummary = { created: 0, updated: 0, unchanged: 0, failed: 0, errors: [] };
-  const fail = (row: { line?: number }, name: string, err: unknown): void => {
+  const fail: Fail = (row, name, err) => {
     summary.failed++;
     summary.errors.push({
       ...(row.line === undefined ? {} : { line: row.line }),
@@ -70,13 +90,14 @@ export async function importBatch(dir: TenantDirectory, store: TenantStore, batc
   const explicit = new Set((batch.groups ?? []).map((g) => g));
   for (const g of groups) {
     try {
-      const outcome = await upsertGroup(dir, store, g);
+      const outcome = await upsertGroup(ctx, g);
       if (explicit.has(g)) summary[outcome]++;
+      if (outcome !== 'unchanged') await ctx.audit(actor, outcome === 'created' ? 'group.create' : 'group.update', g.name, { via: 'import' });
     } catch (err) {
       fail(g, g.name, err);
     }
   }
-  await importUsers(dir, store, batch.users ?? [], summary, fail);
+  await importUsers(ctx, batch.users ?? [], summary, fail, actor);
   for (const g of batch.groups ?? []) {
     try {
       await addMembers(store, g, fail);
@@ -85,15 +106,12 @@ export async function importBatch(dir: TenantDirectory, store: TenantStore, batc
     }
     for (const child of g.memberGroups ?? []) {
       try {
-        await dir.addMember(g.name, { group: child }, actor);
+        await ctx.addMember(g.name, { group: child }, actor);
       } catch (err) {
         fail(g, g.name, err);
       }
     }
   }
-  await dir.audit(actor, 'import', undefined, summary.failed > 0 ? 'failed' : 'ok', {
-    created: String(summary.created), updated: String(summary.updated), unchanged: String(summary.unchanged), failed: String(summary.failed),
-  });
   return summary;
 }
 
@@ -111,7 +129,7 @@ async function usersByKey(store: TenantStore, uids: string[]): Promise<Map<strin
  * A group row's members in one write; the members that do not exist are looked up (and
  * reported) only when the write says some are missing.
  */
-async function addMembers(store: TenantStore, g: ImportGroup, fail: (row: { line?: number }, name: string, err: unknown) => void): Promise<void> {
+async function addMembers(store: TenantStore, g: ImportGroup, fail: Fail): Promise<void> {
   const members = [...new Set((g.members ?? []).map(nameKey))];
   if (members.length === 0) return;
   const added = await store.users.addMemberOfMany(members, nameKey(g.name));
@@ -122,10 +140,10 @@ async function addMembers(store: TenantStore, g: ImportGroup, fail: (row: { line
   }
 }
 
-async function upsertGroup(dir: TenantDirectory, store: TenantStore, g: ImportGroup): Promise<'created' | 'updated' | 'unchanged'> {
+async function upsertGroup({ store, newGroup }: ImportContext, g: ImportGroup): Promise<'created' | 'updated' | 'unchanged'> {
   const existing = await store.groups.get(g.name);
   if (!existing) {
-    await store.groups.create(await dir.buildGroup(g));
+    await store.groups.create(await newGroup(g));
     return 'created';
   }
   if (g.description === undefined || g.description === existing.description) return 'unchanged';
@@ -133,20 +151,16 @@ async function upsertGroup(dir: TenantDirectory, store: TenantStore, g: ImportGr
   return 'updated';
 }
 
-async function importUsers(
-  dir: TenantDirectory,
-  store: TenantStore,
-  rows: ImportUser[],
-  summary: ImportSummary,
-  fail: (row: { line?: number }, name: string, err: unknown) => void,
-): Promise<void> {
+/**
+ * Validates every row first (hashing its password), then allocates one block of numbers for
+ * the new rows that passed and checks the explicit numbers in a few reads: a refused row
+ * consumes no number. One bulk write, and one audit event per user created or changed.
+ */
+async function importUsers(ctx: ImportContext, rows: ImportUser[], summary: ImportSummary, fail: Fail, actor: Actor): Promise<void> {
   if (rows.length === 0) return;
+  const { store, numbers } = ctx;
   const existing = await usersByKey(store, rows.map((r) => r.uid));
-  const fresh = rows.filter((r) => !existing.has(nameKey(r.uid)) && r.uidNumber === undefined).length;
-  const given = rows.filter((r) => !existing.has(nameKey(r.uid)) && r.uidNumber !== undefined).map((r) => r.uidNumber as number);
-  if (given.length > 0) await dir.reserveThrough('uidNumber', Math.max(...given));
-  let nextNumber = fresh > 0 ? await store.sequences.next('uidNumber', dir.tenant.posix.uidNumberStart, fresh) : 0;
-  const writes: NewUser[] = [];
+  const drafts: { row: ImportUser; draft: UserDraft; old?: UserRecord }[] = [];
   const seen = new Set<string>();
   for (const row of rows) {
     const key = nameKey(row.uid);
@@ -154,20 +168,43 @@ async function importUsers(
       if (seen.has(key)) throw new InvalidInput(`uid "${row.uid}" appears twice in this batch`);
       seen.add(key);
       const old = existing.get(key);
-      const number = old?.uidNumber ?? row.uidNumber ?? nextNumber++;
-      const built = await dir.buildUser({ ...row, uidNumber: row.uidNumber ?? number }, number);
-      const next = old ? await keepStable(built, old, row) : built;
-      if (old && sameUser(old, next)) {
-        summary.unchanged++;
-        continue;
-      }
-      writes.push(next);
-      summary[old ? 'updated' : 'created']++;
+      drafts.push({ row, draft: await ctx.userDraft(row), ...(old ? { old } : {}) });
     } catch (err) {
       fail(row, row.uid, err);
     }
   }
-  if (writes.length > 0) await store.users.upsertMany(writes);
+  const given = drafts.filter((d) => !d.old && d.row.uidNumber !== undefined);
+  const refused = await numbers.userConflicts(given.map(({ row }) => ({
+    uid: row.uid, uidNumber: row.uidNumber as number, gidNumber: row.gidNumber ?? (row.uidNumber as number),
+  })));
+  const accepted = drafts.filter(({ row }) => {
+    const why = refused.get(nameKey(row.uid));
+    if (why) fail(row, row.uid, why);
+    return why === undefined;
+  });
+  const fresh = accepted.filter((d) => !d.old && d.row.uidNumber === undefined).length;
+  let next = fresh > 0 ? await numbers.allocate(fresh) : 0;
+  let highest = 0;
+  const writes: NewUser[] = [];
+  const changes: { uid: string; created: boolean }[] = [];
+  for (const { row, draft, old } of accepted) {
+    // A re-import keeps the stored numbers unless the row gives a primary gidNumber.
+    const built = withNumbers(draft, old?.uidNumber ?? row.uidNumber ?? next++, row.gidNumber ?? old?.gidNumber);
+    const record = old ? await keepStable(built, old, row) : built;
+    if (old && sameUser(old, record)) {
+      summary.unchanged++;
+      continue;
+    }
+    if (!old) highest = Math.max(highest, row.uidNumber ?? 0, row.gidNumber ?? 0);
+    writes.push(record);
+    changes.push({ uid: record.uid, created: !old });
+    summary[old ? 'updated' : 'created']++;
+  }
+  if (writes.length === 0) return;
+  await store.users.upsertMany(writes);
+  // Numbers given explicitly are never allocated later (a primary gidNumber too: it may be no group's yet).
+  if (highest > 0) await numbers.reserveThrough(highest);
+  await ctx.auditMany(actor, changes.map((c) => ({ action: c.created ? 'user.create' : 'user.update', target: c.uid, detail: { via: 'import' } })));
 }
 
 /**

@@ -1,58 +1,24 @@
 // One tenant's directory: users, groups (nested), passwords under the tenant's policy, and
 // authentication with lockout. Protocol fronts and the admin API come here; only here touches
 // the tenant-scoped store.
-import type { Auditor } from '../audit/index.ts';
+import type { AuditInput, TenantAuditor } from '../audit/index.ts';
 import type { TenantConfig } from '../config/index.ts';
 
 type ServiceAccount = TenantConfig['ldap']['serviceAccounts'][number];
 import { Conflict, InvalidInput, NotFound, PasswordPolicyViolation } from '../core/errors.ts';
 import { isValidName, nameKey, newEntryUUID } from '../core/ids.ts';
 import type {
-  AccountingRecord, AuditEvent, AuditQuery, GroupQuery, GroupRecord, NewUser, Page, PageResult, TenantStore, UserQuery, UserRecord,
+  AccountingRecord, AuditEvent, AuditQuery, GroupQuery, GroupRecord, NewGroup, NewUser, Page, PageResult, TenantStore, UserQuery, UserRecord,
 } from '../store/index.ts';
+import { diagnose, type DoctorReport } from './doctor.ts';
 import { descendantGroups, ancestorGroups, wouldCycle } from './graph.ts';
+import { importBatch, type ImportBatch, type ImportSummary } from './import.ts';
+import type { Actor, NewGroupInput, NewUserInput, UserFields } from './inputs.ts';
+import { PosixNumbers, withNumbers, type UserDraft } from './posix.ts';
 import { hashPassword, hashScheme, inHistory, ntHash, policyViolation, verifyPassword } from './passwords.ts';
 import { toGroup, toUser, type Group, type User } from './views.ts';
 
-/** Who is acting, for the audit trail. */
-export interface Actor {
-  name: string;
-  protocol: NonNullable<AuditEvent['protocol']>;
-  /** Source address, where there is one. */
-  source?: string;
-}
-
-export interface UserFields {
-  cn?: string;
-  sn?: string;
-  givenName?: string;
-  displayName?: string;
-  mail?: string;
-  telephoneNumber?: string;
-  title?: string;
-  homeDirectory?: string;
-  loginShell?: string;
-  sshPublicKeys?: string[];
-  enabled?: boolean;
-  expiresAt?: Date | null;
-}
-
-export interface NewUserInput extends UserFields {
-  uid: string;
-  uidNumber?: number;
-  gidNumber?: number;
-  groups?: string[];
-  /** Plaintext: checked against the policy and hashed. */
-  password?: string;
-  /** A hash migrated from another directory: bcrypt, {SSHA}, {SSHA512}, {CRYPT}. */
-  passwordHash?: string;
-}
-
-export interface NewGroupInput {
-  name: string;
-  description?: string;
-  gidNumber?: number;
-}
+export type { Actor, NewGroupInput, NewUserInput, UserFields } from './inputs.ts';
 
 export type AuthFailure =
   | 'no-such-user' | 'bad-password' | 'disabled' | 'expired' | 'locked' | 'password-expired'
@@ -72,7 +38,8 @@ export type AuthResult =
 
 export interface DirectoryOptions {
   bcryptCost: number;
-  auditor: Auditor;
+  /** This tenant's audit trail. */
+  auditor: TenantAuditor;
   now?: () => Date;
 }
 
@@ -88,6 +55,7 @@ const MINUTE_MS = 60_000;
 
 export class TenantDirectory {
   private readonly now: () => Date;
+  private readonly numbers: PosixNumbers;
 
   constructor(
     readonly tenant: TenantConfig,
@@ -95,6 +63,7 @@ export class TenantDirectory {
     private readonly o: DirectoryOptions,
   ) {
     this.now = o.now ?? (() => new Date());
+    this.numbers = new PosixNumbers(store, tenant.posix);
   }
 
   // ------------------------------------------------------------ users
@@ -113,37 +82,39 @@ export class TenantDirectory {
     return this.store.users.count(q);
   }
 
+  /**
+   * Every check comes before the uidNumber is allocated, so that a refused user (policy, a
+   * missing group, a taken uid or number) consumes no number.
+   */
   async createUser(input: NewUserInput, actor: Actor): Promise<User> {
-    const record = await this.buildUser(input);
+    const draft = await this.userDraft(input);
     for (const g of input.groups ?? []) {
       if (!(await this.store.groups.get(g))) throw new NotFound(`group "${g}" does not exist in tenant ${this.tenant.id}`);
     }
-    const created = await this.store.users.create(record);
-    if (input.uidNumber !== undefined) await this.reserveThrough('uidNumber', input.uidNumber);
+    if (await this.store.users.get(input.uid)) throw new Conflict(`user "${input.uid}" already exists`);
+    if (input.uidNumber !== undefined) {
+      await this.numbers.checkUser({ uid: input.uid, uidNumber: input.uidNumber, gidNumber: input.gidNumber ?? input.uidNumber });
+    }
+    const created = await this.store.users.create(withNumbers(draft, input.uidNumber ?? (await this.numbers.allocate()), input.gidNumber));
+    await this.reserveGiven(input);
     await this.audit(actor, 'user.create', created.uid, 'ok');
     return toUser(created);
   }
 
-  /**
-   * Moves the tenant's counter past a number given explicitly (a migration keeps its uid and gid
-   * numbers), so that a number allocated later never collides with it. Gaps are fine; reuse is not.
-   */
-  async reserveThrough(name: 'uidNumber' | 'gidNumber', highest: number): Promise<void> {
-    const start = name === 'uidNumber' ? this.tenant.posix.uidNumberStart : this.tenant.posix.gidNumberStart;
-    if (highest < start) return;
-    const next = await this.store.sequences.next(name, start);
-    if (next < highest) await this.store.sequences.next(name, start, highest - next);
+  /** Numbers given explicitly are never allocated later (a primary gidNumber too: it may be no group's yet). */
+  private async reserveGiven(input: Pick<NewUserInput, 'uidNumber' | 'gidNumber'>): Promise<void> {
+    const given = [input.uidNumber, input.gidNumber].filter((n) => n !== undefined);
+    if (given.length > 0) await this.numbers.reserveThrough(Math.max(...given));
   }
 
-  /** Validates input and makes the record a create or an import writes. */
-  async buildUser(input: NewUserInput, uidNumber?: number): Promise<NewUser> {
+  /** Validates input and makes the record a create or an import writes, all but its numbers. */
+  private async userDraft(input: NewUserInput): Promise<UserDraft> {
     checkName('uid', input.uid);
     validateFields(input);
     if (input.password !== undefined && input.passwordHash !== undefined) {
       throw new InvalidInput('give either a password or a passwordHash, not both');
     }
     const now = this.now();
-    const number = input.uidNumber ?? uidNumber ?? (await this.store.sequences.next('uidNumber', this.tenant.posix.uidNumberStart));
     const cn = input.cn ?? input.uid;
     return {
       uid: input.uid,
@@ -151,9 +122,6 @@ export class TenantDirectory {
       cn,
       sn: input.sn ?? lastWord(cn),
       ...optionalFields(input),
-      uidNumber: number,
-      // User private groups: the primary gid is the user's own number unless one is given.
-      gidNumber: input.gidNumber ?? number,
       homeDirectory: input.homeDirectory ?? `${this.tenant.posix.homeBase}/${input.uid}`,
       loginShell: input.loginShell ?? this.tenant.posix.loginShell,
       sshPublicKeys: input.sshPublicKeys ?? [],
@@ -228,17 +196,77 @@ export class TenantDirectory {
     await this.audit(actor, 'user.passwd', user.uid, 'ok');
   }
 
-  async unlock(uid: string, actor: Actor): Promise<void> {
+  /**
+   * Lifts a lockout. Returns false, changing and auditing nothing, when the user is not locked
+   * (failures below the threshold keep counting in their window).
+   */
+  async unlock(uid: string, actor: Actor): Promise<boolean> {
     const user = await this.store.users.get(uid);
     if (!user) throw new NotFound(`user "${uid}" does not exist in tenant ${this.tenant.id}`);
-    await this.store.lockouts.clear(uid);
+    if (!(await this.lockedUntil(user.uid))) return false;
+    await this.store.lockouts.clear(user.uid);
     await this.audit(actor, 'user.unlock', user.uid, 'ok');
+    return true;
   }
 
   /** Is the user locked out now? For display; authenticate checks it itself. */
   async lockedUntil(uid: string): Promise<Date | undefined> {
-    const s = await this.store.lockouts.get(uid);
+    return this.lockEnd(await this.store.lockouts.get(uid));
+  }
+
+  /** lockedUntil for a page of users in one read: uid name key → end of the lock, for the locked ones. */
+  async lockedUntilMany(uids: string[]): Promise<Map<string, Date>> {
+    const out = new Map<string, Date>();
+    for (const [key, state] of await this.store.lockouts.getMany(uids)) {
+      const until = this.lockEnd(state);
+      if (until) out.set(key, until);
+    }
+    return out;
+  }
+
+  private lockEnd(s: { lockedUntil?: Date } | undefined): Date | undefined {
     return s?.lockedUntil && s.lockedUntil > this.now() ? s.lockedUntil : undefined;
+  }
+
+  /**
+   * Gives a user a new uidNumber, the next free one unless `uidNumber` is given (checked like a
+   * new user's); a private group (gidNumber = uidNumber) moves with it. Files on disk keep the
+   * old numbers: chown them. For collisions that `doctor` reports.
+   */
+  async renumberUser(uid: string, actor: Actor, uidNumber?: number): Promise<User> {
+    const user = await this.store.users.get(uid);
+    if (!user) throw new NotFound(`user "${uid}" does not exist in tenant ${this.tenant.id}`);
+    const privateGroup = user.gidNumber === user.uidNumber;
+    if (uidNumber !== undefined) {
+      await this.numbers.checkUser({ uid: user.uid, uidNumber, gidNumber: privateGroup ? uidNumber : user.gidNumber });
+      await this.numbers.reserveThrough(uidNumber);
+    }
+    const n = uidNumber ?? (await this.numbers.allocate());
+    const updated = await this.store.users.update(uid, (old) => ({ ...old, uidNumber: n, gidNumber: old.gidNumber === old.uidNumber ? n : old.gidNumber }));
+    await this.audit(actor, 'user.renumber', updated.uid, 'ok', { from: String(user.uidNumber), to: String(n) });
+    return toUser(updated);
+  }
+
+  /**
+   * Gives a group a new gidNumber, the next free one unless `gidNumber` is given (checked like a
+   * new group's). Users whose primary gidNumber is the old number keep it. Files on disk keep
+   * the old number: chgrp them.
+   */
+  async renumberGroup(name: string, actor: Actor, gidNumber?: number): Promise<Group> {
+    const group = await this.requireGroup(name);
+    if (gidNumber !== undefined) {
+      await this.numbers.checkGroup(group.name, gidNumber);
+      await this.numbers.reserveThrough(gidNumber);
+    }
+    const n = gidNumber ?? (await this.numbers.allocate());
+    const updated = await this.store.groups.update(name, (old) => ({ ...old, gidNumber: n }));
+    await this.audit(actor, 'group.renumber', updated.name, 'ok', { from: String(group.gidNumber), to: String(n) });
+    return toGroup(updated);
+  }
+
+  /** POSIX numbers that collide in this tenant's stored data, and how to fix each. */
+  doctor(): Promise<DoctorReport> {
+    return diagnose(this.store);
   }
 
   /**
@@ -349,20 +377,25 @@ export class TenantDirectory {
   }
 
   async createGroup(input: NewGroupInput, actor: Actor): Promise<Group> {
-    const created = await this.store.groups.create(await this.buildGroup(input));
+    const created = await this.store.groups.create(await this.newGroup(input));
     await this.audit(actor, 'group.create', created.name, 'ok');
     return toGroup(created);
   }
 
-  async buildGroup(input: NewGroupInput): Promise<Omit<GroupRecord, 'tenantId'>> {
+  /** Validates a new group and gives it its gidNumber: an explicit one is checked and reserved. */
+  private async newGroup(input: NewGroupInput): Promise<NewGroup> {
     checkName('group name', input.name);
-    if (input.gidNumber !== undefined) await this.reserveThrough('gidNumber', input.gidNumber);
+    if (await this.store.groups.get(input.name)) throw new Conflict(`group "${input.name}" already exists`);
+    if (input.gidNumber !== undefined) {
+      await this.numbers.checkGroup(input.name, input.gidNumber);
+      await this.numbers.reserveThrough(input.gidNumber);
+    }
     const now = this.now();
     return {
       name: input.name,
       entryUUID: newEntryUUID(),
       ...(input.description === undefined ? {} : { description: input.description }),
-      gidNumber: input.gidNumber ?? (await this.store.sequences.next('gidNumber', this.tenant.posix.gidNumberStart)),
+      gidNumber: input.gidNumber ?? (await this.numbers.allocate()),
       memberGroups: [],
       createdAt: now,
       modifiedAt: now,
@@ -451,6 +484,24 @@ export class TenantDirectory {
     return g;
   }
 
+  // ------------------------------------------------------------ import
+
+  /**
+   * Bulk provisioning, idempotent, bad rows reported while the rest import (import.ts). The
+   * import gets this directory's own store handle and checks, never a tenant id.
+   */
+  importBatch(batch: ImportBatch, actor: Actor): Promise<ImportSummary> {
+    return importBatch({
+      store: this.store,
+      numbers: this.numbers,
+      userDraft: (input) => this.userDraft(input),
+      newGroup: (input) => this.newGroup(input),
+      addMember: (group, member, by) => this.addMember(group, member, by),
+      audit: (by, action, target, detail) => this.audit(by, action, target, 'ok', detail),
+      auditMany: (actor, events) => this.o.auditor.recordMany(events.map((e) => this.event(actor, e.action, e.target, 'ok', e.detail))),
+    }, batch, actor);
+  }
+
   // ------------------------------------------------------------ accounting
 
   /** Stores a RADIUS accounting record; resolves only once the store has accepted it. */
@@ -466,8 +517,12 @@ export class TenantDirectory {
   }
 
   async audit(actor: Actor, action: string, target: string | undefined, outcome: AuditEvent['outcome'], detail: Record<string, string> = {}): Promise<void> {
+    await this.o.auditor.record(this.event(actor, action, target, outcome, detail));
+  }
+
+  private event(actor: Actor, action: string, target: string | undefined, outcome: AuditEvent['outcome'], detail: Record<string, string>): AuditInput {
     const { reason, ...rest } = detail;
-    await this.o.auditor.record(this.tenant.id, {
+    return {
       actor: actor.name,
       protocol: actor.protocol,
       action,
@@ -475,7 +530,7 @@ export class TenantDirectory {
       outcome,
       ...(reason === undefined ? {} : { reason }),
       detail: { ...rest, ...(actor.source ? { source: actor.source } : {}) },
-    });
+    };
   }
 }
 

@@ -78,7 +78,7 @@ function matches(d: Doc, c: Cond): boolean {
   const v = d[c.field];
   if ('eq' in c) return v === c.eq;
   if ('prefix' in c) return typeof v === 'string' && v.startsWith(c.prefix);
-  return Array.isArray(v) ? v.some((x) => c.in.includes(x)) : c.in.includes(v as string);
+  return Array.isArray(v) ? v.some((x) => c.in.includes(x)) : c.in.includes(v as string | number);
 }
 
 class MemoryRecords<R, N, Q> implements RecordOps<R, N, Q> {
@@ -251,6 +251,9 @@ function timeline<T extends { at: Date }, Q extends TimelineQuery>(
     async append(x) {
       entries.push({ seq: nextSeq(), item: structuredClone(x) });
     },
+    async appendMany(xs) {
+      for (const x of xs) entries.push({ seq: nextSeq(), item: structuredClone(x) });
+    },
     async list(q) {
       checkPage(q);
       return entries
@@ -260,9 +263,12 @@ function timeline<T extends { at: Date }, Q extends TimelineQuery>(
         .map(({ item }) => structuredClone(item));
     },
     async purge(before) {
-      const kept = entries.filter(({ item }) => item.at >= before);
-      const purged = entries.length - kept.length;
-      entries.splice(0, entries.length, ...kept);
+      // Compacted in place: splice(0, n, ...kept) passes every kept entry as an argument,
+      // which throws RangeError past the engine's argument limit (~150k).
+      let kept = 0;
+      for (const e of entries) if (e.item.at >= before) entries[kept++] = e;
+      const purged = entries.length - kept;
+      entries.length = kept;
       return purged;
     },
   };
@@ -273,6 +279,14 @@ function lockoutRepo(states: Map<string, LockoutState>): LockoutRepo {
     async get(uid) {
       const s = states.get(nameKey(uid));
       return s && structuredClone(s);
+    },
+    async getMany(uids) {
+      const found = new Map<string, LockoutState>();
+      for (const key of uids.map(nameKey)) {
+        const s = states.get(key);
+        if (s) found.set(key, structuredClone(s));
+      }
+      return found;
     },
     async registerFailure(uid, o) {
       checkCount('threshold', o.threshold, 1);
@@ -294,6 +308,9 @@ function sequenceRepo(next: Map<string, number>): SequenceRepo {
       const first = next.get(name) ?? start;
       next.set(name, first + count);
       return first;
+    },
+    async peek(name) {
+      return next.get(name);
     },
   };
 }

@@ -490,6 +490,10 @@ function timeline<T extends { at: Date }, Q extends TimelineQuery>(
     append: (x) => guard(async () => {
       await col.insertOne({ ...x, tenantId });
     }),
+    appendMany: (xs) => guard(async () => {
+      // Ordered: _ids ascend in the order given, which breaks ties of the same instant.
+      if (xs.length > 0) await col.insertMany(xs.map((x) => ({ ...x, tenantId })), { ordered: true });
+    }),
     async list(q) {
       checkPage(q);
       const at = {
@@ -517,6 +521,10 @@ function lockoutRepo(col: Collection<Document>, tenantId: string): LockoutRepo {
     get: (uid) => guard(async () => {
       const d = await col.findOne(byUid(uid));
       return d ? state(d) : undefined;
+    }),
+    getMany: (uids) => guard(async () => {
+      const docs = await col.find({ tenantId, uidKey: { $in: [...new Set(uids.map(nameKey))] } }).toArray();
+      return new Map(docs.map((d) => [String(d.uidKey), state(d)]));
     }),
     async registerFailure(uid, o) {
       checkCount('threshold', o.threshold, 1);
@@ -571,5 +579,9 @@ function sequenceRepo(col: Collection<Document>, tenantId: string): SequenceRepo
         throw new Conflict(`sequence "${name}" kept changing; try again`);
       });
     },
+    peek: (name) => guard(async () => {
+      const d = await col.findOne({ tenantId, name });
+      return d ? Number(d.next) : undefined;
+    }),
   };
 }

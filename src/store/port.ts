@@ -97,6 +97,7 @@ export type UserQuery =
   /** Direct members of any of these groups (name keys). */
   | { memberOf: string[] }
   | { in: 'uid'; values: string[] }
+  | { in: 'uidNumber' | 'gidNumber'; values: number[] }
   | { and: UserQuery[] }
   | { or: UserQuery[] };
 
@@ -106,6 +107,7 @@ export type GroupQuery =
   | { eq: 'gidNumber'; value: number }
   | { prefix: 'name'; value: string }
   | { in: 'name'; values: string[] }
+  | { in: 'gidNumber'; values: number[] }
   /** Groups that list any of these groups (name keys) as nested members. */
   | { hasMemberGroup: string[] }
   | { and: GroupQuery[] }
@@ -211,6 +213,8 @@ export interface AuditQuery {
 
 export interface AuditRepo {
   append(e: AuditEvent): Promise<void>;
+  /** Many events in one write (an import's one per user), as if appended one by one in this order. */
+  appendMany(events: AuditEvent[]): Promise<void>;
   list(q: AuditQuery): Promise<AuditEvent[]>;
   /** Deletes events older than `before`; returns how many. Retention runs this periodically. */
   purge(before: Date): Promise<number>;
@@ -248,6 +252,8 @@ export interface LockoutState {
 /** Failure counters shared by every protocol (LDAP bind, RADIUS, EAP). Keyed by uid. */
 export interface LockoutRepo {
   get(uid: string): Promise<LockoutState | undefined>;
+  /** The states of those of `uids` that have one, by uid name key (lowercased): one read, for listings. */
+  getMany(uids: string[]): Promise<Map<string, LockoutState>>;
   /**
    * Counts one failure atomically. If the current window started before `now - windowMs`, a
    * new window starts with this failure. If the count reaches `threshold`, sets
@@ -258,11 +264,13 @@ export interface LockoutRepo {
   clear(uid: string): Promise<void>;
 }
 
-/** Monotonic counters per tenant (uidNumber, gidNumber): never reused. */
+/** Monotonic counters per tenant (POSIX ids): never reused. */
 export interface SequenceRepo {
   /**
    * Reserves `count` consecutive numbers and returns the first. The first number ever handed
    * out for `name` is `start`.
    */
   next(name: string, start: number, count?: number): Promise<number>;
+  /** The number `next` would hand out now, without reserving it; undefined if `name` was never used. */
+  peek(name: string): Promise<number | undefined>;
 }

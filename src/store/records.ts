@@ -40,7 +40,7 @@ export type Cond =
   | { all: true }
   | { field: string; eq: string | number }
   | { field: string; prefix: string }
-  | { field: string; in: string[] }
+  | { field: string; in: (string | number)[] }
   | { and: Cond[] }
   | { or: Cond[] };
 
@@ -50,6 +50,11 @@ interface QuerySchema {
   /** The kind's set query: `{ [member]: keys }` matches records whose `listField` holds any key. */
   member: string;
   listField: Kind<unknown, unknown, unknown>['listField'];
+}
+
+/** Strings compare case-insensitively (their stored keys are lowercased); numbers as they are. */
+function fold(v: string | number): string | number {
+  return typeof v === 'string' ? nameKey(v) : v;
 }
 
 function toCond(q: UserQuery | GroupQuery, s: QuerySchema): Cond {
@@ -62,9 +67,9 @@ function toCond(q: UserQuery | GroupQuery, s: QuerySchema): Cond {
   if ('all' in q) return { all: true };
   if ('and' in q) return { and: q.and.map((x) => toCond(x, s)) };
   if ('or' in q) return { or: q.or.map((x) => toCond(x, s)) };
-  if ('eq' in q) return { field: field(q.eq), eq: typeof q.value === 'string' ? nameKey(q.value) : q.value };
+  if ('eq' in q) return { field: field(q.eq), eq: fold(q.value) };
   if ('prefix' in q) return { field: field(q.prefix), prefix: nameKey(q.value) };
-  if ('in' in q) return { field: field(q.in), in: q.values.map(nameKey) };
+  if ('in' in q) return { field: field(q.in), in: (q.values as (string | number)[]).map(fold) };
   if (Array.isArray(member)) return { field: s.listField, in: member.map(String).map(nameKey) };
   throw new InvalidInput(`unknown query ${JSON.stringify(q)}`);
 }
@@ -216,6 +221,7 @@ export interface TimelineQuery {
 
 export interface Timeline<T, Q> {
   append(x: T): Promise<void>;
+  appendMany(xs: T[]): Promise<void>;
   list(q: Q): Promise<T[]>;
   purge(before: Date): Promise<number>;
 }

@@ -52,6 +52,9 @@ test('a tenant-admin of acme gets 404 for globex exactly as for a tenant that do
     ['PUT', '/users/hank/password', { password: 'Mallory-Was-Here-1' }],
     ['POST', '/users/hank/disable'],
     ['POST', '/users/hank/unlock'],
+    ['POST', '/users/hank/renumber', {}],
+    ['POST', '/groups/engineering/renumber', {}],
+    ['GET', '/doctor'],
     ['DELETE', '/users/hank'],
     ['PUT', '/groups/engineering/members/users/hank'],
     ['POST', '/import', { users: [{ uid: 'mallory' }] }],
@@ -101,7 +104,7 @@ test('helpdesk reads, sets passwords and unlocks; every other write is 403', asy
   t.is((await api.call(TOKENS.acmeHelpdesk, 'GET', `${base}/groups/staff`)).status, 200);
   t.is((await api.call(TOKENS.acmeHelpdesk, 'GET', `${base}/audit`)).status, 200);
   t.is((await api.call(TOKENS.acmeHelpdesk, 'PUT', `${base}/users/bob/password`, { password: 'Helpdesk-Reset-42' })).status, 204);
-  t.is((await api.call(TOKENS.acmeHelpdesk, 'POST', `${base}/users/bob/unlock`)).status, 204);
+  t.is((await api.call(TOKENS.acmeHelpdesk, 'POST', `${base}/users/bob/unlock`)).status, 200);
   const refused: [string, string, unknown?][] = [
     ['POST', '/users', { uid: 'eve', password: 'Helpdesk-Made-Me-1' }],
     ['PATCH', '/users/bob', { cn: 'Robert' }],
@@ -113,6 +116,9 @@ test('helpdesk reads, sets passwords and unlocks; every other write is 403', asy
     ['PUT', '/groups/admins/members/users/bob'],
     ['DELETE', '/groups/staff/members/users/bob'],
     ['POST', '/import', { users: [{ uid: 'eve' }] }],
+    ['POST', '/users/bob/renumber', {}],
+    ['POST', '/groups/staff/renumber', {}],
+    ['GET', '/doctor'],
   ];
   for (const [method, suffix, body] of refused) {
     const r = await api.call(TOKENS.acmeHelpdesk, method, `${base}${suffix}`, body);

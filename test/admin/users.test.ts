@@ -60,16 +60,31 @@ test('user lifecycle: create, read, patch, disable, enable, password, delete, ea
   t.truthy(events.find((e) => e.action === 'user.passwd' && e.target === 'carol' && e.outcome === 'refused'));
 });
 
-test('unlock clears a lockout and is audited', async (t) => {
+test.serial('unlock clears a lockout and is audited; the user list shows who is locked', async (t) => {
   const { api } = t.context;
   const dir = api.world.directory.tenant(api.world.live.current().byId('acme')!);
   for (let i = 0; i < 3; i++) await dir.authenticate('bob', { password: 'wrong' }, { name: 'test', protocol: 'ldap' });
   const locked = await api.call(TOKENS.acmeHelpdesk, 'GET', `${A}/users/bob`);
   t.truthy(locked.body.lockedUntil);
-  t.is((await api.call(TOKENS.acmeHelpdesk, 'POST', `${A}/users/bob/unlock`)).status, 204);
+  const listed = (await api.call(TOKENS.acmeHelpdesk, 'GET', `${A}/users?limit=1000`)).body.items;
+  t.is(listed.find((u: { uid: string }) => u.uid === 'bob')?.lockedUntil, locked.body.lockedUntil);
+  t.true(listed.filter((u: { uid: string }) => u.uid !== 'bob').every((u: object) => !('lockedUntil' in u)));
+  const unlock = await api.call(TOKENS.acmeHelpdesk, 'POST', `${A}/users/bob/unlock`);
+  t.is(unlock.status, 200);
+  t.deepEqual(unlock.body, { uid: 'bob', unlocked: true });
   t.false('lockedUntil' in (await api.call(TOKENS.acmeHelpdesk, 'GET', `${A}/users/bob`)).body);
   const e = lastEvent(await auditOf(api, 'acme', '&target=bob'), 'user.unlock', 'bob');
   t.is(e?.actor, 'acme-helpdesk');
+});
+
+test.serial('unlocking a user who is not locked says so and audits nothing', async (t) => {
+  const { api } = t.context;
+  const before = (await auditOf(api, 'acme', '&action=user.unlock')).length;
+  const r = await api.call(TOKENS.acmeHelpdesk, 'POST', `${A}/users/bob/unlock`);
+  t.is(r.status, 200);
+  t.deepEqual(r.body, { uid: 'bob', unlocked: false });
+  t.is((await auditOf(api, 'acme', '&action=user.unlock')).length, before);
+  t.is((await api.call(TOKENS.acmeHelpdesk, 'POST', `${A}/users/nobody/unlock`)).status, 404);
 });
 
 test('cursor pagination walks every user once, with prefix search', async (t) => {

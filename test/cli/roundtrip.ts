@@ -90,6 +90,69 @@ export function cliRoundTrip(test: TestFn<RoundTripContext>, open: () => Promise
     t.is((await api.call(TOKENS.ops, 'GET', '/api/v1/tenants/acme/groups/pilots-cli')).status, 404);
   });
 
+  test.serial('group commands name the group with --group, as user add does (--name still works)', async (t) => {
+    const { env, api } = t.context;
+    const add = await cli(acme('group', 'add', '--group', 'pilots-g'), { env });
+    t.is(add.code, 0, add.stderr);
+    t.is((await cli(acme('group', 'add-member', '--group', 'pilots-g', '--uid', 'bob'), { env })).code, 0);
+    const members = await cli(acme('group', 'members', '--group', 'pilots-g', '--json'), { env });
+    t.deepEqual((JSON.parse(members.stdout) as { uid: string }[]).map((u) => u.uid), ['bob']);
+    const both = await cli(acme('group', 'delete', '--group', 'pilots-g', '--name', 'admins'), { env });
+    t.is(both.code, 2);
+    t.regex(both.stderr, /give the group once/);
+    const none = await cli(acme('group', 'delete'), { env });
+    t.is(none.code, 2);
+    t.regex(none.stderr, /--group <group>/);
+    t.is((await cli(acme('group', 'remove-member', '--group', 'pilots-g', '--uid', 'bob'), { env })).code, 0);
+    t.is((await cli(acme('group', 'delete', '--group', 'pilots-g'), { env })).code, 0);
+    t.is((await api.call(TOKENS.ops, 'GET', '/api/v1/tenants/acme/groups/pilots-g')).status, 404);
+  });
+
+  test.serial('user list shows who is locked; unlock says when there was no lock', async (t) => {
+    const { env, api } = t.context;
+    for (let i = 0; i < 5; i++) await directoryOf(api).authenticate('bob', { password: `wrong-${i}` }, ldapActor);
+    const list = await cli(acme('user', 'list'), { env });
+    t.is(list.code, 0, list.stderr);
+    t.regex(list.stdout, /^UID\s+CN\s+MAIL\s+ENABLED\s+LOCKED\s+GROUPS$/m);
+    t.regex(list.stdout, /^bob\s.*\syes\s+until \d{4}-\d\d-\d\dT/m);
+    t.notRegex(list.stdout, /^alice\s.*until/m);
+    const json = JSON.parse((await cli(acme('user', 'list', '--json'), { env })).stdout) as { uid: string; lockedUntil?: string }[];
+    t.truthy(json.find((u) => u.uid === 'bob')?.lockedUntil);
+    t.is(json.find((u) => u.uid === 'alice')?.lockedUntil, undefined);
+    const unlock = await cli(acme('user', 'unlock', '--uid', 'bob'), { env });
+    t.is(unlock.code, 0, unlock.stderr);
+    t.is(unlock.stdout, 'bob unlocked\n');
+    const again = await cli(acme('user', 'unlock', '--uid', 'bob'), { env });
+    t.is(again.code, 0, again.stderr);
+    t.is(again.stdout, 'bob is not locked (nothing changed)\n');
+  });
+
+  test.serial('doctor: exit 0 when clean; a collision is listed with its fix (exit 1), and renumber fixes it', async (t) => {
+    const { env, api } = t.context;
+    const clean = await cli(acme('doctor'), { env });
+    t.is(clean.code, 0, clean.stdout + clean.stderr);
+    t.regex(clean.stdout, /^acme: no problems \(\d+ users, \d+ groups examined\)$/m);
+    // What an earlier version left: a group whose gidNumber is alice's private group.
+    const alice = (await api.call(TOKENS.ops, 'GET', '/api/v1/tenants/acme/users/alice')).body as { uidNumber: number; gidNumber: number };
+    t.is(alice.gidNumber, alice.uidNumber);
+    const now = new Date();
+    await api.world.store.tenant('acme').groups.create({
+      name: 'legacy-g', entryUUID: crypto.randomUUID(), gidNumber: alice.uidNumber, memberGroups: [], createdAt: now, modifiedAt: now,
+    });
+    const sick = await cli(acme('doctor'), { env });
+    t.is(sick.code, 1);
+    t.regex(sick.stdout, new RegExp(`private-group-is-a-group: the private group of user "alice" \\(gidNumber ${alice.uidNumber}\\) is the gidNumber of group "legacy-g"`));
+    t.regex(sick.stdout, /fix: tenantdir user renumber --tenant acme --uid alice/);
+    t.regex(sick.stdout, /acme: 1 problem \(/);
+    const json = JSON.parse((await cli(acme('doctor', '--json'), { env })).stdout) as { problems: { kind: string; users: string[]; groups: string[] }[] };
+    t.like(json.problems, [{ kind: 'private-group-is-a-group', users: ['alice'], groups: ['legacy-g'] }]);
+    const renumber = await cli(acme('group', 'renumber', '--group', 'legacy-g'), { env });
+    t.is(renumber.code, 0, renumber.stderr);
+    t.regex(renumber.stdout, new RegExp(`legacy-g: gidNumber ${alice.uidNumber} → \\d+; its files still carry the old number`));
+    t.is((await cli(acme('doctor'), { env })).code, 0);
+    t.is((await cli(acme('group', 'delete', '--group', 'legacy-g'), { env })).code, 0);
+  });
+
   const csv = join(FIXTURES, 'users.csv');
   test.serial('import CSV: the bad row is reported by line and the rest imported', async (t) => {
     const { env, api } = t.context;

@@ -27,9 +27,10 @@ test('new users get POSIX defaults from the tenant and numbers that are never re
   const d = directory.tenant(acme);
   const a = await d.createUser({ uid: 'alice', cn: 'Alice Smith', password: GOOD }, admin);
   const b = await d.createUser({ uid: 'bob' }, admin);
-  t.is(a.uidNumber, 20000);
-  t.is(b.uidNumber, 20001);
-  t.is(a.gidNumber, 20000);
+  // One counter for users and groups, from max(uidNumberStart 20000, gidNumberStart 30000).
+  t.is(a.uidNumber, 30000);
+  t.is(b.uidNumber, 30001);
+  t.is(a.gidNumber, 30000);
   t.is(a.sn, 'Smith');
   t.is(a.homeDirectory, '/home/alice');
   t.is(a.loginShell, '/bin/bash');
@@ -38,19 +39,38 @@ test('new users get POSIX defaults from the tenant and numbers that are never re
   t.false('credentials' in a);
   await d.deleteUser('bob', admin);
   const c = await d.createUser({ uid: 'carol' }, admin);
-  t.is(c.uidNumber, 20002);
+  t.is(c.uidNumber, 30002);
+});
+
+test('a refused user consumes no number: policy, a missing group, a taken uid, a bad import row', async (t) => {
+  const { directory, acme } = await setup();
+  const d = directory.tenant(acme);
+  await d.createUser({ uid: 'alice' }, admin);
+  await t.throwsAsync(d.createUser({ uid: 'weak', password: 'short' }, admin), { code: 'TD_PASSWORD_POLICY' } as never);
+  await t.throwsAsync(d.createUser({ uid: 'lost', groups: ['nosuchgroup'] }, admin), { code: 'TD_NOT_FOUND' } as never);
+  await t.throwsAsync(d.createUser({ uid: 'ALICE' }, admin), { code: 'TD_CONFLICT' } as never);
+  await t.throwsAsync(d.createUser({ uid: 'bad mail', mail: 'x' }, admin), { code: 'TD_INVALID_INPUT' } as never);
+  t.like(await d.importBatch({ users: [{ uid: 'weak2', password: 'short' }, { uid: 'ok' }, { uid: 'bad!' }] }, admin), { created: 1, failed: 2 });
+  t.is((await d.getUser('ok'))?.uidNumber, 30001);
+  t.is((await d.createUser({ uid: 'bob' }, admin)).uidNumber, 30002);
 });
 
 test('numbers brought in by a migration are never handed out again', async (t) => {
   const { directory, acme } = await setup();
   const d = directory.tenant(acme);
-  const summary = await directory.importBatch(acme, { users: [{ uid: 'old1', uidNumber: 20500 }, { uid: 'old2', uidNumber: 20100 }] }, admin);
+  const summary = await d.importBatch({ users: [{ uid: 'old1', uidNumber: 30500 }, { uid: 'old2', uidNumber: 30100 }] }, admin);
   t.is(summary.created, 2);
-  t.is((await d.createUser({ uid: 'fresh' }, admin)).uidNumber, 20501);
-  await d.createUser({ uid: 'manual', uidNumber: 20900 }, admin);
-  t.is((await d.createUser({ uid: 'after' }, admin)).uidNumber, 20901);
-  await d.createGroup({ name: 'legacy', gidNumber: 30050 }, admin);
-  t.is((await d.createGroup({ name: 'next' }, admin)).gidNumber, 30051);
+  t.is((await d.createUser({ uid: 'fresh' }, admin)).uidNumber, 30501);
+  await d.createUser({ uid: 'manual', uidNumber: 30900 }, admin);
+  t.is((await d.createUser({ uid: 'after' }, admin)).uidNumber, 30901);
+  await d.createGroup({ name: 'legacy', gidNumber: 31050 }, admin);
+  t.is((await d.createGroup({ name: 'next' }, admin)).gidNumber, 31051);
+  // A primary gidNumber given explicitly is reserved too: no later user's private group takes it.
+  await d.createUser({ uid: 'shared', gidNumber: 31100 }, admin);
+  t.is((await d.createUser({ uid: 'later' }, admin)).uidNumber, 31101);
+  // A number below the counter's start is never allocated, so it is not reserved.
+  t.is((await d.createUser({ uid: 'low', uidNumber: 500 }, admin)).uidNumber, 500);
+  t.is((await d.createUser({ uid: 'last' }, admin)).uidNumber, 31102);
 });
 
 test('the password policy says which rule failed', async (t) => {
@@ -84,9 +104,10 @@ test('lockout after the threshold holds even against the right password; unlock 
   const d = directory.tenant(acme);
   await d.createUser({ uid: 'alice', password: GOOD }, admin);
   for (let i = 0; i < 3; i++) await d.authenticate('alice', { password: `wrong-${i}` }, ldap);
-  t.deepEqual(await d.authenticate('alice', { password: GOOD }, ldap), { ok: false, reason: 'locked' });
+  t.deepEqual(await d.authenticate('alice', { password: GOOD }, ldap), { ok: false, reason: 'locked', proven: true });
+  t.deepEqual(await d.authenticate('alice', { password: 'wrong-again' }, ldap), { ok: false, reason: 'locked', proven: false });
   t.truthy(await d.lockedUntil('alice'));
-  await d.unlock('alice', admin);
+  t.true(await d.unlock('alice', admin));
   t.true((await d.authenticate('alice', { password: GOOD }, ldap)).ok);
   for (let i = 0; i < 3; i++) await d.authenticate('alice', { password: `wrong-${i}` }, ldap);
   await d.setPassword('alice', 'Another-Horse-10', admin);
@@ -98,8 +119,8 @@ test('disabled and expired users are refused after a correct password', async (t
   const d = directory.tenant(acme);
   await d.createUser({ uid: 'alice', password: GOOD, enabled: false }, admin);
   await d.createUser({ uid: 'bob', password: GOOD, expiresAt: new Date(Date.now() - 1000) }, admin);
-  t.deepEqual(await d.authenticate('alice', { password: GOOD }, ldap), { ok: false, reason: 'disabled' });
-  t.deepEqual(await d.authenticate('bob', { password: GOOD }, ldap), { ok: false, reason: 'expired' });
+  t.deepEqual(await d.authenticate('alice', { password: GOOD }, ldap), { ok: false, reason: 'disabled', proven: true });
+  t.deepEqual(await d.authenticate('bob', { password: GOOD }, ldap), { ok: false, reason: 'expired', proven: true });
   await d.setEnabled('alice', true, admin);
   t.true((await d.authenticate('alice', { password: GOOD }, ldap)).ok);
 });
@@ -111,7 +132,7 @@ test('a password older than maxAgeDays no longer authenticates', async (t) => {
   await d.createUser({ uid: 'gina', password: GOOD }, admin);
   t.true((await d.authenticate('gina', { password: GOOD }, ldap)).ok);
   now = new Date('2026-02-15T00:00:00Z');
-  t.deepEqual(await d.authenticate('gina', { password: GOOD }, ldap), { ok: false, reason: 'password-expired' });
+  t.deepEqual(await d.authenticate('gina', { password: GOOD }, ldap), { ok: false, reason: 'password-expired', proven: true });
 });
 
 test('history refuses a recent password', async (t) => {
@@ -197,16 +218,16 @@ test('import is idempotent, creates named groups and reports bad rows by line', 
     { line: 4, uid: 'bad uid!', cn: 'Broken' },
     { line: 5, uid: 'carol', mail: 'not-an-address' },
   ];
-  const first = await directory.importBatch(acme, { users: rows }, admin);
+  const first = await directory.tenant(acme).importBatch({ users: rows }, admin);
   t.like(first, { created: 2, updated: 0, unchanged: 0, failed: 2 });
   t.deepEqual(first.errors.map((e) => e.line), [4, 5]);
   t.regex(first.errors[1]!.message, /not an e-mail address/);
-  const again = await directory.importBatch(acme, { users: rows }, admin);
+  const again = await directory.tenant(acme).importBatch({ users: rows }, admin);
   t.like(again, { created: 0, updated: 0, unchanged: 2, failed: 2 });
   const d = directory.tenant(acme);
   t.is((await d.getUser('bob'))!.uidNumber, 5000);
   t.deepEqual((await d.membersOf('ops', { limit: 10 })).items.map((u) => u.uid), ['bob']);
-  const changed = await directory.importBatch(acme, { users: [{ uid: 'alice', cn: 'Alice Jones', groups: ['staff'] }] }, admin);
+  const changed = await directory.tenant(acme).importBatch({ users: [{ uid: 'alice', cn: 'Alice Jones', groups: ['staff'] }] }, admin);
   t.like(changed, { updated: 1, unchanged: 0 });
   t.is((await d.getUser('alice'))!.cn, 'Alice Jones');
   t.true((await d.getUser('alice'))!.hasPassword, 'a re-import without a password keeps the stored one');
@@ -218,10 +239,10 @@ test('re-importing users and groups with members changes nothing, not even modif
     users: [{ uid: 'alice', cn: 'Alice' }, { uid: 'bob', cn: 'Bob' }],
     groups: [{ name: 'staff', gidNumber: 31000, members: ['alice', 'bob'] }, { name: 'all', memberGroups: ['staff'] }],
   };
-  await directory.importBatch(acme, batch, admin);
+  await directory.tenant(acme).importBatch(batch, admin);
   const d = directory.tenant(acme);
   const before = [await d.getUser('alice'), await d.getGroup('all')];
-  const again = await directory.importBatch(acme, batch, admin);
+  const again = await directory.tenant(acme).importBatch(batch, admin);
   t.like(again, { created: 0, updated: 0, unchanged: 4, failed: 0 });
   t.deepEqual([await d.getUser('alice'), await d.getGroup('all')], before);
 });
@@ -231,11 +252,11 @@ test('re-importing an old dump does not downgrade a password re-hashed at login'
   const salt = Buffer.from('saltsalt');
   const ssha = `{SSHA}${Buffer.concat([createHash('sha1').update(GOOD).update(salt).digest(), salt]).toString('base64')}`;
   const rows = [{ uid: 'alice', cn: 'Alice', passwordHash: ssha }];
-  await directory.importBatch(acme, { users: rows }, admin);
+  await directory.tenant(acme).importBatch({ users: rows }, admin);
   t.true((await directory.tenant(acme).authenticate('alice', { password: GOOD }, ldap)).ok);
   const rehashed = (await store.tenant('acme').users.get('alice'))!.credentials!.passwordHash;
   t.regex(rehashed, /^\$2b\$/);
-  t.like(await directory.importBatch(acme, { users: rows }, admin), { unchanged: 1, updated: 0 });
+  t.like(await directory.tenant(acme).importBatch({ users: rows }, admin), { unchanged: 1, updated: 0 });
   t.is((await store.tenant('acme').users.get('alice'))!.credentials!.passwordHash, rehashed);
 });
 
@@ -249,6 +270,30 @@ test('isolation: the same uid in two tenants is two users, and neither authentic
   t.is(await directory.tenant(globex).getUser('only-acme'), undefined);
   await t.throwsAsync(directory.tenant(globex).deleteUser('only-acme', admin), { code: 'TD_NOT_FOUND' } as never);
   t.truthy(await directory.tenant(acme).getUser('only-acme'));
+});
+
+test('unlock of a user who is not locked changes and audits nothing', async (t) => {
+  const { directory, acme, store } = await setup();
+  const d = directory.tenant(acme);
+  await d.createUser({ uid: 'alice', password: GOOD }, admin);
+  await d.authenticate('alice', { password: 'wrong' }, ldap);
+  t.false(await d.unlock('alice', admin));
+  t.is((await store.tenant('acme').lockouts.get('alice'))?.failures, 1, 'failures below the threshold keep counting');
+  t.deepEqual(await store.tenant('acme').audit.list({ action: 'user.unlock', limit: 5 }), []);
+  await t.throwsAsync(d.unlock('nobody', admin), { code: 'TD_NOT_FOUND' } as never);
+});
+
+test('an import audits one event per user created or changed, naming it, in its own tenant', async (t) => {
+  const { directory, acme, store } = await setup();
+  const d = directory.tenant(acme);
+  const rows = [{ uid: 'alice', cn: 'Alice' }, { uid: 'bob', cn: 'Bob' }, { uid: 'bad!' }];
+  await d.importBatch({ users: rows }, admin);
+  await d.importBatch({ users: rows }, admin);
+  await d.importBatch({ users: [{ uid: 'bob', cn: 'Bob Jones' }] }, admin);
+  const events = await store.tenant('acme').audit.list({ limit: 20 });
+  t.deepEqual(events.map((e) => `${e.action} ${e.target} ${e.outcome}`).reverse(), ['user.create alice ok', 'user.create bob ok', 'user.update bob ok']);
+  t.true(events.every((e) => e.actor === 'ops' && e.detail?.via === 'import'));
+  t.deepEqual(await store.tenant('globex').audit.list({ limit: 20 }), []);
 });
 
 test('every change and every authentication is audited per tenant', async (t) => {

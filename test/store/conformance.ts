@@ -240,6 +240,20 @@ export function runStoreConformance(o: ConformanceOptions): void {
     t.deepEqual(await uids(a.users, { or: [] }), []);
   });
 
+  def('users and groups: in on uidNumber and gidNumber compares numbers', async (t, { a }) => {
+    await a.users.create(newUser('n1', { uidNumber: 7001, gidNumber: 7001 }));
+    await a.users.create(newUser('n2', { uidNumber: 7002, gidNumber: 100 }));
+    await a.users.create(newUser('n3', { uidNumber: 7003, gidNumber: 100 }));
+    await a.groups.create(newGroup('g1', { gidNumber: 7001 }));
+    await a.groups.create(newGroup('g2', { gidNumber: 7005 }));
+    t.deepEqual(await uids(a.users, { in: 'uidNumber', values: [7001, 7003, 9999] }), ['n1', 'n3']);
+    t.deepEqual(await uids(a.users, { in: 'gidNumber', values: [100] }), ['n2', 'n3']);
+    t.deepEqual(await uids(a.users, { in: 'uidNumber', values: [] }), []);
+    t.deepEqual(await names(a.groups, { in: 'gidNumber', values: [7001, 7005, 7002] }), ['g1', 'g2']);
+    t.deepEqual(await names(a.groups, { in: 'gidNumber', values: [7003] }), []);
+    t.deepEqual(await uids(a.users, { and: [{ eq: 'uidNumber', value: 7001 }, { eq: 'gidNumber', value: 7001 }] }), ['n1']);
+  });
+
   def('users: a query on an unknown field is InvalidInput', async (t, { a }) => {
     const bad = { eq: 'credentials', value: 'x' } as unknown as UserQuery;
     await t.throwsAsync(a.users.find(bad, { limit: 10 }), INVALID);
@@ -555,6 +569,14 @@ export function runStoreConformance(o: ConformanceOptions): void {
     t.is((await a.audit.list({ limit: 100 })).length, 6);
   });
 
+  def('audit: appendMany stores each event, as if appended one by one', async (t, { a }) => {
+    await a.audit.append(event(T0, { target: 'before' }));
+    await a.audit.appendMany([event(T0, { target: 'm0' }), event(T0, { target: 'm1' }), event(at(1), { target: 'later' })]);
+    await a.audit.appendMany([]);
+    t.deepEqual((await a.audit.list({ limit: 10 })).map((e) => e.target), ['later', 'm1', 'm0', 'before']);
+    t.deepEqual((await a.audit.list({ target: 'm1', limit: 10 })).map((e) => e.target), ['m1']);
+  });
+
   def('audit: events of the same instant list newest appended first', async (t, { a }) => {
     for (let i = 0; i < 5; i++) await a.audit.append(event(T0, { target: `u${i}` }));
     t.deepEqual((await a.audit.list({ limit: 10 })).map((e) => e.target), ['u4', 'u3', 'u2', 'u1', 'u0']);
@@ -632,6 +654,16 @@ export function runStoreConformance(o: ConformanceOptions): void {
     t.deepEqual(await a.lockouts.registerFailure('dan', { ...policy, now: at(100) }), { failures: 1, windowStart: at(100), lockedUntil: at(300) });
   });
 
+  def('lockouts: getMany returns the states that exist, by uid key', async (t, { a }) => {
+    await a.lockouts.registerFailure('Alice', { ...policy, now: at(0) });
+    for (let i = 0; i < 3; i++) await a.lockouts.registerFailure('bob', { ...policy, now: at(i) });
+    const got = await a.lockouts.getMany(['ALICE', 'bob', 'nobody', 'bob']);
+    t.deepEqual([...got.keys()].sort(), ['alice', 'bob']);
+    t.deepEqual(got.get('alice'), { failures: 1, windowStart: at(0) });
+    t.deepEqual(got.get('bob'), { failures: 3, windowStart: at(0), lockedUntil: at(302) });
+    t.is((await a.lockouts.getMany([])).size, 0);
+  });
+
   def('lockouts: clear forgets failures and lock', async (t, { a }) => {
     for (let i = 0; i < 3; i++) await a.lockouts.registerFailure('erin', { ...policy, now: at(i) });
     await a.lockouts.clear('ERIN');
@@ -664,6 +696,15 @@ export function runStoreConformance(o: ConformanceOptions): void {
     t.is(await a.sequences.next('gidNumber', 5000, 3), 5011);
     t.is(await a.sequences.next('gidNumber', 5000), 5014);
     await t.throwsAsync(a.sequences.next('gidNumber', 5000, 0), INVALID);
+  });
+
+  def('sequences: peek tells the next number without reserving it', async (t, { a }) => {
+    t.is(await a.sequences.peek('posixId'), undefined);
+    t.is(await a.sequences.next('posixId', 3000, 4), 3000);
+    t.is(await a.sequences.peek('posixId'), 3004);
+    t.is(await a.sequences.peek('posixId'), 3004);
+    t.is(await a.sequences.next('posixId', 3000), 3004);
+    t.is(await a.sequences.peek('other'), undefined);
   });
 
   def('sequences: concurrent callers never share a number', async (t, { a }) => {
@@ -794,5 +835,7 @@ export function runStoreConformance(o: ConformanceOptions): void {
     t.is(await b.sequences.next('uidNumber', 1000), 1000);
     t.is(await a.sequences.next('uidNumber', 1000), 1005);
     t.is(await a.sequences.next('gidNumber', 1000), 1000);
+    t.is(await b.sequences.peek('gidNumber'), undefined);
+    t.deepEqual(await b.lockouts.getMany(['alice']), new Map());
   });
 }

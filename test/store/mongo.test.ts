@@ -7,6 +7,7 @@ import { createLogger, silentLogger, type Logger } from '../../src/core/log.ts';
 import { openStore, type NewUser, type Store } from '../../src/store/index.ts';
 import { startFerretDb, startMongo } from '../helpers/mongo-server.ts';
 import { runStoreConformance } from './conformance.ts';
+import { runPosixConformance } from './posix-conformance.ts';
 
 // No server is a failure of this file, never a skip: startMongo throws and says what to do.
 const mongo = await startMongo();
@@ -18,11 +19,13 @@ const UNAVAILABLE = { code: 'TD_STORE_UNAVAILABLE' };
 // A database per test, like a fresh store per test: small collections keep FerretDB quick.
 // Serial: FerretDB on SQLite (and two CPUs) only gets slower with more clients at once.
 let databases = 0;
-runStoreConformance({
+const conformance = {
   name: 'mongo',
   open: () => openStore({ uri: mongo.dbUri(`conformance${++databases}`), logger }),
   serial: true,
-});
+};
+runStoreConformance(conformance);
+runPosixConformance(conformance);
 
 const alice: NewUser = {
   uid: 'alice', entryUUID: '0b6c1bd4-8a4e-4cf5-9a3e-1b2f0c9d7e61', cn: 'Alice', sn: 'A',

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { NotFound } from '../../core/errors.ts';
 import { nameKey } from '../../core/ids.ts';
 import type { TenantDirectory } from '../../directory/index.ts';
-import { GroupJson, GroupPage, GroupPatchBody, MembersQuery, NewGroupBody, PageQuery, UserPage } from '../api.ts';
+import { GroupJson, GroupPage, GroupPatchBody, MembersQuery, NewGroupBody, PageQuery, RenumberGroupBody, UserPage } from '../api.ts';
 import { actorOf, directoryOf, pageJson, pageOf, type AdminContext, type TenantParams } from '../context.ts';
 import { TenantPath } from './tenants.ts';
 
@@ -56,6 +56,11 @@ export function groupRoutes(app: FastifyInstance, ctx: AdminContext): void {
     await directoryOf(ctx, req).deleteGroup(req.params.name, actorOf(req));
     return reply.status(204).send();
   });
+
+  /** A new gidNumber (the next free one, or `gidNumber`). For `doctor`'s findings. */
+  app.post<{ Params: GroupParams; Body: RenumberGroupBody }>(`${base}/:name/renumber`, {
+    config: write, schema: { ...one, body: RenumberGroupBody, response: { 200: GroupJson } },
+  }, async (req) => directoryOf(ctx, req).renumberGroup(req.params.name, actorOf(req), req.body.gidNumber));
 
   /** Member users, through nested groups too unless `direct=true`. */
   app.get<{ Params: GroupParams; Querystring: MembersQuery }>(`${base}/:name/members`, {

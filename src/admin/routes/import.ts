@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { InvalidInput } from '../../core/errors.ts';
 import { MAX_IMPORT_BATCH } from '../../directory/index.ts';
 import { ImportBody, ImportResult } from '../api.ts';
-import { actorOf, tenantOf, type AdminContext, type TenantParams } from '../context.ts';
+import { actorOf, directoryOf, type AdminContext, type TenantParams } from '../context.ts';
 import { TenantPath } from './tenants.ts';
 import { newUserInput } from './users.ts';
 
@@ -22,6 +22,6 @@ export function importRoutes(app: FastifyInstance, ctx: AdminContext): void {
     if (users.length + groups.length > MAX_IMPORT_BATCH) {
       throw new InvalidInput(`an import batch holds at most ${MAX_IMPORT_BATCH} rows; split it`);
     }
-    return ctx.directory.importBatch(tenantOf(req), { users: users.map(newUserInput), groups }, actorOf(req));
+    return directoryOf(ctx, req).importBatch({ users: users.map(newUserInput), groups }, actorOf(req));
   });
 }

@@ -1,9 +1,9 @@
-// Tenants (read-only: they come from YAML) and each tenant's audit trail.
+// Tenants (read-only: they come from YAML), each tenant's audit trail, and its doctor.
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TenantConfig } from '../../config/index.ts';
 import { canSeeTenant } from '../access.ts';
-import { AuditList, AuditQuery, TenantJson, TenantList } from '../api.ts';
+import { AuditList, AuditQuery, DoctorJson, TenantJson, TenantList } from '../api.ts';
 import { directoryOf, tenantOf, toDate, type AdminContext, type TenantParams } from '../context.ts';
 
 export const TenantPath = Type.Object({ tenant: Type.String() });
@@ -39,4 +39,12 @@ export function tenantRoutes(app: FastifyInstance, ctx: AdminContext): void {
     });
     return { items };
   });
+
+  /**
+   * Problems in the tenant's stored data (POSIX numbers that collide), each with its fix; an
+   * empty list is a clean bill. Admins only: it reads every user.
+   */
+  app.get<{ Params: TenantParams }>('/api/v1/tenants/:tenant/doctor', {
+    config: { access: 'write' }, schema: { params: TenantPath, response: { 200: DoctorJson } },
+  }, async (req) => directoryOf(ctx, req).doctor());
 }

@@ -1,10 +1,11 @@
-// Users of one tenant: CRUD, password, enable/disable, unlock.
+// Users of one tenant: CRUD, password, enable/disable, unlock, renumber.
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { NotFound } from '../../core/errors.ts';
+import { nameKey } from '../../core/ids.ts';
 import type { NewUserInput, TenantDirectory, UserFields } from '../../directory/index.ts';
 import {
-  NewUserBody, PageQuery, PasswordBody, UserJson, UserPage, UserPatchBody,
+  NewUserBody, PageQuery, PasswordBody, RenumberUserBody, UnlockResult, UserJson, UserPage, UserPatchBody,
 } from '../api.ts';
 import { actorOf, directoryOf, pageJson, pageOf, toDate, type AdminContext, type TenantParams } from '../context.ts';
 import { TenantPath } from './tenants.ts';
@@ -33,6 +34,10 @@ function userFields(b: UserPatchBody): UserFields {
   return out;
 }
 
+function withLock<T extends object>(user: T, lockedUntil: Date | undefined): T & { lockedUntil?: Date } {
+  return lockedUntil ? { ...user, lockedUntil } : user;
+}
+
 async function requireUser(dir: TenantDirectory, uid: string) {
   const u = await dir.getUser(uid);
   if (!u) throw new NotFound(`user "${uid}" not found`);
@@ -47,8 +52,10 @@ export function userRoutes(app: FastifyInstance, ctx: AdminContext): void {
     config: read, schema: { params: TenantPath, querystring: PageQuery, response: { 200: UserPage } },
   }, async (req) => {
     const { q } = req.query;
-    const r = await directoryOf(ctx, req).findUsers(q ? { prefix: 'uid', value: q } : { all: true }, pageOf(req.query));
-    return pageJson(r);
+    const dir = directoryOf(ctx, req);
+    const r = await dir.findUsers(q ? { prefix: 'uid', value: q } : { all: true }, pageOf(req.query));
+    const locked = await dir.lockedUntilMany(r.items.map((u) => u.uid));
+    return pageJson({ ...r, items: r.items.map((u) => withLock(u, locked.get(nameKey(u.uid)))) });
   });
 
   app.post<{ Params: TenantParams; Body: NewUserBody }>(base, {
@@ -63,8 +70,7 @@ export function userRoutes(app: FastifyInstance, ctx: AdminContext): void {
   }, async (req) => {
     const dir = directoryOf(ctx, req);
     const user = await requireUser(dir, req.params.uid);
-    const lockedUntil = await dir.lockedUntil(user.uid);
-    return { ...user, ...(lockedUntil ? { lockedUntil } : {}) };
+    return withLock(user, await dir.lockedUntil(user.uid));
   });
 
   app.patch<{ Params: UserParams; Body: UserPatchBody }>(`${base}/:uid`, {
@@ -84,10 +90,15 @@ export function userRoutes(app: FastifyInstance, ctx: AdminContext): void {
     return reply.status(204).send();
   });
 
-  app.post<{ Params: UserParams }>(`${base}/:uid/unlock`, { config: credential, schema: one }, async (req, reply) => {
-    await directoryOf(ctx, req).unlock(req.params.uid, actorOf(req));
-    return reply.status(204).send();
-  });
+  /** 200 either way: `unlocked` says whether there was a lock to lift (none: nothing changed, nothing audited). */
+  app.post<{ Params: UserParams }>(`${base}/:uid/unlock`, {
+    config: credential, schema: { ...one, response: { 200: UnlockResult } },
+  }, async (req) => ({ uid: req.params.uid, unlocked: await directoryOf(ctx, req).unlock(req.params.uid, actorOf(req)) }));
+
+  /** A new uidNumber (the next free one, or `uidNumber`); a private group moves with it. For `doctor`'s findings. */
+  app.post<{ Params: UserParams; Body: RenumberUserBody }>(`${base}/:uid/renumber`, {
+    config: write, schema: { ...one, body: RenumberUserBody, response: { 200: UserJson } },
+  }, async (req) => directoryOf(ctx, req).renumberUser(req.params.uid, actorOf(req), req.body.uidNumber));
 
   for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
     app.post<{ Params: UserParams }>(`${base}/:uid/${verb}`, {

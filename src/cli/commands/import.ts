@@ -83,7 +83,7 @@ export function importCommand(program: Command): void {
           report.updated += r.updated;
           report.unchanged += r.unchanged;
           report.failed += r.failed;
-          report.errors.push(...r.errors);
+          for (const e of r.errors) report.errors.push(e);
           sent += (body.users?.length ?? 0) + (body.groups?.length ?? 0);
           bar?.update(sent);
         }

@@ -1,6 +1,6 @@
-// tenantdir user add/passwd/disable/enable/unlock/delete/show/list
+// tenantdir user add/passwd/disable/enable/unlock/renumber/delete/show/list
 import type { Command } from 'commander';
-import type { NewUserBody, UserJson } from '../../admin/api.ts';
+import type { NewUserBody, UnlockResult, UserJson } from '../../admin/api.ts';
 import { ApiClient } from '../client.ts';
 import { print, printRecord, printTable } from '../output.ts';
 import { readPassword } from '../secret.ts';
@@ -45,7 +45,7 @@ export function userCommands(program: Command): void {
     .option('--group <name>', 'a group to join (repeatable)', collect, [])
     .option('--ssh-key <line>', 'an OpenSSH public key (repeatable)', collect, [])
     .option('--uid-number <n>', 'uidNumber (default: the tenant\'s next)', integer(0, 2_147_483_647))
-    .option('--gid-number <n>', 'gidNumber (default: the uidNumber)', integer(0, 2_147_483_647))
+    .option('--gid-number <n>', 'primary gidNumber (default: the uidNumber, a private group no group shares)', integer(0, 2_147_483_647))
     .option('--shell <path>', 'loginShell')
     .option('--home <path>', 'homeDirectory')
     .option('--disabled', 'create the account disabled')
@@ -88,9 +88,19 @@ export function userCommands(program: Command): void {
   }
 
   userCommand(user, 'unlock', 'clear a lockout after failed logins').action(async (o: UserOptions) => {
-    await clientFor(o).request('POST', userPath(o, 'unlock'));
-    print(o.json, { ok: true }, () => console.log(`${o.uid} unlocked`));
+    const r = await clientFor(o).request<UnlockResult>('POST', userPath(o, 'unlock'));
+    print(o.json, r, () => console.log(r.unlocked ? `${o.uid} unlocked` : `${o.uid} is not locked (nothing changed)`));
   });
+
+  userCommand(user, 'renumber', 'give a user a new uidNumber (its private group follows); then chown its files')
+    .option('--uid-number <n>', 'the new uidNumber (default: the tenant\'s next)', integer(0, 2_147_483_647))
+    .action(async (o: UserOptions & { uidNumber?: number }) => {
+      const client = clientFor(o);
+      const before = await client.request<UserJson>('GET', userPath(o));
+      const u = await client.request<UserJson>('POST', userPath(o, 'renumber'), { body: { uidNumber: o.uidNumber } });
+      print(o.json, u, () => console.log(`${u.uid}: uidNumber ${before.uidNumber} → ${u.uidNumber}, gidNumber ${before.gidNumber} → ${u.gidNumber}; `
+        + `its files still carry the old numbers (find / -xdev -uid ${before.uidNumber})`));
+    });
 
   userCommand(user, 'delete', 'delete a user').action(async (o: UserOptions) => {
     await clientFor(o).request('DELETE', userPath(o));
@@ -108,8 +118,8 @@ export function userCommands(program: Command): void {
     .action(async (o: ApiOptions & { prefix?: string; limit: number }) => {
       const users = await clientFor(o).all<UserJson>(ApiClient.tenantPath(o.tenant, 'users'), { q: o.prefix }, o.limit);
       print(o.json, users, () => printTable(
-        ['uid', 'cn', 'mail', 'enabled', 'groups'],
-        users.map((u) => [u.uid, u.cn, u.mail, u.enabled ? 'yes' : 'no', u.memberOf.join(',')]),
+        ['uid', 'cn', 'mail', 'enabled', 'locked', 'groups'],
+        users.map((u) => [u.uid, u.cn, u.mail, u.enabled ? 'yes' : 'no', u.lockedUntil ? `until ${u.lockedUntil}` : '', u.memberOf.join(',')]),
       ));
     });
 }

@@ -105,7 +105,8 @@ function rdn(dn: string): { attr: string; value: string } | undefined {
 export function parseLdif(text: string): ParsedFile {
   const out = emptyParsed();
   const { entries, errors } = readLdif(text);
-  out.errors.push(...errors);
+  // Not push(...errors): a file of 200,000 bad entries would exceed the argument limit.
+  for (const e of errors) out.errors.push(e);
   const classes = (e: LdifEntry) => (e.attrs.get('objectclass') ?? []).map((c) => c.toLowerCase());
   const users = entries.filter((e) => classes(e).some((c) => USER_CLASSES.includes(c)));
   const isUser = new Set(users);
