@@ -1,7 +1,8 @@
 // Test PKI, made with openssl into a temp dir at test time (no private key is ever committed):
 // a server CA with the server certificate (and a second one behind two intermediates and many
 // SANs, over 6 KB as a chain), acme's client CA with alice's certificate and a revoked one plus
-// its CRL, and a foreign CA that also issues an "alice".
+// its CRL, a foreign CA that also issues an "alice", and an MSP device CA issuing alice@acme.example
+// and alice@globex.example.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,6 +71,15 @@ export function makePki(): Pki {
 
   rootCa('evil-ca', 'somebody else');
   issue('evil-alice', '/CN=alice/O=Evil', 'evil-ca', client);
+
+  // An MSP's device CA (Intune, AD CS) trusted by two tenants: the realm in the certificate
+  // (CN, SAN e-mail and UPN alike) says whose alice each certificate is.
+  rootCa('device-ca', 'MSP device CA');
+  for (const realm of ['acme.example', 'globex.example']) {
+    const name = `device-alice-${realm.split('.')[0]!}`;
+    issue(name, `/CN=alice@${realm}/O=MSP devices`, 'device-ca', leafExt(name,
+      `extendedKeyUsage=clientAuth\nsubjectAltName=otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@${realm},email:alice@${realm}\n`));
+  }
 
   return pkiAt(dir);
 }

@@ -3,9 +3,10 @@
 // derived itself in the Access-Accept, and the Accept names the inner user (User-Name, Class);
 // wrong credentials, bad certificates, foreign realms and users of another tenant fail, each with
 // eapol_test's exit status, an Access-Reject and the server's reason checked.
+import { execFile } from 'node:child_process';
 import test from 'ava';
 import { makePki, type Pki } from './certs.ts';
-import { eapTls, eapol, failedWith, peapMschapv2, q, startHarness, ttlsPap, type Harness } from './harness.ts';
+import { eapTls, eapol, failedWith, NAS, peapMschapv2, q, startHarness, ttlsPap, type Harness, type EapolResult } from './harness.ts';
 
 let pki: Pki;
 let h: Harness;
@@ -21,6 +22,19 @@ test.after.always(async () => {
   await long?.close();
   pki?.remove();
 });
+
+/** radclient sends one Accounting-Request from `from` with these attributes; rejects if it cannot run. */
+function radclientAcct(from: string, secret: string, attrs: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('radclient', ['-x', '-r', '1', '-t', '2', `127.0.0.1:${h.acctPort}`, 'acct', secret], { timeout: 8000 }, (err, stdout, stderr) => {
+      if (err && typeof err.code !== 'number') return reject(new Error(`radclient cannot run (${String(err.code)}): run .ci/radius-deps.sh`));
+      resolve(`${stdout}${stderr}`);
+    });
+    child.stdin?.end(`${attrs}, Packet-Src-IP-Address = ${from}\n`);
+  });
+}
+
+const classHex = (r: EapolResult): string => `0x${Buffer.from(r.accept.get(25)?.find((c) => c.startsWith('tdc1:')) ?? '', 'latin1').toString('hex')}`;
 
 const TLS12 = 'tls_disable_tlsv1_3=1';
 const TLS13 = 'tls_disable_tlsv1_3=0';
@@ -69,6 +83,29 @@ test('the outer identity is only a label: anonymous@acme outside, the inner iden
   // The EAP record names the inner identity and method, never the anonymous outer one.
   const eapEvents = await h.world.store.tenant('acme').audit.list({ limit: 50, target: 'alice@acme' });
   t.true(eapEvents.some((e) => e.action === 'radius.eap' && e.outcome === 'ok' && e.detail?.method === 'peap/mschapv2'), JSON.stringify(eapEvents));
+});
+
+test('accounting: the NAS echoes the Class and the session is stored under the inner user, not anonymous@acme', async (t) => {
+  const [peap, tls] = await Promise.all([
+    eapol(h, peapMschapv2(h, 'alice', 'Correct-Horse-9')),
+    eapol(h, { ...eapTls(h, 'anonymous@acme', 'alice') }),
+  ]);
+  t.true(peap.success && tls.success, peap.output.slice(-1000));
+  t.regex(peap.outer, /^anonymous\+\d+@acme$/);
+  for (const [session, r] of [['eapol-peap-1', peap], ['eapol-tls-1', tls]] as const) {
+    const out = await radclientAcct(NAS.acme.address, NAS.acme.secret,
+      `User-Name = "${r.outer}", Acct-Status-Type = Start, Acct-Session-Id = ${session}, Class = ${classHex(r)}`);
+    t.regex(out, /Received Accounting-Response/);
+  }
+  const records = await h.world.store.tenant('acme').accounting.list({ limit: 10, user: 'alice' });
+  t.deepEqual(records.map((r) => r.sessionId).sort(), ['eapol-peap-1', 'eapol-tls-1']);
+  // The same Class from globex's NAS names nobody: globex keeps the record under its own claim.
+  const out = await radclientAcct(NAS.globex.address, NAS.globex.secret,
+    `User-Name = "${peap.outer}", Acct-Status-Type = Start, Acct-Session-Id = eapol-cross-1, Class = ${classHex(peap)}`);
+  t.regex(out, /Received Accounting-Response/);
+  t.deepEqual(await h.world.store.tenant('acme').accounting.list({ limit: 10, sessionId: 'eapol-cross-1' }), []);
+  const [cross] = await h.world.store.tenant('globex').accounting.list({ limit: 10, sessionId: 'eapol-cross-1' });
+  t.is(cross?.user, peap.outer);
 });
 
 test('wrong passwords fail (TTLS/PAP, PEAP/MSCHAPv2)', async (t) => {

@@ -297,3 +297,14 @@ test('EAP-TLS finds the uid where the tenant says: CN, SAN e-mail or SAN UPN', a
   t.like(email, { kind: 'accept', uid: 'alice', method: 'tls' });
   t.like(upn, { kind: 'accept', uid: 'alice', method: 'tls' });
 });
+
+test('EAP-TLS: a certificate of another realm names no user here, though the CA is trusted', async (t) => {
+  const s = server({ settings: () => ({ clientCa: pki.read('acme-ca.crt'), identityFrom: 'san-upn', methods: ['tls'] }) });
+  // The laptop's UPN is alice@acme.example; to globex (realm globex.example) it is nobody's.
+  const r = await converse(s, {
+    type: EAP_TYPE.tls, identity: 'laptop-17', exchange: { tenant: GLOBEX },
+    tls: { ...tlsClient(), cert: pki.read('laptop.crt'), key: pki.read('laptop.key') },
+  });
+  s.close();
+  t.like(r.outcome, { kind: 'reject', reason: 'tls: realm-not-allowed (acme.example)', identity: 'alice@acme.example' });
+});

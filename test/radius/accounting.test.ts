@@ -1,8 +1,9 @@
-// Accounting-Request: verified, stored per tenant, acknowledged only after the store accepted it.
+// Accounting-Request: verified, stored per tenant, acknowledged only after the store accepted it,
+// and attributed to the user who authenticated by the Class of our Access-Accept.
 import test from 'ava';
 import { StoreUnavailable } from '../../src/core/errors.ts';
-import { CODE } from '../../src/radius/codec.ts';
-import { accountingRequest, exchange, NAS, startFront, type Harness } from './helpers.ts';
+import { ATTR, CODE, type Packet } from '../../src/radius/codec.ts';
+import { accountingRequest, exchange, fixtureCopy, NAS, papRequest, startFront, type Harness } from './helpers.ts';
 
 let h: Harness;
 test.before(async () => { h = await startFront(); });
@@ -65,4 +66,68 @@ test.serial('MSP-wide NAS: records go to the realm\'s tenant; Accounting-On to e
   t.is((await acct(NAS.msp.address, accountingRequest({ secret: NAS.msp.secret, status: 'Accounting-On', session: '' })))?.code, CODE.AccountingResponse);
   const on = await h.world.store.tenant('acme').accounting.list({ limit: 100 });
   t.true(on.some((x) => x.statusType === 'on' && x.nas === 'msp-core'));
+});
+
+// ---------------------------------------------------------------- Class: accounting names the user who authenticated
+
+const classesOf = (p: Packet | undefined): Buffer[] => p?.all(ATTR.Class) ?? [];
+const ours = (p: Packet | undefined): Buffer => {
+  const c = classesOf(p).find((v) => v.toString('latin1').startsWith('tdc1:'));
+  if (!c) throw new Error('no Class of ours in the reply');
+  return c;
+};
+const login = (nas: keyof typeof NAS, user: string, password: string, harness: Harness = h) =>
+  exchange({ from: NAS[nas].address, port: harness.ports.auth, packet: papRequest({ user, password, secret: NAS[nas].secret }) });
+const withClass = (secret: string, session: string, user: string, classes: Buffer[]) =>
+  accountingRequest({ secret, status: 'Start', session, user, attributes: classes.map((value) => ({ type: ATTR.Class, value })) });
+
+test.serial('the Class of the Accept decides the user of the session, whatever User-Name says', async (t) => {
+  const accept = await login('acme', 'alice', 'Correct-Horse-9');
+  t.is(accept?.code, CODE.AccessAccept);
+  // Every Class of the Accept, ours and the tenant's (replyAttributes), echoed as a NAS does.
+  t.is((await acct(NAS.acme.address, withClass(NAS.acme.secret, 'class-1', 'anonymous@acme', classesOf(accept))))?.code, CODE.AccountingResponse);
+  const [r] = await h.world.store.tenant('acme').accounting.list({ sessionId: 'class-1', limit: 10 });
+  t.is(r?.user, 'alice');
+  t.true(h.logs.some((l) => l['event'] === 'radius.acct' && l['by'] === 'class' && l['user'] === 'alice'));
+});
+
+test.serial('a Class is opaque, fresh per Accept, and altered it names nobody', async (t) => {
+  const [a, b] = [ours(await login('acme', 'alice', 'Correct-Horse-9')), ours(await login('acme', 'alice', 'Correct-Horse-9'))];
+  t.notDeepEqual(a, b);
+  t.false(a.toString('latin1').includes('alice'));
+  const altered = Buffer.from(a);
+  altered[altered.length - 3] = altered[altered.length - 3] === 0x41 ? 0x42 : 0x41;
+  t.is((await acct(NAS.acme.address, withClass(NAS.acme.secret, 'class-altered', 'anonymous', [altered])))?.code, CODE.AccountingResponse);
+  const [r] = await h.world.store.tenant('acme').accounting.list({ sessionId: 'class-altered', limit: 10 });
+  t.is(r?.user, 'anonymous', 'User-Name, not the altered Class');
+  t.true(h.logs.some((l) => l['event'] === 'radius.acct' && l['class'] === 'not-verified' && l['user'] === 'anonymous'));
+});
+
+test.serial('a Class of one tenant never names a user at another tenant\'s NAS, even with the same secret', async (t) => {
+  // globex's NAS shares acme's secret here: only the tenant binding stands in the way.
+  const copy = await fixtureCopy({ 'tenants/globex.yaml': (s) => s.replace('globex-ap-secret-0123456789', NAS.acme.secret) });
+  const shared = await startFront({ configDir: copy.dir });
+  try {
+    const accept = await login('acme', 'alice', 'Correct-Horse-9', shared);
+    t.is(accept?.code, CODE.AccessAccept);
+    const reply = await exchange({ from: NAS.globex.address, port: shared.ports.acct, packet: withClass(NAS.acme.secret, 'class-cross', 'alice', [ours(accept)]) });
+    t.is(reply?.code, CODE.AccountingResponse);
+    const [inGlobex] = await shared.world.store.tenant('globex').accounting.list({ sessionId: 'class-cross', limit: 10 });
+    t.is(inGlobex?.user, 'alice', 'globex\'s own claim (User-Name), not acme\'s Class');
+    t.true(shared.logs.some((l) => l['event'] === 'radius.acct' && l['tenant'] === 'globex' && l['class'] === 'not-verified'));
+    t.deepEqual(await shared.world.store.tenant('acme').accounting.list({ sessionId: 'class-cross', limit: 10 }), []);
+  } finally {
+    await shared.close();
+    await copy.remove();
+  }
+});
+
+test.serial('MSP-wide NAS: the Class routes accounting that carries no realm at all', async (t) => {
+  const accept = await login('msp', 'bob@acme', 'Battery-Staple-7');
+  t.is(accept?.code, CODE.AccessAccept);
+  t.is(accept?.string(ATTR.UserName), 'bob@acme');
+  // Without the Class this would be dropped (no realm, so no tenant): see the MSP test above.
+  t.is((await acct(NAS.msp.address, withClass(NAS.msp.secret, 'msp-class-1', 'anonymous', [ours(accept)])))?.code, CODE.AccountingResponse);
+  const [r] = await h.world.store.tenant('acme').accounting.list({ sessionId: 'msp-class-1', limit: 10 });
+  t.is(r?.user, 'bob');
 });

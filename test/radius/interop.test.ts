@@ -128,6 +128,34 @@ test.serial('pyrad MS-CHAPv2 (independent MD4/DES): authenticator response and R
   t.regex(String(off['Reply-Message']), /MS-CHAPv2 is not enabled/);
 });
 
+test.serial('pyrad: PAP and MS-CHAPv2 accepts name the user and carry our Class; accounting echoing it is stored under that user', async (t) => {
+  const pap = await pyrad({ mode: 'pap', port: strict.ports.auth, secret: NAS.acme.secret, ma: true, user: 'alice@acme.example', password: 'Correct-Horse-9' });
+  t.is(pap['code'], 2);
+  t.is(pap['User-Name'], 'alice');
+  const classes = pap['classes'] as string[];
+  t.deepEqual(classes.filter((c) => !c.startsWith('tdc1:')), ['acme-corp'], 'the configured Class stays');
+  t.is(classes.filter((c) => c.startsWith('tdc1:')).length, 1);
+  const mschap = await pyrad({ mode: 'mschapv2', port: strict.ports.auth, secret: NAS.acme.secret, ma: true, user: 'bob', password: 'Battery-Staple-7' });
+  t.is(mschap['code'], 2);
+  t.is(mschap['User-Name'], 'bob');
+  t.true((mschap['classes'] as string[]).some((c) => c.startsWith('tdc1:')));
+  // The NAS accounts under whatever name it likes; the Class says who it was.
+  const acct = await pyrad({ mode: 'acct', port: strict.ports.acct, secret: NAS.acme.secret, user: 'somebody-else', status: 'Start', session: 'pyrad-class-1', classes: mschap['classes'] });
+  t.is(acct['code'], 5);
+  const [record] = await strict.world.store.tenant('acme').accounting.list({ sessionId: 'pyrad-class-1', limit: 10 });
+  t.is(record?.user, 'bob');
+});
+
+test.serial('radclient: a user@realm of the tenant is accepted; a foreign realm is refused and the log says why', async (t) => {
+  const ok = await radclient(strict.ports.auth, 'auth', NAS.acme.secret, 'User-Name = "alice@acme.example", User-Password = Correct-Horse-9, Message-Authenticator = 0x00');
+  t.regex(ok.out, /Received Access-Accept/);
+  t.regex(ok.out, /User-Name = "alice"/);
+  t.regex(ok.out, /Class = 0x7464633[0-9a-f]+/); // "tdc1:..."
+  const foreign = await radclient(strict.ports.auth, 'auth', NAS.acme.secret, 'User-Name = "alice@globex.example", User-Password = Correct-Horse-9, Message-Authenticator = 0x00');
+  t.regex(foreign.out, /Received Access-Reject/);
+  t.true(strict.logs.some((l) => l['event'] === 'radius.auth' && l['user'] === 'alice@globex.example' && l['reason'] === 'realm-not-allowed' && l['realm'] === 'globex.example'));
+});
+
 test.serial('pyrad: an unknown NAS gets no answer; another tenant\'s user is rejected', async (t) => {
   t.is((await pyrad({ mode: 'pap', port: strict.ports.auth, secret: NAS.unknown.secret, bind: NAS.unknown.address, user: 'bob', password: 'Battery-Staple-7', timeout: 0.5 }))['code'], null);
   t.is((await pyrad({ mode: 'pap', port: strict.ports.auth, secret: NAS.globex.secret, bind: NAS.globex.address, user: 'bob', password: 'Battery-Staple-7' }))['code'], 3);

@@ -74,6 +74,8 @@ if a["mode"] == "acct":
     req["Acct-Input-Octets"] = 1000
     req["Acct-Output-Octets"] = 2000
     req["Framed-IP-Address"] = "10.9.8.7"
+    for c in a.get("classes", []):  # echoed from the Access-Accept, as a NAS does
+        req.AddAttribute("Class", c.encode())
     reply = send(req, a["port"])
 else:
     req = client.CreateAuthPacket(code=rp.AccessRequest, User_Name=a["user"])
@@ -116,4 +118,8 @@ else:
         if name in reply:
             v = reply[name][0]
             result[name] = v.decode() if isinstance(v, bytes) else v
+    if "Class" in reply:
+        result["classes"] = [v.decode() for v in reply["Class"]]
+    if "User-Name" in reply:
+        result["User-Name"] = reply["User-Name"][0]
     print(json.dumps(result, default=str))
