@@ -117,7 +117,7 @@ export class Connection implements ConnectionInfo {
   }
 
   private dispatch(frame: Buffer): void {
-    const decoded = decode(frame);
+    const decoded = decode(frame, this.host.limits);
     if (!decoded.ok) {
       if (decoded.answer && decoded.id !== undefined) {
         const { tag, code, message } = decoded.answer;

@@ -22,6 +22,10 @@ export interface LdapLimits {
   pagedCookieTtlMs: number;
   /** Operations in progress per connection; more are answered busy. */
   maxOperationsPerConnection: number;
+  /** Nesting of and/or/not in one search filter; deeper ones are refused (adminLimitExceeded). */
+  maxFilterDepth: number;
+  /** Terms (every node) in one search filter; more are refused (adminLimitExceeded) while reading. */
+  maxFilterTerms: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<LdapLimits> = Object.freeze({
@@ -35,6 +39,8 @@ export const DEFAULT_LIMITS: Readonly<LdapLimits> = Object.freeze({
   maxPagedSearches: 16,
   pagedCookieTtlMs: 10 * 60_000,
   maxOperationsPerConnection: 64,
+  maxFilterDepth: 32,
+  maxFilterTerms: 1024,
 });
 
 export function resolveLimits(partial: Partial<LdapLimits> = {}): LdapLimits {
