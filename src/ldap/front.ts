@@ -75,6 +75,10 @@ class LdapSession implements Session {
     this.paged = new LRUCache({ max: o.limits.maxPagedSearches, ttl: o.limits.pagedCookieTtlMs });
   }
 
+  get authenticated(): boolean {
+    return this.identity.kind !== 'anonymous';
+  }
+
   close(): void {
     this.paged.clear();
   }
