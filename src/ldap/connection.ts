@@ -68,6 +68,8 @@ export class Connection implements ConnectionInfo {
   private bindDone: Promise<void> | undefined;
   private readonly session: Session;
   private upgrading = false;
+  /** Reading is paused until the client drains its replies. */
+  private holding = false;
   private closed = false;
   secure: boolean;
   readonly remoteAddress: string;
@@ -91,6 +93,8 @@ export class Connection implements ConnectionInfo {
     this.pending = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
     const max = this.host.limits.maxPduBytes;
     while (!this.closed && !this.upgrading) {
+      // A client that sends requests but does not read the answers is not read either.
+      if (this.sock.writableLength > this.host.limits.maxQueuedReplyBytes) return this.holdReading();
       const size = pduSize(this.pending);
       if (size === 'need') return;
       if (size === 'bad') return this.violation('malformed BER');
@@ -102,8 +106,30 @@ export class Connection implements ConnectionInfo {
     }
   };
 
+  /** Stops reading until the client has taken the replies queued for it. */
+  private holdReading(): void {
+    if (this.holding) return;
+    this.holding = true;
+    const sock = this.sock;
+    sock.pause();
+    const resume = (): void => {
+      sock.off('drain', resume);
+      this.holding = false;
+      if (this.closed || sock !== this.sock) return;
+      sock.resume();
+      this.onData(Buffer.alloc(0));
+    };
+    sock.on('drain', resume);
+  }
+
+  /** The idle timeout for the connection's state: short until it has bound. */
+  private idleTimeout(): number {
+    const l = this.host.limits;
+    return this.session.authenticated ? l.idleTimeoutMs : Math.min(l.unboundIdleTimeoutMs, l.idleTimeoutMs);
+  }
+
   private attach(sock: net.Socket): void {
-    sock.setTimeout(this.host.limits.idleTimeoutMs);
+    sock.setTimeout(this.idleTimeout());
     sock.on('data', this.onData);
     sock.on('timeout', () => {
       if (this.ops.size > 0) return;
@@ -117,7 +143,7 @@ export class Connection implements ConnectionInfo {
   }
 
   private dispatch(frame: Buffer): void {
-    const decoded = decode(frame);
+    const decoded = decode(frame, this.host.limits);
     if (!decoded.ok) {
       if (decoded.answer && decoded.id !== undefined) {
         const { tag, code, message } = decoded.answer;
@@ -168,6 +194,7 @@ export class Connection implements ConnectionInfo {
     this.ops.set(id, { abort, done, bind });
     if (bind) this.bindDone = done;
     void done.then(() => {
+      if (bind && !this.closed) this.sock.setTimeout(this.idleTimeout());
       if (this.ops.get(id)?.abort === abort) this.ops.delete(id);
       if (this.bindDone === done) this.bindDone = undefined;
     });
@@ -244,6 +271,13 @@ export class Connection implements ConnectionInfo {
       if (this.closed) return;
       const secured = new tls.TLSSocket(plain, { isServer: true, secureContext: context });
       secured.setNoDelay(true);
+      const handshake = setTimeout(() => {
+        this.log.debug({ event: 'ldap.starttls', outcome: 'failed', conn: this.id, reason: 'handshake-timeout' }, 'StartTLS handshake timed out');
+        secured.destroy();
+        this.closeNow();
+      }, this.host.limits.handshakeTimeoutMs);
+      secured.once('secure', () => clearTimeout(handshake));
+      secured.once('close', () => clearTimeout(handshake));
       secured.on('error', (err) => {
         this.log.debug({ event: 'ldap.starttls', outcome: 'failed', conn: this.id, err: err.message }, 'StartTLS handshake failed');
         this.closeNow();

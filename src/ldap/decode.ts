@@ -1,39 +1,22 @@
-// The one place that touches ldapjs: its decoder turns a PDU into our Request type. DNs are read
+// PDU → our Request type, and the one place that touches ldapjs. Searches (the hot path) are
+// read here entirely; for the other operations ldapjs's decoder does the work, but DNs are read
 // raw from the PDU (ber.ts), because ldapjs's DN parser drops data (`cn=a\+b` becomes `cn=a`),
 // and controls are read by ber.ts too (see decode()). Responses are encoded by ber.ts.
 import { createRequire } from 'node:module';
 import { isValidDn } from '../core/dn.ts';
 import { childrenOf, envelope, readControls, readPagedValue, RESPONSE_TAG, withoutControls, type Tlv } from './ber.ts';
-import { OID, RC, type Filter, type Message, type Modification, type Reply, type Request, type Scope } from './protocol.ts';
+import { OID, RC, type Control, type Filter, type Message, type Modification, type Reply, type Request, type Scope, type SearchRequest } from './protocol.ts';
 
 /** The parts of ldapjs's decoded messages we read (its own typings are out of date). */
 interface JsAttribute {
   type: string;
   values: string[];
 }
-interface JsFilter {
-  type: string;
-  attribute?: string;
-  value?: string;
-  filters?: JsFilter[];
-  filter?: JsFilter;
-  initial?: string;
-  any?: string[];
-  final?: string;
-  matchingRule?: string;
-  matchValue?: string;
-  dnAttributes?: boolean;
-}
 interface JsMessage {
   type: string;
   messageId: number;
   version?: number;
   credentials?: string;
-  scope?: number;
-  sizeLimit?: number;
-  timeLimit?: number;
-  typesOnly?: boolean;
-  filter?: JsFilter;
   attributes?: (string | JsAttribute)[];
   attribute?: string;
   value?: string;
@@ -111,7 +94,7 @@ const SCOPES: Scope[] = ['base', 'one', 'sub'];
  * on a control it does not know that has no value (SSSD's password policy request, with every
  * bind): RFC 4511 §4.1.11 wants such a control ignored, so ldapjs sees the message without them.
  */
-export function decode(frame: Buffer): Decoded {
+export function decode(frame: Buffer, limits: FilterLimits): Decoded {
   const env = envelope(frame);
   if (!env) return { ok: false, why: 'malformed LDAPMessage' };
   const controls = env.controls ? readControls(frame, env.controls) : [];
@@ -120,22 +103,146 @@ export function decode(frame: Buffer): Decoded {
     if (tag === undefined) return { ok: false, id: env.id, why: 'malformed controls' };
     return { ok: false, id: env.id, answer: { tag, code: RC.protocolError, message: 'malformed controls' }, why: 'malformed controls' };
   }
+  if (env.op.tag === SEARCH_REQUEST) return decodeSearch(frame, env.id, env.op, controls, limits);
   const js = decoder(env.controls ? withoutControls(frame, env) : frame);
   if (js instanceof Error) {
     const answer = answerable(frame, env.op);
     return { ok: false, id: env.id, ...(answer ? { answer } : {}), why: js.message };
   }
   try {
-    const request = toRequest(js, frame, env.op);
-    const paged = controls.find((c) => c.oid === OID.pagedResults);
-    if (request.op === 'search' && paged) {
-      const value = paged.value && readPagedValue(paged.value);
-      if (!value) return { ok: false, id: env.id, answer: { tag: RESPONSE_TAG.searchDone, code: RC.protocolError, message: 'malformed paged results control' }, why: 'malformed paged results control' };
-      request.paged = value;
-    }
-    return { ok: true, msg: { id: env.id, request, controls } };
+    return { ok: true, msg: { id: env.id, request: toRequest(js, frame, env.op), controls } };
   } catch (e) {
     return { ok: false, id: env.id, why: (e as Error).message };
+  }
+}
+
+const SEARCH_REQUEST = 0x63;
+
+/** How much filter a search may carry: checked while it is read, so a huge one costs little. */
+export interface FilterLimits {
+  maxFilterDepth: number;
+  maxFilterTerms: number;
+}
+
+class FilterTooLarge extends Error {}
+
+/**
+ * RFC 4511 §4.5.1 SearchRequest, read here rather than by ldapjs: its filter decoder refuses
+ * attribute OIDs (`(2.5.4.35=*)`) and has no bounds, and searches are the hot path.
+ */
+function decodeSearch(frame: Buffer, id: number, op: Tlv, controls: Control[], limits: FilterLimits): Decoded {
+  const refuse = (code: Reply['code'], message: string): Decoded =>
+    ({ ok: false, id, answer: { tag: RESPONSE_TAG.searchDone, code, message }, why: message });
+  const [base, scope, , size, time, typesOnly, filter, attrs, extra] = childrenOf(frame, op);
+  if (!base || base.tag !== 0x04 || !scope || scope.tag !== 0x0a || !size || size.tag !== 0x02 || !time || time.tag !== 0x02
+    || !typesOnly || typesOnly.tag !== 0x01 || !filter || !attrs || attrs.tag !== 0x30 || extra || attrs.end !== op.end) {
+    return { ok: false, id, why: 'malformed SearchRequest' };
+  }
+  const baseDn = frame.toString('utf8', base.start, base.end);
+  if (baseDn !== '' && !isValidDn(baseDn)) return refuse(RC.invalidDNSyntax, 'invalid DN');
+  let parsed: Filter | undefined;
+  try {
+    const budget = { terms: limits.maxFilterTerms };
+    parsed = readFilter(frame, filter, limits.maxFilterDepth, budget);
+  } catch (e) {
+    if (e instanceof FilterTooLarge) return refuse(RC.adminLimitExceeded, e.message);
+    throw e;
+  }
+  if (!parsed) return refuse(RC.protocolError, 'malformed search filter');
+  const attributes: string[] = [];
+  for (const a of childrenOf(frame, attrs)) {
+    if (a.tag !== 0x04) return refuse(RC.protocolError, 'malformed attribute list');
+    attributes.push(frame.toString('utf8', a.start, a.end));
+  }
+  const request: SearchRequest = {
+    op: 'search',
+    base: baseDn,
+    scope: SCOPES[uint(frame, scope) ?? 0] ?? 'base',
+    sizeLimit: uint(frame, size) ?? 0,
+    timeLimit: uint(frame, time) ?? 0,
+    typesOnly: frame[typesOnly.start] !== 0 && typesOnly.end > typesOnly.start,
+    filter: parsed,
+    attributes,
+  };
+  const paged = controls.find((c) => c.oid === OID.pagedResults);
+  if (paged) {
+    const value = paged.value && readPagedValue(paged.value);
+    if (!value) return refuse(RC.protocolError, 'malformed paged results control');
+    request.paged = value;
+  }
+  return { ok: true, msg: { id, request, controls } };
+}
+
+/** A non-negative INTEGER of at most 4 bytes; undefined otherwise (treated as 0 / base). */
+function uint(frame: Buffer, t: Tlv): number | undefined {
+  const n = t.end - t.start;
+  if (n === 0 || n > 5 || ((frame[t.start] as number) & 0x80)) return undefined;
+  let v = 0;
+  for (let i = t.start; i < t.end; i++) v = v * 256 + (frame[i] as number);
+  return v <= 0x7fffffff ? v : undefined;
+}
+
+const COMPARISON_TAGS: Record<number, 'eq' | 'ge' | 'le' | 'approx'> = { 0xa3: 'eq', 0xa5: 'ge', 0xa6: 'le', 0xa8: 'approx' };
+
+/** One Filter element (RFC 4511 §4.5.1.7); undefined when malformed. Values are UTF-8 text. */
+function readFilter(frame: Buffer, t: Tlv, depth: number, budget: { terms: number }): Filter | undefined {
+  if (depth <= 0) throw new FilterTooLarge('the search filter is nested too deeply');
+  if (--budget.terms < 0) throw new FilterTooLarge('the search filter has too many terms');
+  const text = (x: Tlv | undefined): string | undefined => (x ? frame.toString('utf8', x.start, x.end) : undefined);
+  switch (t.tag) {
+    case 0xa0:
+    case 0xa1: {
+      const filters: Filter[] = [];
+      let end = t.start;
+      for (const child of childrenOf(frame, t)) {
+        const f = readFilter(frame, child, depth - 1, budget);
+        if (!f) return undefined;
+        filters.push(f);
+        end = child.end;
+      }
+      if (end !== t.end) return undefined;
+      return { kind: t.tag === 0xa0 ? 'and' : 'or', filters };
+    }
+    case 0xa2: {
+      const [inner, extra] = childrenOf(frame, t);
+      if (!inner || extra || inner.end !== t.end) return undefined;
+      const f = readFilter(frame, inner, depth - 1, budget);
+      return f && { kind: 'not', filter: f };
+    }
+    case 0x87:
+      return { kind: 'present', attr: (text(t) ?? '').toLowerCase() };
+    case 0xa4: {
+      const [type, list, extra] = childrenOf(frame, t);
+      if (!type || type.tag !== 0x04 || !list || list.tag !== 0x30 || extra || list.end !== t.end) return undefined;
+      const out: Extract<Filter, { kind: 'substr' }> = { kind: 'substr', attr: (text(type) ?? '').toLowerCase(), any: [] };
+      for (const part of childrenOf(frame, list)) {
+        const v = text(part) ?? '';
+        if (part.tag === 0x80 && out.initial === undefined && out.any.length === 0) out.initial = v;
+        else if (part.tag === 0x81 && out.final === undefined) out.any.push(v);
+        else if (part.tag === 0x82 && out.final === undefined) out.final = v;
+        else return undefined;
+      }
+      return out;
+    }
+    case 0xa9: {
+      const out: Extract<Filter, { kind: 'ext' }> = { kind: 'ext', value: '', dnAttributes: false };
+      let hasValue = false;
+      for (const part of childrenOf(frame, t)) {
+        if (part.tag === 0x81) out.rule = (text(part) ?? '').toLowerCase();
+        else if (part.tag === 0x82) out.attr = (text(part) ?? '').toLowerCase();
+        else if (part.tag === 0x83) { out.value = text(part) ?? ''; hasValue = true; }
+        else if (part.tag === 0x84) out.dnAttributes = frame[part.start] !== 0;
+        else return undefined;
+      }
+      return hasValue ? out : undefined;
+    }
+    default: {
+      const kind = COMPARISON_TAGS[t.tag];
+      if (!kind) return undefined;
+      const [type, value, extra] = childrenOf(frame, t);
+      if (!type || type.tag !== 0x04 || !value || value.tag !== 0x04 || extra || value.end !== t.end) return undefined;
+      return { kind, attr: (text(type) ?? '').toLowerCase(), value: text(value) ?? '' };
+    }
   }
 }
 
@@ -152,17 +259,6 @@ function toRequest(js: JsMessage, frame: Buffer, op: Tlv): Request {
       return { op: 'bind', version: js.version ?? 0, name: rawString(frame, op, 1), password: js.credentials ?? '' };
     case 'UnbindRequest':
       return { op: 'unbind' };
-    case 'SearchRequest':
-      return {
-        op: 'search',
-        base: rawString(frame, op, 0),
-        scope: SCOPES[js.scope ?? 0] ?? 'base',
-        sizeLimit: js.sizeLimit ?? 0,
-        timeLimit: js.timeLimit ?? 0,
-        typesOnly: js.typesOnly ?? false,
-        filter: toFilter(js.filter),
-        attributes: (js.attributes ?? []).map(String),
-      };
     case 'CompareRequest':
       return { op: 'compare', dn: rawString(frame, op, 0), attr: (js.attribute ?? '').toLowerCase(), value: js.value ?? '' };
     case 'AddRequest':
@@ -213,53 +309,5 @@ function toRequest(js: JsMessage, frame: Buffer, op: Tlv): Request {
       return { op: 'abandon', target: js.abandonId ?? -1 };
     default:
       throw new Error(`unsupported operation ${js.type}`);
-  }
-}
-
-/**
- * ldapjs hands filter values back in RFC 4515 string form (`\2a` for `*`, `\c3\a9` for é): turn
- * runs of escapes back into the UTF-8 text they encode.
- */
-function unescapeValue(v: string | undefined): string {
-  if (v === undefined || !v.includes('\\')) return v ?? '';
-  return v.replace(/(?:\\[0-9a-fA-F]{2})+/g, (run) =>
-    Buffer.from(run.split('\\').slice(1).map((h) => parseInt(h, 16))).toString('utf8'));
-}
-
-const COMPARISONS: Record<string, 'eq' | 'ge' | 'le' | 'approx'> = {
-  EqualityFilter: 'eq', GreaterThanEqualsFilter: 'ge', LessThanEqualsFilter: 'le', ApproximateFilter: 'approx',
-};
-
-function toFilter(f: JsFilter | undefined): Filter {
-  if (!f) throw new Error('search without a filter');
-  const attr = (f.attribute ?? '').toLowerCase();
-  const cmp = COMPARISONS[f.type];
-  if (cmp) return { kind: cmp, attr, value: unescapeValue(f.value) };
-  switch (f.type) {
-    case 'AndFilter':
-      return { kind: 'and', filters: (f.filters ?? []).map(toFilter) };
-    case 'OrFilter':
-      return { kind: 'or', filters: (f.filters ?? []).map(toFilter) };
-    case 'NotFilter':
-      return { kind: 'not', filter: toFilter(f.filter) };
-    case 'PresenceFilter':
-      return { kind: 'present', attr };
-    case 'SubstringFilter':
-      return {
-        kind: 'substr', attr,
-        ...(f.initial ? { initial: unescapeValue(f.initial) } : {}),
-        any: (f.any ?? []).map(unescapeValue),
-        ...(f.final ? { final: unescapeValue(f.final) } : {}),
-      };
-    case 'ExtensibleFilter':
-      return {
-        kind: 'ext',
-        ...(attr ? { attr } : {}),
-        ...(f.matchingRule ? { rule: f.matchingRule.toLowerCase() } : {}),
-        value: unescapeValue(f.matchValue ?? f.value),
-        dnAttributes: f.dnAttributes ?? false,
-      };
-    default:
-      throw new Error(`unsupported filter ${f.type}`);
   }
 }

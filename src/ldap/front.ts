@@ -5,6 +5,7 @@
 // may not see gets exactly the answer of a DN that does not exist (noSuchObject, no matchedDN,
 // the same text), so tenants cannot be told apart from nothing.
 import { randomBytes, randomInt } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { LiveRegistry, TenantConfig } from '../config/index.ts';
 import { hasCode } from '../core/errors.ts';
 import { isWithin, tryNormalizeDn } from '../core/dn.ts';
@@ -61,17 +62,21 @@ interface PagedState {
   key: string;
   cursor: Cursor;
   sent: number;
-  expires: number;
 }
 
 class LdapSession implements Session {
   private identity: Identity = ANONYMOUS;
-  /** Paged-results cookies of this connection, oldest first (Map keeps insertion order). */
-  private readonly paged = new Map<string, PagedState>();
+  /** Paged-results cookies of this connection: the least recently made go beyond the limit, and every one expires. */
+  private readonly paged: LRUCache<string, PagedState>;
   private readonly log: Logger;
 
   constructor(private readonly o: FrontOptions, private readonly conn: ConnectionInfo) {
     this.log = o.logger.child({ component: 'ldap', conn: conn.id });
+    this.paged = new LRUCache({ max: o.limits.maxPagedSearches, ttl: o.limits.pagedCookieTtlMs });
+  }
+
+  get authenticated(): boolean {
+    return this.identity.kind !== 'anonymous';
   }
 
   close(): void {
@@ -270,7 +275,7 @@ class LdapSession implements Session {
       if (cookie !== '') {
         const state = this.paged.get(cookie);
         this.paged.delete(cookie);
-        if (!state || state.key !== key || state.expires < Date.now()) {
+        if (!state || state.key !== key) {
           return { code: RC.unwillingToPerform, message: 'the paged results cookie is invalid or expired; start the search again', pagedCookie: Buffer.alloc(0) };
         }
         from = state.cursor;
@@ -300,14 +305,10 @@ class LdapSession implements Session {
     return { ...done, pagedCookie: outcome.next ? this.keep({ key, cursor: outcome.next, sent: before + outcome.sent }) : Buffer.alloc(0) };
   }
 
-  /** Stores a paged search's state under a fresh random cookie, evicting the oldest beyond the limit. */
-  private keep(state: Omit<PagedState, 'expires'>): Buffer {
+  /** Stores a paged search's state under a fresh random cookie. */
+  private keep(state: PagedState): Buffer {
     const cookie = randomBytes(16);
-    this.paged.set(cookie.toString('hex'), { ...state, expires: Date.now() + this.o.limits.pagedCookieTtlMs });
-    for (const k of this.paged.keys()) {
-      if (this.paged.size <= this.o.limits.maxPagedSearches) break;
-      this.paged.delete(k);
-    }
+    this.paged.set(cookie.toString('hex'), state);
     return cookie;
   }
 

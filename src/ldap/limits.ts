@@ -6,8 +6,14 @@ export interface LdapLimits {
   maxConnections: number;
   /** Open connections from one source address. */
   maxConnectionsPerAddress: number;
-  /** Milliseconds a connection may stay silent with no operation in progress. */
+  /** Milliseconds a bound connection may stay silent with no operation in progress. */
   idleTimeoutMs: number;
+  /** The same for a connection that has not bound (or bound anonymously): idle sockets cost a slot. */
+  unboundIdleTimeoutMs: number;
+  /** Milliseconds a TLS handshake (LDAPS or StartTLS) may take. */
+  handshakeTimeoutMs: number;
+  /** Bytes of replies waiting for a client to read them; beyond it the connection is not read. */
+  maxQueuedReplyBytes: number;
   /** Bytes: a larger LDAPMessage closes the connection. */
   maxPduBytes: number;
   /** Entries one search may return (paged searches: per page). */
@@ -22,12 +28,19 @@ export interface LdapLimits {
   pagedCookieTtlMs: number;
   /** Operations in progress per connection; more are answered busy. */
   maxOperationsPerConnection: number;
+  /** Nesting of and/or/not in one search filter; deeper ones are refused (adminLimitExceeded). */
+  maxFilterDepth: number;
+  /** Terms (every node) in one search filter; more are refused (adminLimitExceeded) while reading. */
+  maxFilterTerms: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<LdapLimits> = Object.freeze({
   maxConnections: 4096,
   maxConnectionsPerAddress: 256,
   idleTimeoutMs: 15 * 60_000,
+  unboundIdleTimeoutMs: 60_000,
+  handshakeTimeoutMs: 10_000,
+  maxQueuedReplyBytes: 256 * 1024,
   maxPduBytes: 1024 * 1024,
   maxSizeLimit: 2000,
   maxTimeLimitSeconds: 60,
@@ -35,6 +48,8 @@ export const DEFAULT_LIMITS: Readonly<LdapLimits> = Object.freeze({
   maxPagedSearches: 16,
   pagedCookieTtlMs: 10 * 60_000,
   maxOperationsPerConnection: 64,
+  maxFilterDepth: 32,
+  maxFilterTerms: 1024,
 });
 
 export function resolveLimits(partial: Partial<LdapLimits> = {}): LdapLimits {

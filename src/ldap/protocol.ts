@@ -166,6 +166,8 @@ export type Reply = Result | ExtendedResult | SearchDone;
 export interface Session {
   /** Answers one request; `sink` is used by searches only. Never rejects for a protocol "no". */
   handle(msg: Message, sink: SearchSink): Promise<Reply>;
+  /** Bound as a user or service account (not anonymous): such connections may idle longer. */
+  readonly authenticated: boolean;
   close(): void;
 }
 

@@ -40,6 +40,8 @@ export class LdapServer implements ConnectionHost {
   private readonly perAddress = new Map<string, number>();
   /** Every admitted TCP socket, TLS handshakes in progress included: close() must end them all. */
   private readonly sockets = new Set<net.Socket>();
+  /** Handshake timers of LDAPS sockets, by address and port (a TLSSocket does not expose its raw socket). */
+  private readonly handshakes = new Map<string, NodeJS.Timeout>();
   private serial = 0;
   private operations = 0;
 
@@ -67,7 +69,7 @@ export class LdapServer implements ConnectionHost {
     const ldap = await this.bind(net.createServer(), plain, false);
     if (!secure) return { ldap };
     if (!this.tlsOptions) throw new Error('LDAPS needs a TLS certificate');
-    const server = tls.createServer({ ...this.tlsOptions, handshakeTimeout: 10_000 });
+    const server = tls.createServer({ ...this.tlsOptions, handshakeTimeout: this.o.limits.handshakeTimeoutMs });
     this.tlsListeners.push(server);
     server.on('tlsClientError', (err, sock) => {
       this.log.debug({ event: 'ldap.tls', outcome: 'failed', remote: sock.remoteAddress, err: err.message }, 'TLS handshake failed');
@@ -113,10 +115,24 @@ export class LdapServer implements ConnectionHost {
       else this.perAddress.delete(addr);
     });
     sock.setNoDelay(true);
-    if (!secure) this.open(sock, false);
+    if (!secure) return this.open(sock, false);
+    // tls.Server's own handshakeTimeout does not end a socket that never sends a ClientHello.
+    const handshake = setTimeout(() => {
+      this.log.debug({ event: 'ldap.tls', outcome: 'failed', reason: 'handshake-timeout', remote: addr }, 'TLS handshake timed out');
+      sock.destroy();
+    }, limits.handshakeTimeoutMs);
+    this.handshakes.set(socketKey(sock), handshake);
+    sock.once('close', () => {
+      clearTimeout(handshake);
+      this.handshakes.delete(socketKey(sock));
+    });
   }
 
   private open(sock: net.Socket, secure: boolean): void {
+    if (secure) {
+      clearTimeout(this.handshakes.get(socketKey(sock)));
+      this.handshakes.delete(socketKey(sock));
+    }
     sock.setNoDelay(true);
     const id = `${sock.remoteAddress}:${sock.remotePort}#${++this.serial}`;
     const conn = new Connection(this, sock, secure, id, this.log);
@@ -147,4 +163,8 @@ export class LdapServer implements ConnectionHost {
     this.listeners.length = 0;
     this.tlsListeners.length = 0;
   }
+}
+
+function socketKey(sock: net.Socket): string {
+  return `${sock.remoteAddress}:${sock.remotePort}`;
 }
