@@ -96,7 +96,7 @@ test.before(async () => {
   // sss first: the host has a "staff" group of its own in /etc/group.
   await writeFile(join(dir, 'nsswitch.conf'), 'passwd: sss files\ngroup: sss files\nshadow: files\n');
 
-  const child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', NAMESPACE_SH], { env: { ...process.env, DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', NAMESPACE_SH], { env: { ...process.env, DIR: dir }, stdio: ['pipe', 'pipe', 'pipe'] });
   sssd = child;
   let early = '';
   child.stdout.on('data', (b: Buffer) => { early += b.toString(); });
@@ -112,10 +112,11 @@ test.before(async () => {
 
 test.after.always(async () => {
   if (sssd?.exitCode === null) {
+    // Closing its stdin stops SSSD (namespace.sh); so does this process dying.
     const exited = new Promise((r) => sssd?.once('exit', r));
-    sssd.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-    if (sssd.exitCode === null) sssd.kill('SIGKILL');
+    sssd.stdin?.end();
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    if (sssd.exitCode === null) throw new Error(`SSSD did not stop in 5 s (namespace shell ${String(sssd.pid)})`);
   }
   await h?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -172,20 +173,26 @@ for (const s of SCHEMAS) {
     }
   });
 
-  test(`${s}: PAM (pam_sss) accepts the right password and refuses a wrong one and a disabled user`, async (t) => {
-    const pam = (user: string, password: string) => inNamespace(['pamtester', PAM_SERVICE, q(s, user), 'authenticate', 'acct_mgmt'], `${password}\n`);
-    const good = await pam('alice', PASSWORDS.alice);
+  test(`${s}: PAM (pam_sss) accepts the right password, refuses a wrong one and a disabled user`, async (t) => {
+    const pam = (user: string, steps: string[], password = '') => inNamespace(['pamtester', PAM_SERVICE, q(s, user), ...steps], `${password}\n`);
+    // Another user per schema: one wrong password each stays below the lockout threshold.
+    const user = s === 'rfc2307bis' ? 'alice' : 'bob';
+    const good = await pam(user, ['authenticate', 'acct_mgmt'], PASSWORDS[user]);
     t.log(good.out);
     t.is(good.code, 0, good.out);
-    t.regex(good.out, /successfully authenticated/);
-    const wrong = await pam('alice', 'Not-Her-Password-1');
+    t.regex(good.out, /successfully authenticated[\s\S]*account management done/);
+    const wrong = await pam(user, ['authenticate'], 'Not-The-Password-1');
     t.log(wrong.out);
     t.not(wrong.code, 0);
     t.regex(wrong.out, /Authentication failure/, 'refused by the server, not "cannot retrieve authentication info" (offline)');
-    const carol = await pam('carol', PASSWORDS.carol);
+    const carol = await pam('carol', ['authenticate'], PASSWORDS.carol);
     t.log(carol.out);
-    t.not(carol.code, 0, 'a disabled user cannot log in with her right password');
-    t.regex(carol.out, /Authentication failure/);
+    t.regex(carol.out, /Authentication failure/, 'a disabled user cannot log in with her right password');
+    // What sshd asks after a key login: the account step alone.
+    const carolAccount = await pam('carol', ['acct_mgmt']);
+    t.log(carolAccount.out);
+    t.not(carolAccount.code, 0, carolAccount.out);
+    t.regex(carolAccount.out, /User account has expired/);
   });
 }
 

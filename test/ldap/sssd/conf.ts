@@ -25,7 +25,11 @@ export function domainSection(d: SssdDomain): string[] {
     'auth_provider = ldap',
     // No chpass_provider: password changes go through the admin API, not SSSD.
     'chpass_provider = none',
-    'access_provider = permit',
+    // A disabled user (shadowExpire 1) is refused at the account step too, which is all an SSH
+    // key login goes through: authentication alone would let her in with a key.
+    'access_provider = ldap',
+    'ldap_access_order = expire',
+    'ldap_account_expire_policy = shadow',
     `ldap_uri = ${d.uri}`,
     `ldap_search_base = ${d.base}`,
     `ldap_user_search_base = ou=people,${d.base}`,
