@@ -158,7 +158,7 @@ const MspNasClient = Obj({
   address: Address('Source address of its requests.'),
   secret: Secret('RADIUS secret', 'Shared secret.', DEFAULTS.minSecretLength.radius),
   realms: Type.Array(TenantId('A tenant id.'), {
-    minItems: 1, description: 'Tenants this NAS may authenticate for; the user\'s realm (a tenant id) picks one.',
+    minItems: 1, description: 'Tenants this NAS may authenticate for (tenant ids); the user\'s realm (a tenant\'s id or one of its radius.realms) picks one.',
   }),
 }, 'A NAS shared by several tenants; the tenant is picked by the realm of the user name.');
 
@@ -174,9 +174,10 @@ const EapLimits = Obj({
     'Bytes of TLS per EAP packet sent (EAP-TLS, TTLS, PEAP); keep it under the access point\'s EAPOL path MTU.'),
   maxMessage: Int(4096, 1_048_576, S.eap.maxMessage, 'Largest TLS message, in bytes, a peer may send in fragments.'),
   idleTimeoutSeconds: Int(5, 3600, S.eap.idleTimeoutSeconds, 'Seconds an EAP conversation waits for the next request before it is dropped.'),
-  maxConversations: Int(1, 1_000_000, S.eap.maxConversations, 'Open EAP conversations, all NAS together; new ones are refused beyond it.'),
+  maxConversations: Int(1, 1_000_000, S.eap.maxConversations, 'Open EAP conversations, all NAS together. When full, a tenant below its fair share '
+    + '(the pool divided by the tenants holding conversations) takes the least recently used conversation of the tenant holding the most; others are refused.'),
   maxConversationsPerNas: Int(1, 1_000_000, S.eap.maxConversationsPerNas,
-    'Open EAP conversations of one NAS, so one flooding NAS cannot take them all.'),
+    'Open EAP conversations of one NAS (told apart by tenant and name), so one flooding NAS cannot take them all.'),
 }, '802.1X (EAP) limits, for every tenant.');
 
 export const ServerFile = Type.Object({
