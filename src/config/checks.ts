@@ -40,6 +40,7 @@ export function checkAcross(server: Part | undefined, tenants: Part[], allTenant
   checkRealms(tenants, out);
   for (const t of tenants) {
     checkNotBuilt(t, out);
+    checkReplyAttributes(t, out);
     unique(t, ['radius', 'clients'], 'name', 'NAS client name', out);
     unique(t, ['ldap', 'serviceAccounts'], 'name', 'service account name', out);
     unique(t, ['radius', 'vlans'], 'group', 'VLAN group', out);
@@ -61,6 +62,19 @@ function checkEapCertificate(t: Part, out: ConfigProblem[]): void {
 }
 
 /** Settings whose feature is not built yet are refused, not silently ignored. */
+/** Reply attributes tenantdir sets itself: a second one would contradict it (accounting joins on them). */
+const OWN_REPLY_ATTRIBUTES = ['user-name', 'class', 'message-authenticator'];
+
+function checkReplyAttributes(t: Part, out: ConfigProblem[]): void {
+  list(get(t.value, 'radius', 'replyAttributes')).forEach((a, i) => {
+    const name = str(get(a, 'attribute'));
+    if (name !== undefined && OWN_REPLY_ATTRIBUTES.includes(name.toLowerCase())) {
+      out.push(t.source.problem(['radius', 'replyAttributes', i, 'attribute'], `${name} is set by tenantdir in every Access-Accept `
+        + '(User-Name and Class tie accounting to the user); remove this entry'));
+    }
+  });
+}
+
 function checkNotBuilt(t: Part, out: ConfigProblem[]): void {
   const totp = str(get(t.value, 'mfa', 'totp'));
   if (totp === 'optional' || totp === 'required') {
