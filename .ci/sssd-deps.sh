@@ -1,7 +1,7 @@
 #!/bin/sh
-# Debian packages test/ldap/sssd.test.ts needs: SSSD's LDAP provider (sssd-ldap), sssctl
-# (sssd-tools), the NSS and PAM modules SSSD answers through (libnss-sss, libpam-sss) and
-# pamtester (a PAM client). Idempotent and noninteractive; installs nothing already present.
+# Debian packages test/ldap/sssd.test.ts needs: SSSD's LDAP provider (sssd-ldap), the NSS and
+# PAM modules SSSD answers through (libnss-sss, libpam-sss) and pamtester (a PAM client).
+# Idempotent and noninteractive; installs nothing already present.
 #
 # The test runs SSSD in a private mount namespace with its own nsswitch.conf and PAM service, so
 # the machine itself must stay as it was. Two maintainer scripts would change it:
@@ -15,7 +15,7 @@
 # sssd-common would start the sssd service where invoke-rc.d can: a policy-rc.d answering 101
 # (action forbidden) stops that; the test runs its own `sssd -i`.
 set -eu
-PKGS="sssd-ldap sssd-tools libnss-sss libpam-sss pamtester"
+PKGS="sssd-ldap libnss-sss libpam-sss pamtester"
 installed=$(dpkg-query -W -f='${db:Status-Abbrev}\n' $PKGS 2>/dev/null | grep -c '^ii' || true)
 if [ "$installed" -eq "$(echo $PKGS | wc -w)" ]; then
   echo "sssd-deps: all present ($PKGS)"

@@ -1,6 +1,7 @@
 // SSSD 2.8 (Debian sssd-ldap) as a tenant's LDAP client, the way a Linux host logs people in:
-// glibc NSS (`getent`, `id`) and PAM (`pamtester` over pam_sss) answered by one SSSD that reads
-// the front over StartTLS with a service account and checks passwords by binding as the user.
+// glibc NSS (`getent`, `id`) and PAM (`pamtester` over pam_sss: login, account, passwd) answered
+// by one SSSD that reads the front over StartTLS with a service account, checks passwords by
+// binding as the user and changes them with the password modify operation.
 // SSSD reads fixed paths (/etc/sssd, /var/lib/sss, /var/log/sssd) and so do glibc and libpam
 // (/etc/nsswitch.conf, /etc/pam.d), so SSSD runs in a private mount namespace (unshare -m) with
 // its own copies bind-mounted over them (test/ldap/sssd/namespace.sh), a fresh cache each run;
@@ -28,7 +29,7 @@ const ACME_DOMAINS: Record<Schema, { name: string; fullyQualified: boolean }> = 
 const SCHEMAS = Object.keys(ACME_DOMAINS) as Schema[];
 /** `name` as domain `s` knows it. */
 const q = (s: Schema, name: string): string => (ACME_DOMAINS[s].fullyQualified ? `${name}@${ACME_DOMAINS[s].name}` : name);
-const NEEDS = ['/usr/sbin/sssd', '/usr/sbin/sssctl', '/usr/bin/pamtester', '/usr/bin/unshare', '/usr/bin/nsenter'];
+const NEEDS = ['/usr/sbin/sssd', '/usr/bin/pamtester', '/usr/bin/unshare', '/usr/bin/nsenter', '/usr/bin/setpriv'];
 /** libnss-sss and libpam-sss, in whichever multiarch directory this machine has. */
 const MODULES = ['libnss_sss.so.2', 'security/pam_sss.so'];
 
@@ -92,7 +93,7 @@ test.before(async () => {
   // SSSD refuses a config file anyone but root can read.
   await chmod(join(dir, 'etc', 'sssd.conf'), 0o600);
   await mkdir(join(dir, 'pam.d'));
-  await writeFile(join(dir, 'pam.d', PAM_SERVICE), 'auth required pam_sss.so\naccount required pam_sss.so\n');
+  await writeFile(join(dir, 'pam.d', PAM_SERVICE), 'auth required pam_sss.so\naccount required pam_sss.so\npassword required pam_sss.so\n');
   // sss first: the host has a "staff" group of its own in /etc/group.
   await writeFile(join(dir, 'nsswitch.conf'), 'passwd: sss files\ngroup: sss files\nshadow: files\n');
 
@@ -195,6 +196,24 @@ for (const s of SCHEMAS) {
     t.regex(carolAccount.out, /User account has expired/);
   });
 }
+
+test('passwd through pam_sss changes the password in the directory, under its policy', async (t) => {
+  // As dave himself: pam_sss refuses root a password change ("reset by root is not supported").
+  const uid = (await inNamespace(['id', '-u', 'dave'])).out.trim();
+  const gid = (await inNamespace(['id', '-g', 'dave'])).out.trim();
+  const pam = (steps: string[], input: string[]) => inNamespace(
+    ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', 'pamtester', PAM_SERVICE, 'dave', ...steps], `${input.join('\n')}\n`);
+  const next = 'Nested-Member-78-New';
+  const short = await pam(['chauthtok'], [PASSWORDS.dave, 'Short-1', 'Short-1']);
+  t.log(short.out);
+  t.not(short.code, 0, "a password the tenant's policy refuses is refused");
+  t.regex(short.out, /Server message: the password must be at least 12 characters long/, "the policy's reason reaches the user");
+  const changed = await pam(['chauthtok'], [PASSWORDS.dave, next, next]);
+  t.log(changed.out);
+  t.is(changed.code, 0, changed.out);
+  t.regex((await pam(['authenticate'], [next])).out, /successfully authenticated/);
+  t.regex((await pam(['authenticate'], [PASSWORDS.dave])).out, /Authentication failure/, 'the old password no longer works');
+});
 
 test('globex: another tenant is another SSSD domain; nothing of acme shows through', async (t) => {
   const alice = await inNamespace(['getent', 'passwd', 'alice@globex']);

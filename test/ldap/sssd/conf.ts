@@ -23,8 +23,8 @@ export function domainSection(d: SssdDomain): string[] {
     `[domain/${d.name}]`,
     'id_provider = ldap',
     'auth_provider = ldap',
-    // No chpass_provider: password changes go through the admin API, not SSSD.
-    'chpass_provider = none',
+    // `passwd` on the host: the password modify extended operation, as the user.
+    'chpass_provider = ldap',
     // A disabled user (shadowExpire 1) is refused at the account step too, which is all an SSH
     // key login goes through: authentication alone would let her in with a key.
     'access_provider = ldap',
