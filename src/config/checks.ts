@@ -62,15 +62,18 @@ function checkEapCertificate(t: Part, out: ConfigProblem[]): void {
 }
 
 /** Settings whose feature is not built yet are refused, not silently ignored. */
-/** Reply attributes tenantdir sets itself: a second one would contradict it (accounting joins on them). */
-const OWN_REPLY_ATTRIBUTES = ['user-name', 'class', 'message-authenticator'];
+/**
+ * Reply attributes tenantdir sets itself, where a second one would contradict it. Class may
+ * repeat (RFC 2865 §5.25; firewalls map groups from it): ours is told apart by its prefix.
+ */
+const OWN_REPLY_ATTRIBUTES = ['user-name', 'message-authenticator'];
 
 function checkReplyAttributes(t: Part, out: ConfigProblem[]): void {
   list(get(t.value, 'radius', 'replyAttributes')).forEach((a, i) => {
     const name = str(get(a, 'attribute'));
     if (name !== undefined && OWN_REPLY_ATTRIBUTES.includes(name.toLowerCase())) {
       out.push(t.source.problem(['radius', 'replyAttributes', i, 'attribute'], `${name} is set by tenantdir in every Access-Accept `
-        + '(User-Name and Class tie accounting to the user); remove this entry'));
+        + '(User-Name names the authenticated user, for accounting); remove this entry'));
     }
   });
 }
