@@ -1,10 +1,11 @@
-// TLS material for LDAPS, StartTLS, EAP and RadSec. With no `tls` in the config, a self-signed
-// development certificate is made once in the config's certs/ folder (never committed) and
-// reused, so clients can pin it across restarts.
+// TLS material for LDAPS, StartTLS, EAP and the admin API. With no `tls` in the config, a
+// self-signed development certificate is made once in the data directory's certs/ folder (the
+// config directory unless TENANTDIR_DATA says otherwise; never committed) and reused, so clients
+// can pin it across restarts.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import selfsigned from 'selfsigned';
 import { ConfigInvalid } from './errors.ts';
 
@@ -73,7 +74,11 @@ export async function devTls(dir: string): Promise<TlsMaterial> {
       },
     ],
   });
-  await mkdir(dir, { recursive: true });
+  // The last level alone: Node's recursive mkdir says ENOENT where the reason is EROFS or EACCES.
+  await mkdir(dirname(dir), { recursive: true });
+  await mkdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  });
   await writeFile(keyPath, pems.private, { mode: 0o600 });
   await writeFile(certPath, pems.cert);
   return { cert: Buffer.from(pems.cert), key: Buffer.from(pems.private), source: 'dev-generated', certPath };

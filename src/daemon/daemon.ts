@@ -187,8 +187,11 @@ async function devTlsIn(dir: string): Promise<TlsMaterial> {
   }
 }
 
-/** The process name `ps` and `pkill -x` see (15 characters: Linux's limit for the name). */
-const PROCESS_TITLE = 'tenantdir serve';
+/**
+ * What `ps` shows. Linux keeps the first 15 characters as the process name, so `pkill -HUP -x
+ * 'tenantdir serve'` finds the daemon however it was started (npm, the bin, node directly).
+ */
+const processTitle = (configDir: string) => `tenantdir serve --config ${configDir}`;
 
 /**
  * `tenantdir serve`: runs until SIGINT/SIGTERM; SIGHUP reloads the configuration. Generated
@@ -196,7 +199,7 @@ const PROCESS_TITLE = 'tenantdir serve';
  * start exits 1 with its problems on stderr, without a stack trace.
  */
 export async function runDaemon(o: { configDir: string }): Promise<void> {
-  process.title = PROCESS_TITLE;
+  process.title = processTitle(o.configDir);
   const dataDir = process.env.TENANTDIR_DATA || undefined;
   // From the start: Node's default for SIGHUP is to exit, and seeding can take a minute.
   let daemon: RunningDaemon | undefined;

@@ -56,17 +56,36 @@ export interface ServeProcess {
   stdout: () => string;
   stderr: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGKILLs its whole process group (npm's child too), if still there. */
+  kill(): void;
 }
 
-export function serve(args: string[], o: { env?: NodeJS.ProcessEnv; wrap?: string[] } = {}): ServeProcess {
-  const command = [...(o.wrap ?? []), process.execPath, join(REPO, 'bin/tenantdir.js'), 'serve', ...args];
-  const child = spawn(command[0]!, command.slice(1), { cwd: REPO, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export interface ServeOptions {
+  env?: NodeJS.ProcessEnv;
+  /** A command line to run it under (unshare ...). */
+  wrap?: string[];
+  /** Instead of `node bin/tenantdir.js serve` (npm start ...). */
+  command?: string[];
+  cwd?: string;
+}
+
+export function serve(args: string[], o: ServeOptions = {}): ServeProcess {
+  const command = [...(o.wrap ?? []), ...(o.command ?? [process.execPath, join(REPO, 'bin/tenantdir.js'), 'serve']), ...args];
+  // A process group of its own, so that kill() reaches whatever it started.
+  const child = spawn(command[0]!, command.slice(1), { cwd: o.cwd ?? REPO, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   let err = '';
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return { child, stdout: () => out, stderr: () => err, exited };
+  const kill = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // the group is gone already
+    }
+  };
+  return { child, stdout: () => out, stderr: () => err, exited, kill };
 }
 
 /** The parsed JSON log lines a serve process wrote so far. */
