@@ -283,8 +283,8 @@ const Mfa = Obj({
 }, 'Multi-factor authentication (not built yet: only totp: off).');
 
 const Posix = Obj({
-  uidNumberStart: Int(1, 2_147_483_647, T.posix.uidNumberStart, 'First uidNumber given to a new user.'),
-  gidNumberStart: Int(1, 2_147_483_647, T.posix.gidNumberStart, 'First gidNumber given to a new group.'),
+  uidNumberStart: Int(1, 2_147_483_647, T.posix.uidNumberStart, 'Lowest uidNumber a new user gets; users and groups share one counter per tenant, which starts at max(uidNumberStart, gidNumberStart).'),
+  gidNumberStart: Int(1, 2_147_483_647, T.posix.gidNumberStart, 'Lowest gidNumber a new group gets; see uidNumberStart.'),
   homeBase: Def(Type.String({ pattern: '^/', description: 'homeDirectory is <homeBase>/<uid>.' }), T.posix.homeBase),
   loginShell: Def(Type.String({ pattern: '^/', description: 'loginShell of new users.' }), T.posix.loginShell),
 }, 'POSIX attributes (posixAccount, posixGroup).');
