@@ -60,6 +60,10 @@ export class ApiClient {
       if (err instanceof Error && err.name === 'TimeoutError') {
         throw new CliError(`tenantdir at ${this.o.url} did not answer within ${timeoutMs / 1000} s`);
       }
+      if (UNTRUSTED_CERTIFICATE.has(causeCode(err))) {
+        throw new CliError(`tenantdir at ${this.o.url} has a certificate this machine does not trust (${reason(err)}): `
+          + 'set NODE_EXTRA_CA_CERTS to its CA file (the development certificate: <data dir>/certs/dev-server.crt)');
+      }
       throw new CliError(`cannot reach tenantdir at ${this.o.url}: ${reason(err)}; is it running? set --url or TENANTDIR_URL`);
     }
     const text = await res.text();
@@ -78,6 +82,17 @@ export class ApiClient {
     } while (cursor !== undefined && items.length < max);
     return items;
   }
+}
+
+/** TLS verification failures: the server answered, but is not trusted. */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED',
+]);
+
+function causeCode(err: unknown): string {
+  const code = ((err as { cause?: { code?: unknown } }).cause)?.code;
+  return typeof code === 'string' ? code : '';
 }
 
 function reason(err: unknown): string {

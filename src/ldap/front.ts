@@ -88,7 +88,8 @@ class LdapSession implements Session {
       return await this.dispatch(msg, sink);
     } catch (err) {
       if (hasCode(err, 'TD_STORE_UNAVAILABLE')) {
-        this.log.error({ event: `ldap.${msg.request.op}`, outcome: 'failed', reason: 'store-unavailable', err }, 'store unavailable');
+        // Expected while a tenant is being seeded or the store is down: one line, no stack.
+        this.log.warn({ event: `ldap.${msg.request.op}`, outcome: 'failed', reason: 'store-unavailable', err: (err as Error).message }, 'store unavailable');
         return { code: RC.unavailable, message: 'the directory is temporarily unavailable; try again' };
       }
       throw err;

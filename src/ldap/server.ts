@@ -7,7 +7,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from '../core/log.ts';
-import type { TlsMaterial } from '../core/tls.ts';
+import { tlsOptions, type TlsMaterial } from '../core/tls.ts';
 import { encodeNoticeOfDisconnection } from './ber.ts';
 import { Connection, type ConnectionHost } from './connection.ts';
 import type { LdapLimits } from './limits.ts';
@@ -60,7 +60,7 @@ export class LdapServer implements ConnectionHost {
 
   /** New certificate for LDAPS and StartTLS; connections already secured keep theirs. */
   setTls(material: TlsMaterial): void {
-    this.tlsOptions = { cert: material.cert, key: material.key, ...(material.ca ? { ca: material.ca } : {}) };
+    this.tlsOptions = tlsOptions(material);
     this.secureContext = tls.createSecureContext(this.tlsOptions);
     for (const l of this.tlsListeners) l.setSecureContext(this.tlsOptions);
   }
