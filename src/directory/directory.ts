@@ -1,11 +1,19 @@
 // The directory service for every tenant: hands out TenantDirectory handles scoped to one
-// tenant's configuration and store, and loads the seed file into empty tenants.
+// tenant's configuration and store, and loads the seed file into empty tenants. It owns the one
+// credential verifier (hash threads, fair queue, buckets, source waits) that all tenants share,
+// so that a reload, which makes new handles, keeps them.
 import type { Auditor } from '../audit/index.ts';
 import type { Registry, SeedData, TenantConfig } from '../config/index.ts';
 import type { Logger } from '../core/log.ts';
 import type { Store } from '../store/index.ts';
 import type { ImportBatch, ImportSummary } from './import.ts';
+import type { CredentialLimits } from './limits.ts';
 import { TenantDirectory, type Actor } from './tenant-directory.ts';
+import { sourceKey } from './throttle.ts';
+import { CredentialVerifier } from './verifier.ts';
+
+/** The queue a check with no tenant waits in (a bind DN under no tenant): a tenant id can never be this. */
+const NO_TENANT = '-';
 
 export interface DirectoryServiceOptions {
   store: Store;
@@ -13,6 +21,8 @@ export interface DirectoryServiceOptions {
   logger: Logger;
   /** bcrypt cost for new hashes (passwords.bcryptCost). */
   bcryptCost: number;
+  /** Limits of the credential checks (limits.ts); the defaults otherwise. */
+  credentialLimits?: Partial<CredentialLimits>;
   now?: () => Date;
 }
 
@@ -20,7 +30,16 @@ export class Directory {
   // A reload makes new TenantConfig objects; handles for old ones are dropped with them.
   private readonly handles = new WeakMap<TenantConfig, TenantDirectory>();
 
-  constructor(private readonly o: DirectoryServiceOptions) {}
+  private readonly verifier: CredentialVerifier;
+
+  constructor(private readonly o: DirectoryServiceOptions) {
+    const now = o.now;
+    this.verifier = new CredentialVerifier({
+      bcryptCost: o.bcryptCost,
+      ...(o.credentialLimits ? { limits: o.credentialLimits } : {}),
+      ...(now ? { now: () => now().getTime() } : {}),
+    });
+  }
 
   tenant(t: TenantConfig): TenantDirectory {
     let d = this.handles.get(t);
@@ -29,11 +48,28 @@ export class Directory {
       d = new TenantDirectory(t, this.o.store.tenant(t.id), {
         bcryptCost: this.o.bcryptCost,
         auditor: this.o.auditor.tenant(t.id),
+        verifier: this.verifier,
         ...(this.o.now ? { now: this.o.now } : {}),
       });
       this.handles.set(t, d);
     }
     return d;
+  }
+
+  /**
+   * Equal work for a bind whose DN is under no tenant: the dummy hash, in a queue of its own and
+   * under the source's bucket, so that its timing says nothing and a flood of them costs nothing.
+   */
+  async refuseWithoutTenant(password: string, actor: Actor): Promise<void> {
+    const source = sourceKey(actor.source);
+    if (this.verifier.admit(NO_TENANT, source).ok && !this.verifier.tooLong(password)) {
+      await this.verifier.refuse(NO_TENANT, source, password);
+    }
+  }
+
+  /** Stops the hash threads (they do not hold the process open while idle). */
+  close(): Promise<void> {
+    return this.verifier.close();
   }
 
   /** The tenant's import (TenantDirectory.importBatch), for callers that hold a TenantConfig. */

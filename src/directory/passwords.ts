@@ -1,10 +1,9 @@
-// Password hashing, verification of hashes migrated from other directories, and the tenant's
-// password policy. bcrypt runs on libuv's thread pool, so a compare never blocks the event loop.
-import { createHash, timingSafeEqual } from 'node:crypto';
+// Password hashing, how hashes migrated from other directories are checked (on a hash thread:
+// verifier.ts), and the tenant's password policy. bcrypt.hash runs on libuv's thread pool.
 import bcrypt from 'bcrypt';
 import md4 from 'js-md4';
-import { verify as verifyUnixCrypt } from 'unixcrypt';
 import type { PasswordPolicy } from '../config/index.ts';
+import type { HashCheck } from './hash-pool.ts';
 
 const BCRYPT_RE = /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/;
 
@@ -32,47 +31,31 @@ export function hashPassword(password: string, cost: number): Promise<string> {
   return bcrypt.hash(password, cost);
 }
 
-export interface Verdict {
-  ok: boolean;
-  /** The stored hash is not bcrypt: re-hash it after this successful authentication. */
-  rehash: boolean;
-}
-
-/** A real bcrypt hash to compare against when the user does not exist, so timing says nothing. */
-const DUMMY_HASH = '$2b$10$CwTycUXWue0Thq9StjUM0uJ8.vhfyVfbe6bH.H6fZSthMxoGS0s9i';
-
-export async function verifyPassword(password: string, stored: string | undefined): Promise<Verdict> {
-  if (stored === undefined) {
-    await bcrypt.compare(password, DUMMY_HASH);
-    return { ok: false, rehash: false };
-  }
-  const scheme = hashScheme(stored);
-  switch (scheme) {
+/** How to check a stored hash on a hash thread, and whether to re-hash it to bcrypt after a success. */
+export function hashCheck(stored: string): { check: HashCheck; rehash: boolean } | undefined {
+  switch (hashScheme(stored)) {
     case 'bcrypt':
-      return { ok: await bcrypt.compare(password, stored), rehash: false };
+      return { check: { kind: 'bcrypt', hash: stored }, rehash: false };
     case 'crypt-bcrypt':
-      return { ok: await bcrypt.compare(password, stored.slice('{CRYPT}'.length)), rehash: true };
+      return { check: { kind: 'bcrypt', hash: stored.slice('{CRYPT}'.length) }, rehash: true };
     case 'crypt-sha512':
     case 'crypt-sha256':
-      return { ok: verifyUnixCrypt(password, stored.slice('{CRYPT}'.length)), rehash: true };
+      return { check: { kind: 'sha-crypt', hash: stored.slice('{CRYPT}'.length) }, rehash: true };
     case 'ssha':
     case 'sha':
-      return { ok: verifySaltedDigest('sha1', 20, password, stored), rehash: true };
+      return saltedDigest('sha1', 20, stored);
     case 'ssha512':
-      return { ok: verifySaltedDigest('sha512', 64, password, stored), rehash: true };
+      return saltedDigest('sha512', 64, stored);
     default:
-      return { ok: false, rehash: false };
+      return undefined;
   }
 }
 
 /** {SSHA}/{SSHA512}/{SHA}: base64(digest(password ‖ salt) ‖ salt), salt possibly empty. */
-function verifySaltedDigest(algorithm: string, digestLength: number, password: string, stored: string): boolean {
+function saltedDigest(algorithm: 'sha1' | 'sha512', digestLength: number, stored: string): { check: HashCheck; rehash: boolean } | undefined {
   const decoded = Buffer.from(stored.slice(stored.indexOf('}') + 1), 'base64');
-  if (decoded.length < digestLength) return false;
-  const digest = decoded.subarray(0, digestLength);
-  const salt = decoded.subarray(digestLength);
-  const actual = createHash(algorithm).update(password, 'utf8').update(salt).digest();
-  return timingSafeEqual(actual, digest);
+  if (decoded.length < digestLength) return undefined;
+  return { check: { kind: 'digest', algorithm, digest: decoded.subarray(0, digestLength), salt: decoded.subarray(digestLength) }, rehash: true };
 }
 
 /** NT hash (MD4 of the UTF-16LE password), hex: what MS-CHAPv2 needs. */
@@ -91,7 +74,11 @@ const CLASSES: { name: string; re: RegExp }[] = [
  * Checks a new password against the tenant's policy (history is checked separately, since it
  * needs the stored hashes). Returns why it fails, or undefined when it passes.
  */
-export function policyViolation(password: string, uid: string, policy: PasswordPolicy): string | undefined {
+export function policyViolation(password: string, uid: string, policy: PasswordPolicy, maxBytes: number): string | undefined {
+  // First, so that the checks below never run over a huge string.
+  if (password.length > maxBytes || Buffer.byteLength(password, 'utf8') > maxBytes) {
+    return `the password must be at most ${maxBytes} bytes long (UTF-8)`;
+  }
   if ([...password].length < policy.minLength) {
     return `the password must be at least ${policy.minLength} characters long`;
   }
@@ -103,12 +90,4 @@ export function policyViolation(password: string, uid: string, policy: PasswordP
     return 'the password must not contain the user name';
   }
   return undefined;
-}
-
-/** Was this password used among the stored history hashes? */
-export async function inHistory(password: string, hashes: readonly string[]): Promise<boolean> {
-  for (const h of hashes) {
-    if ((await verifyPassword(password, h)).ok) return true;
-  }
-  return false;
 }

@@ -4,8 +4,8 @@
 import { Conflict, NotFound } from '../core/errors.ts';
 import { nameKey } from '../core/ids.ts';
 import type {
-  AccountingRecord, AuditEvent, AuditQuery, LockoutRepo, LockoutState, Page, PageResult,
-  SequenceRepo, Store, StoreHealth, TenantStore,
+  AccountingRecord, AuditEvent, AuditQuery, FamiliarSource, LockoutRepo, LockoutState, Page, PageResult,
+  SequenceRepo, SourceRepo, Store, StoreHealth, TenantStore,
 } from './port.ts';
 import {
   ACCOUNTING_FILTERS, AUDIT_FILTERS, GROUPS, USERS, checkCount, checkPage, checkTenantId,
@@ -25,6 +25,8 @@ interface TenantData {
   audit: Entry<AuditEvent>[];
   accounting: Entry<AccountingRecord>[];
   lockouts: Map<string, LockoutState>;
+  /** uid name key → source → last success. */
+  sources: Map<string, Map<string, Date>>;
   /** name → the next number to hand out. */
   sequences: Map<string, number>;
 }
@@ -46,6 +48,7 @@ export class MemoryStore implements Store {
       audit: timeline<AuditEvent, AuditQuery>(d.audit, nextSeq, AUDIT_FILTERS),
       accounting: timeline<AccountingRecord, AccountingQuery>(d.accounting, nextSeq, ACCOUNTING_FILTERS),
       lockouts: lockoutRepo(d.lockouts),
+      sources: sourceRepo(d.sources),
       sequences: sequenceRepo(d.sequences),
     };
   }
@@ -63,7 +66,7 @@ export class MemoryStore implements Store {
     if (!data) {
       data = {
         users: new Map(), groups: new Map(), audit: [], accounting: [],
-        lockouts: new Map(), sequences: new Map(),
+        lockouts: new Map(), sources: new Map(), sequences: new Map(),
       };
       this.tenants.set(id, data);
     }
@@ -296,6 +299,27 @@ function lockoutRepo(states: Map<string, LockoutState>): LockoutRepo {
     },
     async clear(uid) {
       states.delete(nameKey(uid));
+    },
+  };
+}
+
+function sourceRepo(byUid: Map<string, Map<string, Date>>): SourceRepo {
+  return {
+    async list(uid, o) {
+      const found: FamiliarSource[] = [...(byUid.get(nameKey(uid)) ?? [])]
+        .filter(([, at]) => at >= o.since)
+        .map(([source, at]) => ({ source, at: new Date(at) }));
+      return found.sort((x, y) => y.at.getTime() - x.at.getTime()).slice(0, o.limit);
+    },
+    async remember(uid, source, o) {
+      const key = nameKey(uid);
+      const sources = byUid.get(key) ?? new Map<string, Date>();
+      for (const [s, at] of sources) if (at < o.forgetBefore) sources.delete(s);
+      sources.set(source, new Date(o.at));
+      byUid.set(key, sources);
+    },
+    async forget(uid) {
+      byUid.delete(nameKey(uid));
     },
   };
 }

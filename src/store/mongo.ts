@@ -12,8 +12,8 @@ import { Conflict, NotFound, StoreUnavailable } from '../core/errors.ts';
 import { nameKey } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
 import type {
-  AccountingRecord, AuditEvent, AuditQuery, LockoutRepo, LockoutState, NewUser, Page, PageResult,
-  SequenceRepo, Store, StoreHealth, TenantStore,
+  AccountingRecord, AuditEvent, AuditQuery, FamiliarSource, LockoutRepo, LockoutState, NewUser, Page, PageResult,
+  SequenceRepo, SourceRepo, Store, StoreHealth, TenantStore,
 } from './port.ts';
 import {
   ACCOUNTING_FILTERS, AUDIT_FILTERS, GROUPS, USERS, absentUserFields, checkCount, checkPage,
@@ -32,7 +32,7 @@ export interface MongoStoreOptions {
   retentionDays?: { audit: number; accounting: number };
 }
 
-type CollectionName = 'users' | 'groups' | 'audit' | 'accounting' | 'lockouts' | 'sequences';
+type CollectionName = 'users' | 'groups' | 'audit' | 'accounting' | 'lockouts' | 'sources' | 'sequences';
 
 /** Every index leads with tenantId: no query can use one across tenants. */
 const INDEXES: Record<CollectionName, IndexDescription[]> = {
@@ -54,6 +54,7 @@ const INDEXES: Record<CollectionName, IndexDescription[]> = {
   audit: [{ key: { tenantId: 1, at: -1 } }],
   accounting: [{ key: { tenantId: 1, sessionId: 1 } }, { key: { tenantId: 1, at: 1 } }],
   lockouts: [{ key: { tenantId: 1, uidKey: 1 }, unique: true }],
+  sources: [{ key: { tenantId: 1, uidKey: 1, source: 1 }, unique: true }, { key: { tenantId: 1, uidKey: 1, at: -1 } }],
   sequences: [{ key: { tenantId: 1, name: 1 }, unique: true }],
 };
 
@@ -119,6 +120,7 @@ export class MongoStore implements Store {
       audit: timeline<AuditEvent, AuditQuery>(col('audit'), id, AUDIT_FILTERS),
       accounting: timeline<AccountingRecord, AccountingQuery>(col('accounting'), id, ACCOUNTING_FILTERS),
       lockouts: lockoutRepo(col('lockouts'), id),
+      sources: sourceRepo(col('sources'), id),
       sequences: sequenceRepo(col('sequences'), id),
     };
   }
@@ -560,6 +562,24 @@ function lockoutRepo(col: Collection<Document>, tenantId: string): LockoutRepo {
     },
     clear: (uid) => guard(async () => {
       await col.deleteOne(byUid(uid));
+    }),
+  };
+}
+
+/** One document per account and source; upserts race harmlessly (the later instant wins or ties). */
+function sourceRepo(col: Collection<Document>, tenantId: string): SourceRepo {
+  const byUid = (uid: string) => ({ tenantId, uidKey: nameKey(uid) });
+  return {
+    list: (uid, o) => guard(async () => {
+      const docs = await col.find({ ...byUid(uid), at: { $gte: o.since } }).sort({ at: -1 }).limit(o.limit).toArray();
+      return docs.map((d): FamiliarSource => ({ source: String(d.source), at: d.at as Date }));
+    }),
+    remember: (uid, source, o) => guard(async () => {
+      await col.updateOne({ ...byUid(uid), source }, { $set: { at: o.at } }, { upsert: true });
+      await col.deleteMany({ ...byUid(uid), at: { $lt: o.forgetBefore } });
+    }),
+    forget: (uid) => guard(async () => {
+      await col.deleteMany(byUid(uid));
     }),
   };
 }

@@ -26,6 +26,7 @@ export interface TenantStore {
   readonly audit: AuditRepo;
   readonly accounting: AccountingRepo;
   readonly lockouts: LockoutRepo;
+  readonly sources: SourceRepo;
   readonly sequences: SequenceRepo;
 }
 
@@ -262,6 +263,25 @@ export interface LockoutRepo {
   registerFailure(uid: string, o: { now: Date; windowMs: number; threshold: number; lockMs: number }): Promise<LockoutState>;
   /** Success or an admin unlock: forget the failures and any lock. */
   clear(uid: string): Promise<void>;
+}
+
+/** A source address a user (or service account) authenticated from, and when it last did. */
+export interface FamiliarSource {
+  source: string;
+  at: Date;
+}
+
+/**
+ * Where each account last authenticated successfully: smart lockout's familiar sources, which
+ * an account lock does not shut out. Keyed by uid (name key), like lockouts.
+ */
+export interface SourceRepo {
+  /** Sources `uid` authenticated from at or after `since`, newest first, at most `limit`. */
+  list(uid: string, o: { since: Date; limit: number }): Promise<FamiliarSource[]>;
+  /** Records a success from `source` at `at`, and drops this uid's entries older than `forgetBefore`. */
+  remember(uid: string, source: string, o: { at: Date; forgetBefore: Date }): Promise<void>;
+  /** Forgets every source of `uid` (a deleted or renamed account). */
+  forget(uid: string): Promise<void>;
 }
 
 /** Monotonic counters per tenant (POSIX ids): never reused. */

@@ -103,15 +103,18 @@ test('lockout after the threshold holds even against the right password; unlock 
   const { directory, acme } = await setup();
   const d = directory.tenant(acme);
   await d.createUser({ uid: 'alice', password: GOOD }, admin);
-  for (let i = 0; i < 3; i++) await d.authenticate('alice', { password: `wrong-${i}` }, ldap);
-  t.deepEqual(await d.authenticate('alice', { password: GOOD }, ldap), { ok: false, reason: 'locked', proven: true });
-  t.deepEqual(await d.authenticate('alice', { password: 'wrong-again' }, ldap), { ok: false, reason: 'locked', proven: false });
+  // From three addresses, so that no one source is slowed first (credentials.test.ts covers that).
+  const from = (i: number): Actor => ({ ...ldap, source: `10.0.0.${i}` });
+  for (let i = 0; i < 3; i++) await d.authenticate('alice', { password: `wrong-${i}` }, from(i));
+  t.deepEqual(await d.authenticate('alice', { password: GOOD }, from(10)), { ok: false, reason: 'locked', proven: true });
+  t.deepEqual(await d.authenticate('alice', { password: 'wrong-again' }, from(11)), { ok: false, reason: 'locked', proven: false });
   t.truthy(await d.lockedUntil('alice'));
   t.true(await d.unlock('alice', admin));
-  t.true((await d.authenticate('alice', { password: GOOD }, ldap)).ok);
-  for (let i = 0; i < 3; i++) await d.authenticate('alice', { password: `wrong-${i}` }, ldap);
+  t.true((await d.authenticate('alice', { password: GOOD }, from(10))).ok);
+  for (let i = 0; i < 3; i++) await d.authenticate('alice', { password: `wrong-${i}` }, from(20 + i));
+  t.deepEqual(await d.authenticate('alice', { password: GOOD }, from(30)), { ok: false, reason: 'locked', proven: true });
   await d.setPassword('alice', 'Another-Horse-10', admin);
-  t.true((await d.authenticate('alice', { password: 'Another-Horse-10' }, ldap)).ok);
+  t.true((await d.authenticate('alice', { password: 'Another-Horse-10' }, from(30))).ok);
 });
 
 test('disabled and expired users are refused after a correct password', async (t) => {

@@ -680,6 +680,28 @@ export function runStoreConformance(o: ConformanceOptions): void {
     t.true(s?.lockedUntil !== undefined && s.lockedUntil >= at(60 + 5));
   });
 
+  // ---------------------------------------------------------------- familiar sources
+
+  def('sources: remember, list newest first since an instant, by uid key, at most limit', async (t, { a }) => {
+    t.deepEqual(await a.sources.list('alice', { since: at(0), limit: 8 }), []);
+    await a.sources.remember('alice', '10.0.0.1', { at: at(10), forgetBefore: at(0) });
+    await a.sources.remember('ALICE', '10.0.0.2', { at: at(20), forgetBefore: at(0) });
+    await a.sources.remember('alice', '10.0.0.1', { at: at(30), forgetBefore: at(0) });
+    t.deepEqual(await a.sources.list('Alice', { since: at(0), limit: 8 }), [{ source: '10.0.0.1', at: at(30) }, { source: '10.0.0.2', at: at(20) }]);
+    t.deepEqual(await a.sources.list('alice', { since: at(25), limit: 8 }), [{ source: '10.0.0.1', at: at(30) }]);
+    t.deepEqual((await a.sources.list('alice', { since: at(0), limit: 1 })).map((s) => s.source), ['10.0.0.1']);
+  });
+
+  def('sources: remember drops entries older than forgetBefore; forget drops them all', async (t, { a, b }) => {
+    await a.sources.remember('bob', '10.0.0.1', { at: at(10), forgetBefore: at(0) });
+    await a.sources.remember('bob', '10.0.0.2', { at: at(50), forgetBefore: at(20) });
+    t.deepEqual(await a.sources.list('bob', { since: at(0), limit: 8 }), [{ source: '10.0.0.2', at: at(50) }]);
+    await b.sources.remember('bob', '10.0.0.3', { at: at(50), forgetBefore: at(0) });
+    await a.sources.forget('BOB');
+    t.deepEqual(await a.sources.list('bob', { since: at(0), limit: 8 }), []);
+    t.deepEqual((await b.sources.list('bob', { since: at(0), limit: 8 })).map((s) => s.source), ['10.0.0.3'], "another tenant's are its own");
+  });
+
   // ---------------------------------------------------------------- sequences
 
   def('sequences: the first number is start, then consecutive', async (t, { a }) => {
