@@ -211,15 +211,16 @@ export class TenantAuthentication {
   }
 
   /**
-   * A success forgets this source's strikes and gives its tokens back, makes the source familiar,
-   * and clears counted failures unless a lock is in force (an attack on the account from
-   * elsewhere goes on: a familiar source's success does not hand the attacker fresh tries).
+   * A success forgets this source's strikes and gives its tokens back, and makes the source
+   * familiar. Counted failures are cleared only by a success from a source that failed itself
+   * (a user's typos), and never during a lock: a success elsewhere must not hand an attacker
+   * fresh tries.
    */
   private async succeeded(key: string, source: string, attempt: Extract<Attempt, { kind: 'right' }>): Promise<void> {
-    this.verifier.strikes.clear(this.strikeKey(key), source);
+    const hadStrikes = this.verifier.strikes.clear(this.strikeKey(key), source);
     this.verifier.refund(this.tenant.id, source);
     const now = this.now();
-    if (attempt.lock && attempt.lock.failures > 0 && !this.lockEnd(attempt.lock)) await this.store.lockouts.clear(key);
+    if (hadStrikes && attempt.lock && attempt.lock.failures > 0 && !this.lockEnd(attempt.lock)) await this.store.lockouts.clear(key);
     const familiar = attempt.familiar.length > 0 ? attempt.familiar : await this.familiar(key, now);
     const seen = familiar.find((f) => f.source === source);
     if (!seen || now.getTime() - seen.at.getTime() >= REMEMBER_EVERY_MS) {

@@ -122,9 +122,9 @@ export class SourceStrikes {
     return wait;
   }
 
-  /** A success from this source: its strikes against the account are forgotten. */
-  clear(account: string, source: string): void {
-    this.accounts.get(account)?.delete(source);
+  /** A success from this source: its strikes against the account are forgotten. Were there any? */
+  clear(account: string, source: string): boolean {
+    return this.accounts.get(account)?.delete(source) ?? false;
   }
 
   /** An unlock or a new password: every source's strikes against the account are forgotten. */
