@@ -47,7 +47,7 @@ const MINUTE_MS = 60_000;
 const REMEMBER_EVERY_MS = DAY_MS;
 const SYSTEM: Actor = { name: 'system', protocol: 'system' };
 
-/** A refusal before any hash, and whether it is audited (only the first of a run of throttled ones). */
+/** A refusal before any hash, and whether it is audited (only the first of a run of throttled ones, or of a wait). */
 interface Gate {
   reason: 'throttled' | 'too-long';
   audit: boolean;
@@ -156,8 +156,8 @@ export class TenantAuthentication {
       this.verifier.strikes.fail(this.strikeKey(account), source, this.strikePolicy());
       return { reason: 'too-long', audit: true, detail: {} };
     }
-    const wait = this.verifier.strikes.waitMs(this.strikeKey(account), source);
-    return wait > 0 ? { reason: 'throttled', audit: false, detail: {} } : undefined;
+    const wait = this.verifier.strikes.wait(this.strikeKey(account), source);
+    return wait.ms > 0 ? { reason: 'throttled', audit: wait.first, detail: { throttled: 'source-wait', wait: String(wait.ms) } } : undefined;
   }
 
   /**

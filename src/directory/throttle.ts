@@ -75,6 +75,8 @@ interface Strikes {
   failures: number;
   last: number;
   until: number;
+  /** A refusal during the current wait was reported already. */
+  reported: boolean;
 }
 
 export interface StrikePolicy {
@@ -100,10 +102,17 @@ export class SourceStrikes {
     this.accounts = new LRUCache({ max });
   }
 
-  /** Ms `source` must still wait before it may try `account` again; 0 when it may now. */
-  waitMs(account: string, source: string): number {
+  /**
+   * Ms `source` must still wait before it may try `account` again (0: it may now), and whether
+   * this is the first refusal of the wait (one audit event per wait, however many tries).
+   */
+  wait(account: string, source: string): { ms: number; first: boolean } {
     const s = this.accounts.get(account)?.get(source);
-    return s ? Math.max(0, s.until - this.now()) : 0;
+    const ms = s ? Math.max(0, s.until - this.now()) : 0;
+    if (!s || ms === 0) return { ms, first: false };
+    const first = !s.reported;
+    s.reported = true;
+    return { ms, first };
   }
 
   /** Counts a wrong password; returns the wait it imposes (0 while free failures remain). */
@@ -118,7 +127,7 @@ export class SourceStrikes {
     const failures = old && now - old.last <= p.windowMs ? old.failures + 1 : 1;
     const wait = failures < p.free ? 0 : Math.min(p.maxMs, p.baseMs * 2 ** (failures - p.free));
     if (!old && bySource.size >= MAX_SOURCES_PER_ACCOUNT) bySource.delete(bySource.keys().next().value!);
-    bySource.set(source, { failures, last: now, until: now + wait });
+    bySource.set(source, { failures, last: now, until: now + wait, reported: false });
     return wait;
   }
 

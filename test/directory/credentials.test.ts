@@ -81,6 +81,10 @@ test('smart lockout: an attacking address is slowed and locked out; the user\'s 
   // it is refused without a hash, even with the right password, and nothing is counted.
   for (let i = 0; i < 3; i++) t.like(await g.authenticate('alice', { password: `guess-${i}` }, attacker), { ok: false, reason: 'bad-password' });
   t.deepEqual(await g.authenticate('alice', { password: GOOD }, attacker), { ok: false, reason: 'throttled' });
+  t.deepEqual(await g.authenticate('alice', { password: 'guess-x' }, attacker), { ok: false, reason: 'throttled' });
+  const throttled = (await store.tenant('globex').audit.list({ action: 'ldap.auth', limit: 20 })).filter((e) => e.reason === 'throttled');
+  t.is(throttled.length, 1, 'one audit event per wait, however many tries');
+  t.is(throttled[0]?.detail?.wait, '1000');
   t.is((await store.tenant('globex').lockouts.get('alice'))?.failures, 3);
   t.true((await g.authenticate('alice', { password: GOOD }, home)).ok, 'the usual address is not slowed');
   t.is((await store.tenant('globex').lockouts.get('alice'))?.failures, 3, "her success does not wipe the attacker's count");
