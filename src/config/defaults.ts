@@ -15,6 +15,17 @@ export const DEFAULTS = {
     },
     passwords: {
       bcryptCost: 12, // log2 rounds; each step doubles the hashing time
+      maxPasswordBytes: 1024, // UTF-8 bytes a password check accepts (LDAP, TTLS/PAP); RADIUS PAP is 128 by RFC
+      checks: {
+        hashThreads: 0, // worker threads hashing passwords; 0 = one per CPU core
+        maxQueuedPerTenant: 32, // checks of one tenant waiting for a hash thread
+        perSource: { burst: 30, perSecond: 10 }, // token bucket per source address (IPv6: per /64)
+        perTenant: { burst: 60, perSecond: 20 }, // token bucket per tenant
+        sourceFreeFailures: 3, // wrong passwords one source may give one account before it waits
+        sourceBackoffMs: 1000, // the first wait; doubles with each further failure
+        familiarDays: 30, // days an address the account logged in from stays familiar
+        maxFamiliarSources: 8, // familiar addresses kept per account
+      },
     },
     retention: {
       auditDays: 90, // days audit events are kept

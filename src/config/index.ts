@@ -1,5 +1,6 @@
 // The config module: YAML → validated, frozen Registry; LiveRegistry for the current one;
 // ConfigReloader for SIGHUP and file changes.
+export { DEFAULTS } from './defaults.ts';
 export { checkConfig, loadConfig, loadSeed, type LoadResult } from './load.ts';
 export { formatProblem, type ConfigProblem } from './source.ts';
 export {

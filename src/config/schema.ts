@@ -128,9 +128,34 @@ const Storage = Obj({
     'Milliseconds before a MongoDB call fails as unavailable.'),
 }, 'Where the directory is stored. Changes take effect after a restart.');
 
+const C = S.passwords.checks;
+
+const TokenRate = (d: { burst: number; perSecond: number }, what: string) => Def(Obj({
+  burst: Int(1, 1_000_000, d.burst, 'Checks allowed in a burst (tokens a full bucket holds).'),
+  perSecond: Int(1, 1_000_000, d.perSecond, 'Checks per second, sustained (tokens added per second).'),
+}, `Token bucket per ${what}: a check that finds it empty is refused as throttled before any hash; a successful login gives its token back.`), d);
+
+const PasswordChecks = Obj({
+  hashThreads: Int(0, 256, C.hashThreads, 'Worker threads that hash passwords (bcrypt, SHA-crypt, SSHA), off the event loop; 0 = one per CPU core.'),
+  maxQueuedPerTenant: Int(1, 100_000, C.maxQueuedPerTenant,
+    'Checks of one tenant that may wait for a hash thread; more are refused as throttled. Tenants take turns at the threads.'),
+  perSource: TokenRate(C.perSource, 'source address (an IPv6 address counts by its /64), across tenants'),
+  perTenant: TokenRate(C.perTenant, 'tenant'),
+  sourceFreeFailures: Int(1, 1000, C.sourceFreeFailures,
+    'Wrong passwords one source address may give for one account before it must wait (smart lockout, first stage).'),
+  sourceBackoffMs: Int(1, 3_600_000, C.sourceBackoffMs,
+    'Milliseconds of the first wait; each further failure doubles it, up to the tenant\'s lockout duration.'),
+  familiarDays: Int(1, 3650, C.familiarDays,
+    'Days an address the account logged in from stays familiar: the account lock neither counts its failures nor shuts it out.'),
+  maxFamiliarSources: Int(1, 1000, C.maxFamiliarSources, 'Familiar addresses kept per account (the most recent).'),
+}, 'The credential verifier in front of every password check (LDAP bind, RADIUS PAP, EAP inner methods, password modify).');
+
 const Passwords = Obj({
   bcryptCost: Int(4, 15, S.passwords.bcryptCost, 'bcrypt cost (log2 rounds) of new password hashes.'),
-}, 'Password hashing.');
+  maxPasswordBytes: Int(128, 65_536, S.passwords.maxPasswordBytes,
+    'UTF-8 bytes of a password a check accepts (LDAP bind, TTLS/PAP; RADIUS PAP is at most 128 by RFC 2865). A longer one is refused unhashed; a new password longer than this is refused by the policy.'),
+  checks: Def(PasswordChecks, C),
+}, 'Password hashing and checking.');
 
 const Retention = Obj({
   auditDays: Int(1, 36_500, S.retention.auditDays, 'Days audit events are kept.'),

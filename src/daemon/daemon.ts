@@ -71,7 +71,12 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     retentionDays: { audit: registry.server.retention.auditDays, accounting: registry.server.retention.accountingDays },
   });
   const auditor = new Auditor(store, log);
-  const directoryOver = (s: Store) => new Directory({ store: s, auditor, logger: log, bcryptCost: registry.server.passwords.bcryptCost });
+  const { passwords } = registry.server;
+  const directoryOver = (s: Store) => new Directory({
+    store: s, auditor, logger: log,
+    bcryptCost: passwords.bcryptCost,
+    credentialLimits: { ...passwords.checks, maxPasswordBytes: passwords.maxPasswordBytes },
+  });
   // The fronts' directory sees the gate; the seeder writes past it.
   const directory = directoryOver(seeder.gate(store));
   const ldap = new LdapFront({ live, directory, logger: log, tls });

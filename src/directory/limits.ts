@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { DEFAULTS } from '../config/index.ts';
 
 // Limits of the credential checks (issue 9), in one object with units: what a password check
 // accepts, how fast one source or one tenant may ask, how much hashing waits, and smart lockout.
@@ -10,7 +11,7 @@ export interface CredentialLimits {
    * longer than this is refused by the policy.
    */
   maxPasswordBytes: number;
-  /** Password hashes checked at once: the hash worker threads. */
+  /** Password hashes checked at once: the hash worker threads (0: one per CPU core). */
   hashThreads: number;
   /** Checks one tenant may have waiting for a hash thread; more are refused as throttled. */
   maxQueuedPerTenant: number;
@@ -37,19 +38,16 @@ export interface TokenRate {
   perSecond: number;
 }
 
+const D = DEFAULTS.server.passwords;
+
+/** The configuration's defaults (passwords.maxPasswordBytes, passwords.checks). */
 export const DEFAULT_CREDENTIAL_LIMITS: Readonly<CredentialLimits> = Object.freeze({
-  maxPasswordBytes: 1024,
-  hashThreads: Math.max(1, availableParallelism()),
-  maxQueuedPerTenant: 32,
-  perSource: Object.freeze({ burst: 30, perSecond: 10 }),
-  perTenant: Object.freeze({ burst: 60, perSecond: 20 }),
+  ...D.checks,
+  maxPasswordBytes: D.maxPasswordBytes,
   maxTrackedSources: 65_536,
-  sourceFreeFailures: 3,
-  sourceBackoffMs: 1000,
-  familiarDays: 30,
-  maxFamiliarSources: 8,
 });
 
 export function resolveCredentialLimits(partial: Partial<CredentialLimits> = {}): CredentialLimits {
-  return { ...DEFAULT_CREDENTIAL_LIMITS, ...partial };
+  const l = { ...DEFAULT_CREDENTIAL_LIMITS, ...partial };
+  return { ...l, hashThreads: l.hashThreads > 0 ? l.hashThreads : Math.max(1, availableParallelism()) };
 }

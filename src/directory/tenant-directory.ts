@@ -75,14 +75,8 @@ export class TenantDirectory {
   /** Checks a credential (authentication.ts); failures feed smart lockout, shared by every protocol. */
   authenticate(uid: string, proof: Proof, actor: Actor): Promise<AuthResult> { return this.auth.authenticate(uid, proof, actor); }
 
-  /** A service account's bind; undefined for every refusal (checkService says why). */
-  async authenticateService(name: string, password: string, actor: Actor): Promise<ServiceAccount | undefined> {
-    const r = await this.auth.authenticateService(name, password, actor);
-    return r.ok ? r.account : undefined;
-  }
-
-  /** A service account's bind with the reason of a refusal ('throttled': answer busy). */
-  checkService(name: string, password: string, actor: Actor): Promise<ServiceAuthResult> { return this.auth.authenticateService(name, password, actor); }
+  /** A YAML service account's bind, with the reason of a refusal ('throttled': answer busy). */
+  authenticateService(name: string, password: string, actor: Actor): Promise<ServiceAuthResult> { return this.auth.authenticateService(name, password, actor); }
 
   /** Is the user locked out now (for sources it has not logged in from)? For display. */
   lockedUntil(uid: string): Promise<Date | undefined> { return this.auth.lockedUntil(uid); }

@@ -42,6 +42,7 @@ const ANONYMOUS: Identity = { kind: 'anonymous' };
 /** The one answer for "not there" and "not yours". */
 const NO_SUCH_OBJECT: Result = { code: RC.noSuchObject, message: 'no such object' };
 const INVALID_CREDENTIALS: Result = { code: RC.invalidCredentials, message: 'invalid credentials' };
+const BUSY: Result = { code: RC.busy, message: 'too many attempts from this address or for this directory: try again later' };
 
 export class Front implements SessionFactory {
   constructor(readonly o: FrontOptions) {}
@@ -204,7 +205,10 @@ class LdapSession implements Session {
       return { code: RC.unwillingToPerform, message: 'unauthenticated bind (a DN with an empty password) is not allowed' };
     }
     const t = this.o.live.current().byDn(name);
+    const actor: Actor = { name: `ldap:${name}`, protocol: 'ldap', source: this.conn.remoteAddress };
     if (!t) {
+      // The same work as any refusal, so that timing does not tell which tenants exist.
+      await this.o.directory.refuseWithoutTenant(password, actor);
       this.log.info({ event: 'ldap.bind', outcome: 'failed', reason: 'no-such-tenant' }, 'bind failed');
       return INVALID_CREDENTIALS;
     }
@@ -214,7 +218,6 @@ class LdapSession implements Session {
     }
     const dir = this.o.directory.tenant(t);
     const pos = locate(t, name);
-    const actor: Actor = { name: `ldap:${name}`, protocol: 'ldap', source: this.conn.remoteAddress };
     let expiresAt: Date | undefined;
     if (pos.kind === 'user') {
       const result = await dir.authenticate(pos.uid, { password }, actor);
@@ -222,10 +225,11 @@ class LdapSession implements Session {
       this.identity = { kind: 'user', tenantId: t.id, uid: result.user.uid, dn: userDn(t, result.user.uid) };
       expiresAt = result.passwordExpiresAt;
     } else if (pos.kind === 'service') {
-      const account = await dir.authenticateService(pos.name, password, actor);
-      if (!account) return this.bindFailed(t, 'bad-service-credentials');
-      this.identity = { kind: 'service', tenantId: t.id, name: account.name, dn: serviceDn(t, account.name) };
+      const result = await dir.authenticateService(pos.name, password, actor);
+      if (!result.ok) return this.bindFailed(t, result.reason);
+      this.identity = { kind: 'service', tenantId: t.id, name: result.account.name, dn: serviceDn(t, result.account.name) };
     } else {
+      await this.o.directory.refuseWithoutTenant(password, actor);
       await dir.audit(actor, 'ldap.auth', undefined, 'failed', { reason: 'not-a-bindable-entry' });
       return this.bindFailed(t, 'not-a-bindable-entry');
     }
@@ -238,10 +242,13 @@ class LdapSession implements Session {
     return { code: RC.success };
   }
 
-  /** The reason goes to the log and the audit trail (written by the directory), never to the client. */
+  /**
+   * The reason goes to the log and the audit trail (written by the directory), never to the
+   * client; only a throttled check says busy, so that the client backs off instead of giving up.
+   */
   private bindFailed(t: TenantConfig, reason: string): Result {
     this.log.info({ event: 'ldap.bind', tenant: t.id, outcome: 'failed', reason }, 'bind failed');
-    return INVALID_CREDENTIALS;
+    return reason === 'throttled' ? BUSY : INVALID_CREDENTIALS;
   }
 
   private whoami(): ExtendedResult {
@@ -357,6 +364,7 @@ class LdapSession implements Session {
     }
     if (r.oldPassword !== undefined && self) {
       const check = await dir.authenticate(uid, { password: r.oldPassword }, this.actor());
+      if (!check.ok && check.reason === 'throttled') return BUSY;
       if (!check.ok) return { code: RC.invalidCredentials, message: 'the old password is not correct' };
     }
     const generated = r.newPassword === undefined || r.newPassword === '' ? generatePassword(tenant) : undefined;

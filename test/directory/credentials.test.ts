@@ -169,16 +169,15 @@ test('service accounts: the same limits and a lockout of their own', async (t) =
   const clock = fakeClock();
   const { a, store } = await setup({ now: clock.now });
   // Fixture: acme has service account "reader" with password Reader-Secret-1.
-  t.like(await a.checkService('reader', 'Reader-Secret-1', from('192.0.2.30')), { ok: true });
-  for (let i = 0; i < 3; i++) t.like(await a.checkService('reader', `guess-${i}`, from(`198.51.100.${i}`)), { ok: false, reason: 'bad-password' });
+  t.like(await a.authenticateService('reader', 'Reader-Secret-1', from('192.0.2.30')), { ok: true });
+  for (let i = 0; i < 3; i++) t.like(await a.authenticateService('reader', `guess-${i}`, from(`198.51.100.${i}`)), { ok: false, reason: 'bad-password' });
   t.truthy(await store.tenant('acme').lockouts.get('service:reader'), 'counted under service:NAME, apart from users');
-  t.like(await a.checkService('reader', 'Reader-Secret-1', from('198.51.100.50')), { ok: false, reason: 'locked' });
-  t.like(await a.checkService('READER', 'Reader-Secret-1', from('192.0.2.30')), { ok: true }, 'its usual address still binds');
-  for (let i = 0; i < 3; i++) await a.checkService('reader', `guess-${i}`, from('198.51.100.99'));
-  t.like(await a.checkService('reader', 'Reader-Secret-1', from('198.51.100.99')), { ok: false, reason: 'throttled' });
-  t.like(await a.checkService('nosuch', 'x', from('192.0.2.31')), { ok: false, reason: 'no-such-user' });
-  t.is(await a.authenticateService('nosuch', 'x', from('192.0.2.31')), undefined);
-  const events = await store.tenant('acme').audit.list({ action: 'ldap.service-auth', limit: 50 });
+  t.like(await a.authenticateService('reader', 'Reader-Secret-1', from('198.51.100.50')), { ok: false, reason: 'locked' });
+  t.like(await a.authenticateService('READER', 'Reader-Secret-1', from('192.0.2.30')), { ok: true }, 'its usual address still binds');
+  for (let i = 0; i < 3; i++) await a.authenticateService('reader', `guess-${i}`, from('198.51.100.99'));
+  t.like(await a.authenticateService('reader', 'Reader-Secret-1', from('198.51.100.99')), { ok: false, reason: 'throttled' });
+  t.like(await a.authenticateService('nosuch', 'x', from('192.0.2.31')), { ok: false, reason: 'no-such-user' });
+    const events = await store.tenant('acme').audit.list({ action: 'ldap.service-auth', limit: 50 });
   t.true(events.some((e) => e.reason === 'no-such-account'));
 });
 

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { ACME, GLOBEX, PASSWORDS, codeOf, people, service, startLdap, type Harness } from './helpers.ts';
+import { rawClient, simpleBind } from './wire.ts';
 
 let h: Harness;
 test.before(async () => { h = await startLdap(); });
@@ -51,15 +52,22 @@ test('an expired user gets 49', async (t) => {
   t.is(await codeOf(h.client().bind(people(ACME, 'expired'), 'Gone-Away-Since-99')), 49);
 });
 
-test('failures count toward lockout; a locked user gets 49 with the right password', async (t) => {
+test('smart lockout: one address that guesses waits (busy), the account locks for unfamiliar addresses only', async (t) => {
   const acme = h.world.registry.byId('acme');
   if (!acme) throw new Error('fixture');
   await h.world.directory.tenant(acme).createUser({ uid: 'locky', cn: 'Locky', password: 'Right-Secret-One-1' }, { name: 'test', protocol: 'system' });
-  const c = h.client();
-  for (let i = 0; i < 3; i++) t.is(await codeOf(c.bind(people(ACME, 'locky'), 'bad-guess')), 49);
-  t.is(await codeOf(c.bind(people(ACME, 'locky'), 'Right-Secret-One-1')), 49);
+  await h.client().bind(people(ACME, 'locky'), 'Right-Secret-One-1'); // from 127.0.0.1: now a familiar address
+  const attacker = await rawClient(h.port, '127.0.0.2');
+  t.teardown(() => attacker.close());
+  for (let i = 1; i <= 4; i++) attacker.send(simpleBind(i, people(ACME, 'locky'), `bad-guess-${i}`));
+  t.deepEqual((await attacker.read(4)).map((a) => a.code), [49, 49, 49, 51], 'three failures, then this address must wait');
+  const elsewhere = await rawClient(h.port, '127.0.0.3');
+  t.teardown(() => elsewhere.close());
+  elsewhere.send(simpleBind(1, people(ACME, 'locky'), 'Right-Secret-One-1'));
+  t.is((await elsewhere.read(1))[0]?.code, 49, 'the account is locked for an address it has not logged in from');
   const events = await h.world.store.tenant('acme').audit.list({ action: 'ldap.auth', target: 'locky', limit: 1 });
   t.is(events[0]?.reason, 'locked');
+  await t.notThrowsAsync(h.client().bind(people(ACME, 'locky'), 'Right-Secret-One-1'), "the user's usual address still binds");
 });
 
 test('an unauthenticated bind (DN, empty password) is refused with 53', async (t) => {

@@ -27,10 +27,11 @@ test.after.always(async () => { await h?.close(); });
 
 const DAY = 86_400_000;
 
-function ldapwhoami(args: string[]): Promise<{ code: number; out: string }> {
+/** `from`: the local address ldapwhoami connects from (libldap's SOCKET_BIND_ADDRESSES). */
+function ldapwhoami(args: string[], from = '127.0.0.1'): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     execFile('ldapwhoami', ['-x', ...args], {
-      timeout: 8000, env: { ...process.env, LDAPTLS_CACERT: h.tls.certPath, LDAPTLS_REQCERT: 'demand' },
+      timeout: 8000, env: { ...process.env, LDAPTLS_CACERT: h.tls.certPath, LDAPTLS_REQCERT: 'demand', LDAPSOCKET_BIND_ADDRESSES: from },
     }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, out: stdout + stderr });
     });
@@ -67,13 +68,14 @@ test.serial('an expired password: 49 with passwordExpired, told only to whoever 
 
 test.serial('a locked account: accountLocked for the right password only; a guesser sees plain 49', async (t) => {
   await passwordAge('dave', 0);
+  // Three guesses from one address lock dave for every address he has not logged in from.
   for (let i = 0; i < 3; i++) {
-    t.is((await ldapwhoami(['-H', h.url, '-e', 'ppolicy', '-D', people(ACME, 'dave'), '-w', `guess-${i}`])).code, 49);
+    t.is((await ldapwhoami(['-H', h.url, '-e', 'ppolicy', '-D', people(ACME, 'dave'), '-w', `guess-${i}`], '127.0.0.2')).code, 49);
   }
-  const wrong = await ldapwhoami(['-H', h.url, '-e', 'ppolicy', '-D', people(ACME, 'dave'), '-w', 'guess-again']);
+  const wrong = await ldapwhoami(['-H', h.url, '-e', 'ppolicy', '-D', people(ACME, 'dave'), '-w', 'guess-again'], '127.0.0.3');
   t.is(wrong.code, 49);
   t.notRegex(wrong.out, /locked/i);
-  const right = await ldapwhoami(['-H', h.url, '-e', 'ppolicy', '-D', people(ACME, 'dave'), '-w', PASSWORDS.dave]);
+  const right = await ldapwhoami(['-H', h.url, '-e', 'ppolicy', '-D', people(ACME, 'dave'), '-w', PASSWORDS.dave], '127.0.0.3');
   t.is(right.code, 49, right.out);
   t.regex(right.out, /Account locked/i);
 });

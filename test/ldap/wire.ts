@@ -79,8 +79,9 @@ export interface RawClient {
   close(): void;
 }
 
-export async function rawClient(port: number): Promise<RawClient> {
-  const socket = connect(port, '127.0.0.1');
+/** `from`: the local address to connect from (another 127.0.0.0/8 address is another source). */
+export async function rawClient(port: number, from?: string): Promise<RawClient> {
+  const socket = connect({ port, host: '127.0.0.1', ...(from ? { localAddress: from } : {}) });
   await new Promise((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
   let buffered = Buffer.alloc(0);
   const answers: Answer[] = [];
