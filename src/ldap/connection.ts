@@ -19,6 +19,10 @@ export interface ConnectionHost {
   readonly tlsContext: tls.SecureContext | undefined;
   openSession(info: ConnectionInfo): Session;
   countOperation(): void;
+  /** Reply bytes waiting in this connection's socket changed by `delta` (the server keeps the total). */
+  queuedReplies(delta: number): void;
+  /** The total of reply bytes waiting, all connections together, is over its limit. */
+  readonly overReplyBudget: boolean;
 }
 
 const RESULT_TAG: Partial<Record<Request['op'], number>> = {
@@ -70,6 +74,10 @@ export class Connection implements ConnectionInfo {
   private upgrading = false;
   /** Reading is paused until the client drains its replies. */
   private holding = false;
+  /** Reply bytes of this socket last told to the host. */
+  private reported = 0;
+  /** Operations waiting for their turn to write (drained()); woken one at a time. */
+  private readonly writers: (() => void)[] = [];
   private closed = false;
   secure: boolean;
   readonly remoteAddress: string;
@@ -91,10 +99,12 @@ export class Connection implements ConnectionInfo {
 
   private readonly onData = (chunk: Buffer): void => {
     this.pending = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
-    const max = this.host.limits.maxPduBytes;
+    const l = this.host.limits;
+    // Until a client has bound, a request is a bind or a small search: a large PDU costs it nothing to send.
+    const max = this.session.authenticated ? l.maxPduBytes : Math.min(l.maxUnboundPduBytes, l.maxPduBytes);
     while (!this.closed && !this.upgrading) {
       // A client that sends requests but does not read the answers is not read either.
-      if (this.sock.writableLength > this.host.limits.maxQueuedReplyBytes) return this.holdReading();
+      if (this.congested()) return this.holdReading();
       const size = pduSize(this.pending);
       if (size === 'need') return;
       if (size === 'bad') return this.violation('malformed BER');
@@ -105,6 +115,26 @@ export class Connection implements ConnectionInfo {
       this.dispatch(frame);
     }
   };
+
+  /**
+   * Too many replies wait for this client: over the connection's limit, or any at all while the
+   * server's total is over its limit (then only clients that read their replies get more).
+   */
+  private congested(): boolean {
+    this.report();
+    return this.sock.writableLength > this.host.limits.maxQueuedReplyBytes || (this.sock.writableNeedDrain && this.host.overReplyBudget);
+  }
+
+  /**
+   * Tells the host how many reply bytes wait in this socket, so that it can keep a total. Only a
+   * socket over its high-water mark counts: that one is sure to emit 'drain', which reports again.
+   */
+  private report(): void {
+    const queued = this.sock.writableNeedDrain ? this.sock.writableLength : 0;
+    if (queued === this.reported) return;
+    this.host.queuedReplies(queued - this.reported);
+    this.reported = queued;
+  }
 
   /** Stops reading until the client has taken the replies queued for it. */
   private holdReading(): void {
@@ -131,6 +161,7 @@ export class Connection implements ConnectionInfo {
   private attach(sock: net.Socket): void {
     sock.setTimeout(this.idleTimeout());
     sock.on('data', this.onData);
+    sock.on('drain', () => this.report());
     sock.on('timeout', () => {
       if (this.ops.size > 0) return;
       this.log.debug({ event: 'ldap.connection', outcome: 'closed', reason: 'idle', conn: this.id }, 'idle connection closed');
@@ -228,6 +259,7 @@ export class Connection implements ConnectionInfo {
     // An abandoned operation gets no response at all (RFC 4511 §4.11).
     if (!abort.signal.aborted) this.reply(id, request, reply);
     sock.uncork();
+    if (!this.closed) this.report();
   }
 
   private reply(id: number, request: Request, reply: Reply): void {
@@ -238,17 +270,41 @@ export class Connection implements ConnectionInfo {
     if (!this.closed) this.sock.write(b);
   }
 
+  /**
+   * Resolves when the operation may write its next batch of entries. Operations take turns, one
+   * batch each, and none writes while the client is not reading: what one connection holds stays
+   * near one batch, however many searches it runs.
+   */
   private drained(): Promise<void> {
-    if (this.closed || !this.sock.writableNeedDrain) return Promise.resolve();
+    if (this.closed || (this.writers.length === 0 && !this.mustWait())) return Promise.resolve();
     return new Promise((resolve) => {
-      const done = (): void => {
-        this.sock.off('drain', done);
-        this.sock.off('close', done);
-        resolve();
-      };
-      this.sock.on('drain', done);
-      this.sock.on('close', done);
+      this.writers.push(resolve);
+      if (this.writers.length === 1) this.nextWriter();
     });
+  }
+
+  private mustWait(): boolean {
+    this.report();
+    return this.sock.writableNeedDrain;
+  }
+
+  /** Wakes the first waiting writer once the socket can take more; the next one after it has written. */
+  private nextWriter(): void {
+    if (this.writers.length === 0) return;
+    if (!this.closed && this.mustWait()) {
+      const sock = this.sock;
+      const again = (): void => {
+        sock.off('drain', again);
+        sock.off('close', again);
+        this.nextWriter();
+      };
+      sock.on('drain', again);
+      sock.on('close', again);
+      return;
+    }
+    this.writers.shift()?.();
+    // The woken operation writes synchronously after its await: check again once it has.
+    if (this.writers.length > 0) setImmediate(() => this.nextWriter());
   }
 
   /** RFC 4511 §4.14 / RFC 4513 §3: answer in clear, then run TLS on the same socket. */
@@ -314,6 +370,9 @@ export class Connection implements ConnectionInfo {
     this.closed = true;
     for (const op of this.ops.values()) op.abort.abort();
     this.ops.clear();
+    this.host.queuedReplies(-this.reported);
+    this.reported = 0;
+    for (const wake of this.writers.splice(0)) wake();
     this.session.close();
     // end() first lets a notice of disconnection reach the client; destroy() bounds the wait.
     this.sock.end();

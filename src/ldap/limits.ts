@@ -6,6 +6,14 @@ export interface LdapLimits {
   maxConnections: number;
   /** Open connections from one source address. */
   maxConnectionsPerAddress: number;
+  /**
+   * The last of maxConnections, kept for addresses that hold few: once fewer than this are free,
+   * an address that already holds `fewConnections` or more is refused, so that a handful of
+   * addresses cannot take every slot.
+   */
+  reservedConnections: number;
+  /** Connections an address may hold and still be given a reserved one. */
+  fewConnections: number;
   /** Milliseconds a bound connection may stay silent with no operation in progress. */
   idleTimeoutMs: number;
   /** The same for a connection that has not bound (or bound anonymously): idle sockets cost a slot. */
@@ -14,8 +22,12 @@ export interface LdapLimits {
   handshakeTimeoutMs: number;
   /** Bytes of replies waiting for a client to read them; beyond it the connection is not read. */
   maxQueuedReplyBytes: number;
+  /** The same, all connections together: beyond it no connection whose client is behind is read. */
+  maxQueuedReplyBytesTotal: number;
   /** Bytes: a larger LDAPMessage closes the connection. */
   maxPduBytes: number;
+  /** The same before a connection has bound: binds and root DSE searches are small. */
+  maxUnboundPduBytes: number;
   /** Entries one search may return (paged searches: per page). */
   maxSizeLimit: number;
   /** Seconds one search may run. */
@@ -37,11 +49,15 @@ export interface LdapLimits {
 export const DEFAULT_LIMITS: Readonly<LdapLimits> = Object.freeze({
   maxConnections: 4096,
   maxConnectionsPerAddress: 256,
+  reservedConnections: 1024,
+  fewConnections: 16,
   idleTimeoutMs: 15 * 60_000,
   unboundIdleTimeoutMs: 60_000,
   handshakeTimeoutMs: 10_000,
   maxQueuedReplyBytes: 256 * 1024,
+  maxQueuedReplyBytesTotal: 64 * 1024 * 1024,
   maxPduBytes: 1024 * 1024,
+  maxUnboundPduBytes: 64 * 1024,
   maxSizeLimit: 2000,
   maxTimeLimitSeconds: 60,
   maxCandidates: 100_000,

@@ -7,6 +7,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from '../core/log.ts';
+import { LogThrottle } from '../core/log-throttle.ts';
 import { tlsOptions, type TlsMaterial } from '../core/tls.ts';
 import { encodeNoticeOfDisconnection } from './ber.ts';
 import { Connection, type ConnectionHost } from './connection.ts';
@@ -28,6 +29,10 @@ export interface Endpoint {
 export interface ServerStats {
   connections: number;
   operations: number;
+  /** Connections refused by a limit since the start. */
+  refusedConnections: number;
+  /** Reply bytes waiting for clients that are behind (those over their socket's high-water mark). */
+  queuedReplyBytes: number;
 }
 
 export class LdapServer implements ConnectionHost {
@@ -44,6 +49,10 @@ export class LdapServer implements ConnectionHost {
   private readonly handshakes = new Map<string, NodeJS.Timeout>();
   private serial = 0;
   private operations = 0;
+  private queued = 0;
+  /** Refusals are counted always and logged once per address and reason a minute: a flood makes no log flood. */
+  private readonly refusalLog = new LogThrottle({ intervalMs: 60_000, maxKeys: 10_000 });
+  private refused = 0;
 
   constructor(private readonly o: ServerOptions) {
     this.log = o.logger.child({ component: 'ldap' });
@@ -97,11 +106,13 @@ export class LdapServer implements ConnectionHost {
   private admit(sock: net.Socket, secure: boolean): void {
     const addr = sock.remoteAddress ?? 'unknown';
     const mine = this.perAddress.get(addr) ?? 0;
-    const limits = this.o.limits;
-    const refusal = this.sockets.size >= limits.maxConnections ? 'max-connections'
-      : mine >= limits.maxConnectionsPerAddress ? 'max-connections-per-address' : undefined;
+    const refusal = this.refusal(mine);
     if (refusal) {
-      this.log.warn({ event: 'ldap.connection', outcome: 'refused', reason: refusal, remote: addr }, 'connection refused: limit reached');
+      this.refused++;
+      const logged = this.refusalLog.shouldLog(`${refusal}|${addr}`);
+      if (logged.log) {
+        this.log.warn({ event: 'ldap.connection', outcome: 'refused', reason: refusal, remote: addr, held: mine, suppressed: logged.suppressed }, 'connection refused: limit reached');
+      }
       if (!secure) sock.end(encodeNoticeOfDisconnection(RC.busy, 'too many connections', OID.noticeOfDisconnection));
       sock.destroy();
       return;
@@ -120,12 +131,22 @@ export class LdapServer implements ConnectionHost {
     const handshake = setTimeout(() => {
       this.log.debug({ event: 'ldap.tls', outcome: 'failed', reason: 'handshake-timeout', remote: addr }, 'TLS handshake timed out');
       sock.destroy();
-    }, limits.handshakeTimeoutMs);
+    }, this.o.limits.handshakeTimeoutMs);
     this.handshakes.set(socketKey(sock), handshake);
     sock.once('close', () => {
       clearTimeout(handshake);
       this.handshakes.delete(socketKey(sock));
     });
+  }
+
+  /** Why a new connection from an address that holds `mine` is refused, if it is. */
+  private refusal(mine: number): string | undefined {
+    const l = this.o.limits;
+    const free = l.maxConnections - this.sockets.size;
+    if (free <= 0) return 'max-connections';
+    if (mine >= l.maxConnectionsPerAddress) return 'max-connections-per-address';
+    if (free <= l.reservedConnections && mine >= l.fewConnections) return 'reserved-for-other-addresses';
+    return undefined;
   }
 
   private open(sock: net.Socket, secure: boolean): void {
@@ -148,8 +169,16 @@ export class LdapServer implements ConnectionHost {
     this.operations++;
   }
 
+  queuedReplies(delta: number): void {
+    this.queued += delta;
+  }
+
+  get overReplyBudget(): boolean {
+    return this.queued > this.o.limits.maxQueuedReplyBytesTotal;
+  }
+
   stats(): ServerStats {
-    return { connections: this.connections.size, operations: this.operations };
+    return { connections: this.connections.size, operations: this.operations, refusedConnections: this.refused, queuedReplyBytes: this.queued };
   }
 
   /** Stops accepting, tells every client the server is going away, and closes. */

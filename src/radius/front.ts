@@ -19,7 +19,7 @@ import { joinRealm, splitRealm } from './realm.ts';
 import { ourClass, readClass } from './session-class.ts';
 import { replyProblems } from './replies.ts';
 import { emptyStats, type DropReason, type RadiusStats } from './stats.ts';
-import { LogThrottle } from './throttle.ts';
+import { LogThrottle } from '../core/log-throttle.ts';
 
 export interface RadiusFrontOptions {
   live: LiveRegistry;

@@ -42,6 +42,22 @@ export function baseSearch(id: number, dn: string, controls?: Buffer): Buffer {
   ]), controls);
 }
 
+/** A base search of the subschema entry for all its attributes: about 12 KB of answer. */
+export function subschemaSearch(id: number): Buffer {
+  return message(id, constructed(0x63, [
+    octets('cn=Subschema'), integer(0, 0x0a), integer(0, 0x0a), integer(0), integer(0), tlv(0x01, Buffer.from([0])),
+    tlv(0x87, Buffer.from('objectClass')), constructed(SEQUENCE, [octets('*'), octets('+')]),
+  ]));
+}
+
+/** A subtree search of `base` for (cn=`value`): a PDU as large as the value. */
+export function equalitySearch(id: number, base: string, value: string): Buffer {
+  return message(id, constructed(0x63, [
+    octets(base), integer(2, 0x0a), integer(0, 0x0a), integer(0), integer(0), tlv(0x01, Buffer.from([0])),
+    constructed(0xa3, [octets('cn'), octets(value)]), constructed(SEQUENCE, [octets('1.1')]),
+  ]));
+}
+
 export interface Answer {
   id: number;
   /** protocolOp tag of the response. */

@@ -1,4 +1,4 @@
-// "Logged once per source per minute": a drop is counted always, logged only when the source
+// "Logged once per source per interval": an event is counted always, logged only when its key
 // was not logged for that reason within the interval. Bounded, so a spoofed flood cannot grow it.
 export class LogThrottle {
   private readonly last = new Map<string, { at: number; suppressed: number }>();
