@@ -2,6 +2,7 @@
 import test from 'ava';
 import { ACME, GLOBEX, PASSWORDS, codeOf, group, people, service, startLdap, type Harness } from './helpers.ts';
 import type { Client } from 'ldapts';
+import { baseSearch, rawClient, simpleBind } from './wire.ts';
 
 let h: Harness;
 let acme: Client;
@@ -113,5 +114,51 @@ test.serial('a reload that removes the tenant ends its bindings', async (t) => {
     t.is((await answer(c.bind(service(ACME, 'reader'), PASSWORDS.reader))).code, 49);
   } finally {
     h.world.live.replace(before);
+  }
+});
+
+/**
+ * Spellings of globex's entries an attacker would try: case, spaces, hex escapes, attribute OIDs
+ * for uid/ou/dc, a multi-valued RDN, quotes. Pipelined as a bound acme user over raw BER: none
+ * may return an entry, and each gets the answer of a DN that does not exist (or invalidDNSyntax).
+ */
+function spellings(): string[] {
+  const uid = ['uid', 'UID', 'Uid', '0.9.2342.19200300.100.1.1'];
+  const ou = ['ou', 'OU', '2.5.4.11'];
+  const dc = ['dc', 'DC', '0.9.2342.19200300.100.1.25'];
+  const globex = ['globex', 'GLOBEX', '\\67lobex', '\\47\\4c\\4f\\42\\45\\58', 'Globex'];
+  const sep = [',', ' , ', ';'];
+  const out = new Set<string>();
+  for (const u of uid) for (const o of ou) for (const d of dc) for (const g of globex) for (const s of sep) {
+    out.add(`${u}=alice${s}${o}=people${s}${d}=${g}${s}${d}=example`);
+    out.add(`${o}=people${s}${d}=${g}${s}${d}=example`);
+    out.add(`${d}=${g}${s}${d}=example`);
+  }
+  out.add('uid=alice+cn=Alice,ou=people,dc=globex,dc=example');
+  out.add('uid=alice,ou=people,dc=globex,dc=example ');
+  out.add(' uid=alice,ou=people,dc=globex,dc=example');
+  out.add('uid=alice,ou=people,dc=globex+dc=acme,dc=example');
+  out.add('uid=alice,ou=people,dc=acme,dc=example,dc=globex,dc=example');
+  return [...out];
+}
+
+test('hundreds of spellings of globex DNs, pipelined from a bound acme user: never an entry, never a hint', async (t) => {
+  const dns = spellings();
+  t.true(dns.length > 500);
+  const c = await rawClient(h.port);
+  t.teardown(() => c.close());
+  c.send(simpleBind(1, people(ACME, 'alice'), PASSWORDS.alice));
+  t.like((await c.read(1))[0], { code: 0 });
+  // In slices of 60, under the per-connection limit of operations in progress.
+  for (let from = 0; from < dns.length; from += 60) {
+    const slice = dns.slice(from, from + 60);
+    c.send(...slice.map((dn, i) => baseSearch(from + i + 2, dn)));
+    const answers = await c.read(slice.length);
+    for (const [i, a] of answers.entries()) {
+      t.is(a.tag, 0x65, `no entry for ${slice[i]}`);
+      t.true(a.code === 32 || a.code === 34, `${slice[i]} answered ${a.code}`);
+      t.is(a.matched, '', `no matchedDN for ${slice[i]}`);
+      t.notRegex(a.text ?? '', /globex/i, `no hint in the message for ${slice[i]}`);
+    }
   }
 });

@@ -66,6 +66,9 @@ export interface Answer {
   code?: number;
   /** The extended response's value (whoami's authzId). */
   value?: string;
+  /** matchedDN and diagnosticMessage, for results. */
+  matched?: string;
+  text?: string;
   controls: Control[];
 }
 
@@ -81,6 +84,9 @@ function parse(pdu: Buffer): Answer {
     tag: env.op.tag,
     ...(code === undefined ? {} : { code }),
     ...(value ? { value: pdu.toString('utf8', value.start, value.end) } : {}),
+    ...(code !== undefined && parts[1] && parts[2]
+      ? { matched: pdu.toString('utf8', parts[1].start, parts[1].end), text: pdu.toString('utf8', parts[2].start, parts[2].end) }
+      : {}),
     controls: env.controls ? readControls(pdu, env.controls) ?? [] : [],
   };
 }
