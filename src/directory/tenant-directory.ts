@@ -4,6 +4,7 @@
 // trail (tenant-audit.ts). Only these parts touch the tenant-scoped store.
 import type { TenantAuditor } from '../audit/index.ts';
 import type { TenantConfig } from '../config/index.ts';
+import type { KeyRing } from '../core/keyring.ts';
 import type {
   AccountingRecord, AuditEvent, AuditQuery, GroupQuery, Page, PageResult, TenantStore, UserQuery,
 } from '../store/index.ts';
@@ -28,6 +29,8 @@ export interface DirectoryOptions {
   auditor: TenantAuditor;
   /** The credential verifier every tenant shares (Directory makes it). */
   verifier: CredentialVerifier;
+  /** Keys for TOTP seeds and app passwords. */
+  keys: KeyRing;
   now?: () => Date;
 }
 
