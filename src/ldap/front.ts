@@ -42,6 +42,7 @@ const ANONYMOUS: Identity = { kind: 'anonymous' };
 /** The one answer for "not there" and "not yours". */
 const NO_SUCH_OBJECT: Result = { code: RC.noSuchObject, message: 'no such object' };
 const INVALID_CREDENTIALS: Result = { code: RC.invalidCredentials, message: 'invalid credentials' };
+const MFA_NOT_ENROLLED = 'this directory requires a second factor: enrol an authenticator app (ask your IT team for an enrolment), then bind with the password followed by the 6-digit code';
 const BUSY: Result = { code: RC.busy, message: 'too many attempts from this address or for this directory: try again later' };
 
 export class Front implements SessionFactory {
@@ -220,8 +221,12 @@ class LdapSession implements Session {
     const pos = locate(t, name);
     let expiresAt: Date | undefined;
     if (pos.kind === 'user') {
-      const result = await dir.authenticate(pos.uid, { password }, actor);
-      if (!result.ok) return { ...this.bindFailed(t, result.reason), ...(ppolicy && result.proven ? ppolicyError(result.reason) : {}) };
+      const result = await dir.authenticate(pos.uid, { password }, actor, t.mfa.ldap === 'append' ? 'append' : 'not-asked');
+      if (!result.ok) {
+        const failed = { ...this.bindFailed(t, result.reason), ...(ppolicy && result.proven ? ppolicyError(result.reason) : {}) };
+        // Only to a client that proved the password: how to get past the second factor.
+        return result.proven && result.reason === 'mfa-not-enrolled' ? { ...failed, message: MFA_NOT_ENROLLED } : failed;
+      }
       this.identity = { kind: 'user', tenantId: t.id, uid: result.user.uid, dn: userDn(t, result.user.uid) };
       expiresAt = result.passwordExpiresAt;
     } else if (pos.kind === 'service') {
