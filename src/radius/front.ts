@@ -14,6 +14,7 @@ import {
   ATTR, CODE, encodeResponse, parsePacket, verifyAccountingAuthenticator, verifyMessageAuthenticator, type Packet,
 } from './codec.ts';
 import { DuplicateCache } from './dedup.ts';
+import { MfaChallenges } from './mfa-challenges.ts';
 import type { EapHandler } from './eap-hook.ts';
 import { joinRealm, splitRealm } from './realm.ts';
 import { ourClass, readClass } from './session-class.ts';
@@ -86,6 +87,7 @@ export class RadiusFront {
   private readonly log: Logger;
   private readonly counters = emptyStats();
   private readonly duplicates: DuplicateCache;
+  private readonly challenges = new MfaChallenges();
   private readonly throttle = new LogThrottle({ intervalMs: DROP_LOG_INTERVAL_MS, maxKeys: 10_000 });
   private readonly sockets: Socket[] = [];
   private readonly warnedTenants = new WeakSet<TenantConfig>();
@@ -122,6 +124,7 @@ export class RadiusFront {
   async close(): Promise<void> {
     await Promise.all(this.sockets.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     this.duplicates.clear();
+    this.challenges.clear();
   }
 
   stats(): RadiusStats {
@@ -235,6 +238,7 @@ export class RadiusFront {
       actor: this.actor(match, source),
       nas: { key: nasKey(match), name: nas, source },
       eap: this.o.eap,
+      challenges: this.challenges,
     });
     const outcome = reply.code === CODE.AccessAccept ? 'accept' : reply.code === CODE.AccessChallenge ? 'challenge' : 'reject';
     this.counters[outcome === 'accept' ? 'accepted' : outcome === 'challenge' ? 'challenged' : 'rejected']++;
