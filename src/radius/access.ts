@@ -95,18 +95,20 @@ async function pap(ctx: AccessContext, hidden: Buffer): Promise<AccessReply> {
       reason: r.reason,
     };
   }
-  return { code: CODE.AccessReject, attributes: mfaRefusal(r), method: 'pap', reason: r.reason };
+  return { code: CODE.AccessReject, attributes: provenRefusal(r), method: 'pap', reason: r.reason };
 }
 
 const CODE_PROMPT = 'Enter the 6-digit code from your authenticator app';
-const MFA_REPLY: Partial<Record<AuthFailure, string>> = {
+/** Told only to a client that proved the password: what the user must do. */
+const PROVEN_REPLY: Partial<Record<AuthFailure, string>> = {
+  'password-expired': 'Your password has expired: set a new one (your IT team can tell you where), then sign in again',
   'mfa-not-enrolled': 'This organisation requires a second factor: ask your IT team to enrol an authenticator app for you',
   'mfa-unavailable': 'This organisation requires a second factor, which this sign-in method cannot carry: use an app password or a certificate',
 };
 
-/** A Reply-Message for an MFA refusal, only to a client that proved the password. */
-function mfaRefusal(r: Extract<AuthResult, { ok: false }>): OutAttribute[] {
-  const text = r.proven ? MFA_REPLY[r.reason] : undefined;
+/** A Reply-Message for a refusal the user can act on (MFA, an expired password), only to a client that proved the password. */
+function provenRefusal(r: Extract<AuthResult, { ok: false }>): OutAttribute[] {
+  const text = r.proven ? PROVEN_REPLY[r.reason] : undefined;
   return text ? [{ name: 'Reply-Message', value: text }] : [];
 }
 
@@ -164,7 +166,7 @@ async function mschapv2(ctx: AccessContext): Promise<AccessReply> {
     },
   }, ctx.actor, 'none');
   if (r.ok) return accept(ctx, r.user, 'mschapv2', success);
-  const attributes = [mschapError(ident, MSCHAP_ERROR[r.reason] ?? 691), ...mfaRefusal(r)];
+  const attributes = [mschapError(ident, MSCHAP_ERROR[r.reason] ?? 691), ...provenRefusal(r)];
   if (r.reason === 'no-nt-hash') attributes.push({ name: 'Reply-Message', value: 'no MS-CHAPv2 credential is stored for this user: set the password again' });
   return { code: CODE.AccessReject, attributes, method: 'mschapv2', reason: r.reason };
 }
