@@ -132,6 +132,40 @@ export type UnlockResult = Static<typeof UnlockResult>;
 export const RenumberUserBody = Type.Object({ uidNumber: Opt(Int) }, { additionalProperties: false });
 export type RenumberUserBody = Static<typeof RenumberUserBody>;
 
+// ---------------------------------------------------------------- MFA (TOTP)
+
+/** The answer to an enrolment: the only time the seed leaves the server. */
+export const TotpEnrolment = Type.Object({
+  uid: Type.String(),
+  /** otpauth://totp/... for an authenticator app. */
+  uri: Type.String(),
+  /** The seed in base32, to type into an app by hand. */
+  secret: Type.String(),
+  /** The URI as a QR code, SVG. */
+  qrSvg: Type.String(),
+});
+export type TotpEnrolment = Static<typeof TotpEnrolment>;
+
+export const TotpCodeBody = Type.Object({ code: Type.String({ pattern: '^[0-9]{6}$' }) }, { additionalProperties: false });
+export type TotpCodeBody = Static<typeof TotpCodeBody>;
+
+export const TotpStatusJson = Type.Object({
+  uid: Type.String(),
+  enrolled: Type.Boolean(),
+  confirmed: Type.Boolean(),
+  createdAt: Opt(Time),
+  confirmedAt: Opt(Time),
+  /** The tenant's mfa.totp: whether the authenticator is asked for at all. */
+  tenantMode: Type.String(),
+});
+export type TotpStatusJson = Static<typeof TotpStatusJson>;
+
+export const TotpResetResult = Type.Object({ uid: Type.String(), reset: Type.Boolean() });
+export type TotpResetResult = Static<typeof TotpResetResult>;
+
+export const ResealResult = Type.Object({ tenant: Type.String(), resealed: Type.Integer(), unreadable: Type.Array(Type.String()) });
+export type ResealResult = Static<typeof ResealResult>;
+
 // ---------------------------------------------------------------- groups
 
 export const GroupJson = Type.Object({

@@ -14,6 +14,7 @@ const STATUS: Record<ErrorCode, number> = {
   TD_FORBIDDEN: 403,
   TD_STORE_UNAVAILABLE: 503,
   TD_CONFIG_INVALID: 500,
+  TD_KEY_MISSING: 500,
   TD_INTERNAL: 500,
 };
 

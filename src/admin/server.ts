@@ -15,6 +15,7 @@ import { toErrorReply } from './errors.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { importRoutes } from './routes/import.ts';
+import { mfaRoutes } from './routes/mfa.ts';
 import { openApiCollector } from './openapi.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { userRoutes } from './routes/users.ts';
@@ -131,5 +132,6 @@ function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls
   userRoutes(app, ctx);
   groupRoutes(app, ctx);
   importRoutes(app, ctx);
+  mfaRoutes(app, ctx);
   return app;
 }

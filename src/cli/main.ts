@@ -7,6 +7,7 @@ import { doctorCommand } from './commands/doctor.ts';
 import { groupCommands } from './commands/groups.ts';
 import { importCommand } from './commands/import.ts';
 import { localCommands } from './commands/local.ts';
+import { mfaCommands } from './commands/mfa.ts';
 import { userCommands } from './commands/users.ts';
 
 function program(): Command {
@@ -21,6 +22,7 @@ function program(): Command {
   groupCommands(p);
   importCommand(p);
   doctorCommand(p);
+  mfaCommands(p);
   return p;
 }
 

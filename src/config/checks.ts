@@ -39,7 +39,6 @@ export function checkAcross(server: Part | undefined, tenants: Part[], allTenant
   checkNas(server, tenants, out);
   checkRealms(tenants, out);
   for (const t of tenants) {
-    checkNotBuilt(t, out);
     checkReplyAttributes(t, out);
     unique(t, ['radius', 'clients'], 'name', 'NAS client name', out);
     unique(t, ['ldap', 'serviceAccounts'], 'name', 'service account name', out);
@@ -76,14 +75,6 @@ function checkReplyAttributes(t: Part, out: ConfigProblem[]): void {
         + '(User-Name names the authenticated user, for accounting); remove this entry'));
     }
   });
-}
-
-function checkNotBuilt(t: Part, out: ConfigProblem[]): void {
-  const totp = str(get(t.value, 'mfa', 'totp'));
-  if (totp === 'optional' || totp === 'required') {
-    out.push(t.source.problem(['mfa', 'totp'], `mfa.totp \`${totp}\` is not available yet: tenantdir has no second factor `
-      + 'yet, so this tenant would accept a password alone; set `off` (or remove mfa)'));
-  }
 }
 
 /** A realm leads to one tenant: no two tenants list it, and none lists another tenant's id. */

@@ -63,6 +63,7 @@ export const DEFAULTS = {
       allowMschapv2: false, // true keeps an NT hash of each password
       vlans: [],
       replyAttributes: [],
+      mab: { enabled: false }, // MAC authentication bypass for registered devices
     },
     eap: {
       methods: ['peap', 'ttls', 'tls'], // proposed in this order; those that cannot work are left out
@@ -84,7 +85,11 @@ export const DEFAULTS = {
       },
     },
     mfa: {
-      totp: 'off', // the only value accepted until MFA is built
+      totp: 'off', // off | optional (enrolled users must give a code) | required (everyone)
+      radius: 'challenge', // PAP: challenge (Access-Challenge asks for the code) | append (password then code)
+      ldap: 'off', // off: LDAP binds need no code | append: password then code
+      exemptGroups: [], // groups whose members need no code (printers, scanners)
+      appPasswordsSatisfy: true, // an app password counts as both factors over RADIUS and 802.1X
     },
     posix: {
       uidNumberStart: 10000, // first uidNumber given to a new user

@@ -162,6 +162,20 @@ const Retention = Obj({
   accountingDays: Int(1, 36_500, S.retention.accountingDays, 'Days RADIUS accounting records are kept.'),
 }, 'How long records are kept.');
 
+const SecretKey = Obj({
+  id: Name('Stored beside every record this key protects; never reuse an id for another key.'),
+  key: Secret('secret key', 'The key: 32 bytes or more, as base64 or hex (make one with `tenantdir secrets new-key`).', 44),
+}, 'A key for secrets at rest.');
+
+const Secrets = Obj({
+  keys: Type.Array(SecretKey, {
+    minItems: 1,
+    description: 'Keys for secrets at rest: TOTP seeds (AES-256-GCM) and app passwords (HMAC-SHA-256). The first protects new records; '
+      + 'the others still open old ones. Rotate by putting a new key first, then `tenantdir mfa rotate-key`. '
+      + 'Absent: a development key is made in the data directory (logged loudly).',
+  }),
+}, 'Keys for secrets at rest. Changes take effect after a restart.');
+
 const Log = Obj({
   level: Def(Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], 'Lowest level logged.'), S.log.level),
 }, 'Logging (JSON lines on stdout).');
@@ -208,6 +222,7 @@ const EapLimits = Obj({
 export const ServerFile = Type.Object({
   listen: Def(Listen, S.listen),
   tls: Type.Optional(Tls),
+  secrets: Type.Optional(Secrets),
   storage: Def(Storage, S.storage),
   passwords: Def(Passwords, S.passwords),
   retention: Def(Retention, S.retention),
@@ -262,6 +277,11 @@ const TenantRadius = Obj({
   allowMschapv2: Bool(T.radius.allowMschapv2, 'Allow PEAP-MSCHAPv2; keeps an NT hash of each password.'),
   sessionTimeout: Type.Optional(Type.Integer({ minimum: 1, description: 'Session-Timeout sent in Access-Accept, in seconds.' })),
   replyAttributes: Def(Type.Array(ReplyAttribute, { description: 'Extra Access-Accept attributes.' }), T.radius.replyAttributes),
+  mab: Def(Obj({
+    enabled: Bool(T.radius.mab.enabled, 'Accept registered devices (tenantdir device add) by MAC address: the NAS sends the MAC as User-Name.'),
+    unknownVlan: Type.Optional(Type.Integer({ minimum: 1, maximum: 4094,
+      description: 'VLAN for a MAC that is not registered (a quarantine network); absent: such a MAC is rejected.' })),
+  }, 'MAC authentication bypass, for devices that cannot do 802.1X (printers, cameras, phones).'), T.radius.mab),
 }, 'RADIUS for this tenant.');
 
 const EapTls = Obj({
@@ -304,8 +324,15 @@ const PasswordPolicy = Obj({
 
 const Mfa = Obj({
   totp: Def(Enum(['off', 'optional', 'required'],
-    'TOTP second factor. Only off is accepted today: tenantdir has no second factor yet, and a setting that did nothing would be worse.'), T.mfa.totp),
-}, 'Multi-factor authentication (not built yet: only totp: off).');
+    'TOTP second factor (RFC 6238). off: never asked; optional: users who enrolled must give a code; required: every user must, and one who has not enrolled is refused with how to enrol.'), T.mfa.totp),
+  radius: Def(Enum(['challenge', 'append'],
+    'How RADIUS PAP carries the code. challenge: a right password is answered Access-Challenge asking for it; append: the password followed by the 6 digits, in one request.'), T.mfa.radius),
+  ldap: Def(Enum(['off', 'append'],
+    'LDAP simple binds. off: the password alone (LDAP clients are applications); append: the password followed by the 6 digits. Service accounts never give a code.'), T.mfa.ldap),
+  exemptGroups: Def(Type.Array(Name('A group name.'), { description: 'Groups (nested membership counts) whose members are never asked for a code: printers, scanners, shared kiosks.' }), T.mfa.exemptGroups),
+  appPasswordsSatisfy: Bool(T.mfa.appPasswordsSatisfy,
+    'An app password (generated, per device) counts as both factors over RADIUS and 802.1X, where no code can travel (PEAP-MSCHAPv2).'),
+}, 'Multi-factor authentication.');
 
 const Posix = Obj({
   uidNumberStart: Int(1, 2_147_483_647, T.posix.uidNumberStart, 'Lowest uidNumber a new user gets; users and groups share one counter per tenant, which starts at max(uidNumberStart, gidNumberStart).'),

@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   TD_PASSWORD_POLICY: "a password does not meet the tenant's password policy",
   TD_UNAUTHENTICATED: 'no valid credentials were presented',
   TD_FORBIDDEN: "the caller's role does not allow this",
+  TD_KEY_MISSING: 'a stored secret names a key that is not in secrets.keys',
   TD_INTERNAL: 'an unexpected internal error',
 } as const;
 

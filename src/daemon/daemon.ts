@@ -14,6 +14,7 @@ import { LdapFront } from '../ldap/index.ts';
 import { RadiusFront } from '../radius/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { eapLimits, readEapSettings } from './eap-settings.ts';
+import { keyRingFor } from './keys.ts';
 import { startRetention } from './retention.ts';
 import { Seeder } from './seed.ts';
 
@@ -63,6 +64,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const seeder = new Seeder(await loadSeed(registry));
   const dataDir = o.dataDir ?? o.configDir;
   const tls = await tlsFor(registry, dataDir, log);
+  const keys = await keyRingFor(registry, dataDir, log);
   const live = new LiveRegistry(registry);
   const store = await openStore({
     ...(registry.server.storage.uri ? { uri: registry.server.storage.uri } : {}),
@@ -76,6 +78,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     store: s, auditor, logger: log,
     bcryptCost: passwords.bcryptCost,
     credentialLimits: { ...passwords.checks, maxPasswordBytes: passwords.maxPasswordBytes },
+    keys,
   });
   // The fronts' directory sees the gate; the seeder writes past it.
   const directory = directoryOver(seeder.gate(store));

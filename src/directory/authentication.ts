@@ -8,7 +8,9 @@ import { nameKey } from '../core/ids.ts';
 import type { FamiliarSource, LockoutState, TenantStore, UserRecord } from '../store/index.ts';
 import type { TenantCredentials } from './credentials.ts';
 import type { Actor } from './inputs.ts';
+import { factorNeed, splitAppendedCode, type CodeCarrier, type FactorNeed } from './second-factor.ts';
 import type { TenantAudit } from './tenant-audit.ts';
+import type { TenantTotp } from './totp.ts';
 import { sourceKey } from './throttle.ts';
 import { BUSY, type CredentialVerifier, type Verdict } from './verifier.ts';
 import { toUser, type User } from './views.ts';
@@ -26,7 +28,17 @@ export type AuthFailure =
    */
   | 'throttled'
   /** A password longer than any we check (CredentialLimits.maxPasswordBytes); refused unhashed. */
-  | 'too-long';
+  | 'too-long'
+  /** The password was right and a TOTP code must follow: the caller asks for it (RADIUS Access-Challenge), then completeChallenge. */
+  | 'mfa-challenge'
+  /** mfa.totp is required and the user has not enrolled an authenticator. */
+  | 'mfa-not-enrolled'
+  /** A code is needed and this protocol cannot carry one (PEAP-MSCHAPv2): an app password or a certificate can. */
+  | 'mfa-unavailable'
+  /** The TOTP code was missing or wrong (counted like a wrong password). */
+  | 'bad-code'
+  /** The code was right but used already (counted like a wrong password). */
+  | 'code-replay';
 
 /**
  * What a client proves: a plaintext password (LDAP bind, PAP, TTLS/PAP), or knowledge of the NT
@@ -66,6 +78,7 @@ export class TenantAuthentication {
     private readonly verifier: CredentialVerifier,
     private readonly credentials: TenantCredentials,
     private readonly audit: TenantAudit,
+    private readonly totp: TenantTotp,
     private readonly now: () => Date,
   ) {}
 
@@ -73,7 +86,7 @@ export class TenantAuthentication {
    * Checks a credential. A "no" is a verdict with a reason for the log and audit only (clients
    * see one answer for all of them); a store outage rejects with StoreUnavailable instead.
    */
-  async authenticate(uid: string, proof: Proof, actor: Actor): Promise<AuthResult> {
+  async authenticate(uid: string, proof: Proof, actor: Actor, carrier: CodeCarrier = 'not-asked'): Promise<AuthResult> {
     const source = sourceKey(actor.source);
     const method = 'password' in proof ? 'password' : 'nt-hash';
     const gate = this.gate(uid, source, 'password' in proof ? proof.password : undefined);
@@ -82,15 +95,47 @@ export class TenantAuthentication {
       return { ok: false, reason: gate.reason };
     }
     const user = await this.store.users.get(uid);
-    const attempt = await this.attempt(user?.uid ?? uid, user !== undefined, source, (tenant) => this.verifyUser(tenant, source, proof, user));
+    const need = user ? await factorNeed(this.tenant, this.store, user, carrier) : 'nothing';
+    // Appended, the code is split off before the password is checked; without one the check still runs (equal work) and fails.
+    const split = need === 'code' && carrier === 'append' && 'password' in proof ? splitAppendedCode(proof.password) : undefined;
+    const checked: Proof = split ? { password: split.code === undefined ? '' : split.password } : proof;
+    const attempt = await this.attempt(user?.uid ?? uid, user !== undefined, source, (tenant) => this.verifyUser(tenant, source, checked, user));
+    const second = { need, carrier, ...(split?.code === undefined ? {} : { code: split.code }) };
     const result = attempt.kind === 'refused'
       ? { ok: false as const, reason: attempt.reason, ...(attempt.proven === undefined ? {} : { proven: attempt.proven }) }
-      : await this.admitUser(user!, attempt, source, proof);
+      : await this.admitUser(user!, attempt, source, checked, second);
     await this.audit.record(actor, `${actor.protocol}.auth`, uid, result.ok ? 'ok' : 'failed', {
       ...(result.ok ? {} : { reason: result.reason }),
       method,
+      ...(need === 'code' && carrier !== 'challenge' ? { factor: 'totp' } : {}),
       ...(attempt.kind === 'refused' ? attempt.detail : {}),
     });
+    return result;
+  }
+
+  /**
+   * The second round of a challenge: `uid` gave the right password (authenticate answered
+   * mfa-challenge) and now gives the code. The caller keeps the challenge (RADIUS State) bound to
+   * the NAS and the user, single-use and short-lived; this checks the code, counts a wrong one
+   * like a wrong password, and admits the user as authenticate does.
+   */
+  async completeChallenge(uid: string, code: string, actor: Actor): Promise<AuthResult> {
+    const source = sourceKey(actor.source);
+    const gate = this.gate(uid, source, undefined);
+    const user = gate ? undefined : await this.store.users.get(uid);
+    let result: AuthResult;
+    if (gate) result = { ok: false, reason: gate.reason };
+    else if (!user) result = { ok: false, reason: 'no-such-user' };
+    else {
+      const now = this.now();
+      const lock = await this.store.lockouts.get(user.uid);
+      const familiar = await this.familiar(user.uid, now);
+      if (this.lockEnd(lock) && !familiar.some((f) => f.source === source)) result = { ok: false, reason: 'locked' };
+      else result = await this.admitUser(user, { kind: 'right', verdict: { ok: true, rehash: false }, lock, familiar }, source, { password: '' }, { need: 'code', carrier: 'append', code });
+    }
+    if (!gate || gate.audit) {
+      await this.audit.record(actor, `${actor.protocol}.auth`, uid, result.ok ? 'ok' : 'failed', { ...(result.ok ? {} : { reason: result.reason }), method: 'challenge', factor: 'totp' });
+    }
     return result;
   }
 
@@ -197,14 +242,30 @@ export class TenantAuthentication {
     return { ok: proof.verifyNtHash(Buffer.from(nt, 'hex')), rehash: false };
   }
 
-  /** A right password: the user's own states come after it, so that a guesser's timing shows none of them. */
-  private async admitUser(user: UserRecord, attempt: Extract<Attempt, { kind: 'right' }>, source: string, proof: Proof): Promise<AuthResult> {
+  /**
+   * A right password: the user's own states come after it, so that a guesser's timing shows none
+   * of them; then the second factor, if the login needs one.
+   */
+  private async admitUser(
+    user: UserRecord, attempt: Extract<Attempt, { kind: 'right' }>, source: string, proof: Proof,
+    second: { need: FactorNeed; carrier: CodeCarrier; code?: string },
+  ): Promise<AuthResult> {
     const now = this.now();
     if (!user.enabled) return { ok: false, reason: 'disabled', proven: true };
     if (user.expiresAt && user.expiresAt <= now) return { ok: false, reason: 'expired', proven: true };
     const maxAge = this.tenant.passwordPolicy.maxAgeDays;
     const expiresAt = maxAge > 0 && user.credentials ? new Date(user.credentials.passwordChangedAt.getTime() + maxAge * DAY_MS) : undefined;
     if (expiresAt && expiresAt < now) return { ok: false, reason: 'password-expired', proven: true };
+    if (second.need === 'not-enrolled') return { ok: false, reason: 'mfa-not-enrolled', proven: true };
+    if (second.need === 'no-carrier') return { ok: false, reason: 'mfa-unavailable', proven: true };
+    if (second.need === 'code') {
+      if (second.carrier === 'challenge') return { ok: false, reason: 'mfa-challenge', proven: true };
+      const verdict = second.code === undefined ? 'wrong' : await this.totp.verifyLogin(user, second.code);
+      if (verdict !== 'ok') {
+        await this.failed(user.uid, true, source, now);
+        return { ok: false, reason: verdict === 'replay' ? 'code-replay' : 'bad-code' };
+      }
+    }
     await this.succeeded(user.uid, source, attempt);
     if (attempt.verdict.rehash && 'password' in proof) await this.rehash(user, proof.password);
     return { ok: true, user: toUser(user), ...(expiresAt ? { passwordExpiresAt: expiresAt } : {}) };

@@ -2,8 +2,10 @@
 // tenant's configuration and store, and loads the seed file into empty tenants. It owns the one
 // credential verifier (hash threads, fair queue, buckets, source waits) that all tenants share,
 // so that a reload, which makes new handles, keeps them.
+import { randomBytes } from 'node:crypto';
 import type { Auditor } from '../audit/index.ts';
 import type { Registry, SeedData, TenantConfig } from '../config/index.ts';
+import { KeyRing } from '../core/keyring.ts';
 import type { Logger } from '../core/log.ts';
 import type { Store } from '../store/index.ts';
 import type { ImportBatch, ImportSummary } from './import.ts';
@@ -23,6 +25,8 @@ export interface DirectoryServiceOptions {
   bcryptCost: number;
   /** Limits of the credential checks (limits.ts); the defaults otherwise. */
   credentialLimits?: Partial<CredentialLimits>;
+  /** Keys for TOTP seeds and app passwords; absent (tests): a random key that lives as long as the process. */
+  keys?: KeyRing;
   now?: () => Date;
 }
 
@@ -31,8 +35,10 @@ export class Directory {
   private readonly handles = new WeakMap<TenantConfig, TenantDirectory>();
 
   private readonly verifier: CredentialVerifier;
+  private readonly keys: KeyRing;
 
   constructor(private readonly o: DirectoryServiceOptions) {
+    this.keys = o.keys ?? new KeyRing([{ id: 'ephemeral', key: randomBytes(32) }]);
     const now = o.now;
     this.verifier = new CredentialVerifier({
       bcryptCost: o.bcryptCost,
@@ -49,6 +55,7 @@ export class Directory {
         bcryptCost: this.o.bcryptCost,
         auditor: this.o.auditor.tenant(t.id),
         verifier: this.verifier,
+        keys: this.keys,
         ...(this.o.now ? { now: this.o.now } : {}),
       });
       this.handles.set(t, d);

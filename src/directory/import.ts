@@ -210,13 +210,16 @@ async function importUsers(ctx: ImportContext, rows: ImportUser[], summary: Impo
 }
 
 /**
- * What a re-import keeps from the stored user: identity, and the stored credentials when the
+ * What a re-import keeps from the stored user: identity, TOTP and app passwords, and the stored credentials when the
  * row's password or hash is the one already in effect (a fresh bcrypt salt is not a change), or
  * when the row brings a migrated hash ({SSHA}, {CRYPT}, ...) for a user who has a password: the
  * first login re-hashes it to bcrypt, and re-importing the old dump must not downgrade that.
  */
 async function keepStable(ctx: ImportContext, built: NewUser, old: UserRecord, row: ImportUser): Promise<NewUser> {
   const next: NewUser = { ...built, entryUUID: old.entryUUID, createdAt: old.createdAt, uidNumber: old.uidNumber };
+  // An import never carries second factors or app passwords: those it finds stay as they are.
+  if (old.totp) next.totp = old.totp;
+  if (old.appPasswords) next.appPasswords = old.appPasswords;
   if (row.groups === undefined) next.memberOf = old.memberOf;
   const stored = old.credentials;
   if (!stored) return next;

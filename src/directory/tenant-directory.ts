@@ -4,6 +4,7 @@
 // trail (tenant-audit.ts). Only these parts touch the tenant-scoped store.
 import type { TenantAuditor } from '../audit/index.ts';
 import type { TenantConfig } from '../config/index.ts';
+import type { KeyRing } from '../core/keyring.ts';
 import type {
   AccountingRecord, AuditEvent, AuditQuery, GroupQuery, Page, PageResult, TenantStore, UserQuery,
 } from '../store/index.ts';
@@ -15,12 +16,16 @@ import { importBatch, type ImportBatch, type ImportSummary } from './import.ts';
 import type { Actor, NewGroupInput, NewUserInput, UserFields } from './inputs.ts';
 import { PosixNumbers } from './posix.ts';
 import { TenantAudit, type Outcome } from './tenant-audit.ts';
+import type { CodeCarrier } from './second-factor.ts';
+import { TenantTotp, type Enrolment, type TotpStatus } from './totp.ts';
 import { TenantUsers } from './users.ts';
 import type { CredentialVerifier } from './verifier.ts';
 import type { Group, User } from './views.ts';
 
 export type { Actor, NewGroupInput, NewUserInput, UserFields } from './inputs.ts';
 export type { AuthFailure, AuthResult, Proof, ServiceAuthResult } from './authentication.ts';
+export type { CodeCarrier } from './second-factor.ts';
+export type { Enrolment, TotpStatus } from './totp.ts';
 
 export interface DirectoryOptions {
   bcryptCost: number;
@@ -28,6 +33,8 @@ export interface DirectoryOptions {
   auditor: TenantAuditor;
   /** The credential verifier every tenant shares (Directory makes it). */
   verifier: CredentialVerifier;
+  /** Keys for TOTP seeds and app passwords. */
+  keys: KeyRing;
   now?: () => Date;
 }
 
@@ -38,6 +45,7 @@ export class TenantDirectory {
   private readonly log: TenantAudit;
   private readonly numbers: PosixNumbers;
   private readonly credentials: TenantCredentials;
+  private readonly totp: TenantTotp;
 
   constructor(
     readonly tenant: TenantConfig,
@@ -48,7 +56,8 @@ export class TenantDirectory {
     this.numbers = new PosixNumbers(store, tenant.posix);
     this.log = new TenantAudit(o.auditor, store);
     this.credentials = new TenantCredentials(tenant, o.verifier, o.bcryptCost);
-    this.auth = new TenantAuthentication(tenant, store, o.verifier, this.credentials, this.log, now);
+    this.totp = new TenantTotp(tenant, store, o.keys, this.log, now);
+    this.auth = new TenantAuthentication(tenant, store, o.verifier, this.credentials, this.log, this.totp, now);
     this.users = new TenantUsers(tenant, store, this.numbers, this.credentials, this.auth, this.log, now);
     this.groups = new TenantGroups(tenant, store, this.numbers, this.log, now);
   }
@@ -72,8 +81,21 @@ export class TenantDirectory {
 
   // ------------------------------------------------------------ authentication
 
-  /** Checks a credential (authentication.ts); failures feed smart lockout, shared by every protocol. */
-  authenticate(uid: string, proof: Proof, actor: Actor): Promise<AuthResult> { return this.auth.authenticate(uid, proof, actor); }
+  /**
+   * Checks a credential (authentication.ts); failures feed smart lockout, shared by every
+   * protocol. `carrier`: how a TOTP code can travel on this login, if the tenant asks for one.
+   */
+  authenticate(uid: string, proof: Proof, actor: Actor, carrier?: CodeCarrier): Promise<AuthResult> { return this.auth.authenticate(uid, proof, actor, carrier); }
+  /** The code that answers an mfa-challenge (RADIUS Access-Challenge). */
+  completeChallenge(uid: string, code: string, actor: Actor): Promise<AuthResult> { return this.auth.completeChallenge(uid, code, actor); }
+
+  // ------------------------------------------------------------ TOTP (totp.ts)
+
+  enrollTotp(uid: string, actor: Actor): Promise<Enrolment> { return this.totp.enroll(uid, actor); }
+  confirmTotp(uid: string, code: string, actor: Actor): Promise<void> { return this.totp.confirm(uid, code, actor); }
+  totpStatus(uid: string): Promise<TotpStatus> { return this.totp.status(uid); }
+  resetTotp(uid: string, actor: Actor): Promise<boolean> { return this.totp.reset(uid, actor); }
+  resealTotp(actor: Actor): Promise<{ resealed: number; unreadable: string[] }> { return this.totp.reseal(actor); }
 
   /** A YAML service account's bind, with the reason of a refusal ('throttled': answer busy). */
   authenticateService(name: string, password: string, actor: Actor): Promise<ServiceAuthResult> { return this.auth.authenticateService(name, password, actor); }

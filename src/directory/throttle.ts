@@ -1,6 +1,7 @@
 // The cheap refusals in front of every hash: a token bucket per source address and per tenant,
 // and a wait per source and account after wrong passwords (smart lockout's first stage). Both
 // live in memory, bounded: the least recently used entries go first.
+import { createHash } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
 import { LRUCache } from 'lru-cache';
 import type { TokenRate } from './limits.ts';
@@ -12,7 +13,8 @@ export function sourceKey(address: string | undefined): string {
     const a = ipaddr.process(address);
     return a.kind() === 'ipv4' ? a.toString() : `${ipaddr.IPv6.networkAddressFromCIDR(`${a.toString()}/64`).toString()}/64`;
   } catch {
-    return address.slice(0, 64);
+    // Not an address (a RADIUS NAS and station): as it is when short, else a digest that keeps it distinct.
+    return address.length <= 64 ? address : createHash('sha256').update(address).digest('base64url');
   }
 }
 

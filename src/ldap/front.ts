@@ -42,6 +42,7 @@ const ANONYMOUS: Identity = { kind: 'anonymous' };
 /** The one answer for "not there" and "not yours". */
 const NO_SUCH_OBJECT: Result = { code: RC.noSuchObject, message: 'no such object' };
 const INVALID_CREDENTIALS: Result = { code: RC.invalidCredentials, message: 'invalid credentials' };
+const MFA_NOT_ENROLLED = 'this directory requires a second factor: enrol an authenticator app (ask your IT team for an enrolment), then bind with the password followed by the 6-digit code';
 const BUSY: Result = { code: RC.busy, message: 'too many attempts from this address or for this directory: try again later' };
 
 export class Front implements SessionFactory {
@@ -220,8 +221,12 @@ class LdapSession implements Session {
     const pos = locate(t, name);
     let expiresAt: Date | undefined;
     if (pos.kind === 'user') {
-      const result = await dir.authenticate(pos.uid, { password }, actor);
-      if (!result.ok) return { ...this.bindFailed(t, result.reason), ...(ppolicy && result.proven ? ppolicyError(result.reason) : {}) };
+      const result = await dir.authenticate(pos.uid, { password }, actor, t.mfa.ldap === 'append' ? 'append' : 'not-asked');
+      if (!result.ok) {
+        const failed = { ...this.bindFailed(t, result.reason), ...(ppolicy && result.proven ? ppolicyError(result.reason) : {}) };
+        // Only to a client that proved the password: how to get past the second factor.
+        return result.proven && result.reason === 'mfa-not-enrolled' ? { ...failed, message: MFA_NOT_ENROLLED } : failed;
+      }
       this.identity = { kind: 'user', tenantId: t.id, uid: result.user.uid, dn: userDn(t, result.user.uid) };
       expiresAt = result.passwordExpiresAt;
     } else if (pos.kind === 'service') {
@@ -339,7 +344,7 @@ class LdapSession implements Session {
   private async passwordModify(r: Extract<Request, { op: 'passwordModify' }>): Promise<ExtendedResult> {
     const own = this.ownTenant();
     const id = this.identity;
-    if (!own || id.kind === 'anonymous') return { code: RC.unwillingToPerform, message: 'bind first: anonymous clients cannot change passwords' };
+    if (!own || id.kind === 'anonymous') return this.passwordModifyByOldPassword(r);
     if (own.ldap.requireTls && !this.conn.secure) {
       return { code: RC.confidentialityRequired, message: 'this directory requires TLS: use LDAPS or StartTLS to change a password' };
     }
@@ -367,9 +372,41 @@ class LdapSession implements Session {
       if (!check.ok && check.reason === 'throttled') return BUSY;
       if (!check.ok) return { code: RC.invalidCredentials, message: 'the old password is not correct' };
     }
-    const generated = r.newPassword === undefined || r.newPassword === '' ? generatePassword(tenant) : undefined;
+    return this.setPassword(dir, tenant, uid, r.newPassword);
+  }
+
+  /**
+   * RFC 3062 without a bind: the user's DN and old password prove who asks. This is how a user
+   * whose password has expired (a bind is refused) sets a new one: `ldappasswd -a OLD -s NEW DN`.
+   * Every refusal is the same invalidCredentials, as for a bind.
+   */
+  private async passwordModifyByOldPassword(r: Extract<Request, { op: 'passwordModify' }>): Promise<ExtendedResult> {
+    const dn = r.userIdentity?.replace(/^dn:/i, '') ?? '';
+    if (dn === '' || r.oldPassword === undefined || r.oldPassword === '') {
+      return { code: RC.unwillingToPerform, message: 'bind first, or give the user\'s DN and old password' };
+    }
+    const t = this.o.live.current().byDn(dn);
+    const pos = t && locate(t, dn);
+    const actor: Actor = { name: `ldap:${dn}`, protocol: 'ldap', source: this.conn.remoteAddress };
+    if (!t || pos?.kind !== 'user') {
+      await this.o.directory.refuseWithoutTenant(r.oldPassword, actor);
+      return { code: RC.invalidCredentials, message: 'the old password is not correct' };
+    }
+    if (t.ldap.requireTls && !this.conn.secure) {
+      return { code: RC.confidentialityRequired, message: 'this directory requires TLS: use LDAPS or StartTLS to change a password' };
+    }
+    const dir = this.o.directory.tenant(t);
+    const check = await dir.authenticate(pos.uid, { password: r.oldPassword }, actor);
+    if (!check.ok && check.reason === 'throttled') return BUSY;
+    // An expired password still proves who asks: changing it is what it is good for.
+    if (!check.ok && !(check.reason === 'password-expired' && check.proven)) return { code: RC.invalidCredentials, message: 'the old password is not correct' };
+    return this.setPassword(dir, t, pos.uid, r.newPassword, actor);
+  }
+
+  private async setPassword(dir: TenantDirectory, tenant: TenantConfig, uid: string, requested: string | undefined, actor = this.actor()): Promise<ExtendedResult> {
+    const generated = requested === undefined || requested === '' ? generatePassword(tenant) : undefined;
     try {
-      await dir.setPassword(uid, generated ?? r.newPassword ?? '', this.actor());
+      await dir.setPassword(uid, generated ?? requested ?? '', actor);
     } catch (err) {
       if (hasCode(err, 'TD_PASSWORD_POLICY')) return { code: RC.constraintViolation, message: (err as Error).message };
       if (hasCode(err, 'TD_NOT_FOUND')) return NO_SUCH_OBJECT;

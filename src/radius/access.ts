@@ -9,6 +9,7 @@ import type { Actor, AuthFailure, AuthResult, TenantDirectory, User } from '../d
 import { ATTR, CODE, decryptUserPassword, MS, VENDOR_MICROSOFT, type OutAttribute, type Packet } from './codec.ts';
 import type { EapHandler } from './eap-hook.ts';
 import { joinEapMessage, splitEapMessage } from './eap-message.ts';
+import { MfaChallenges } from './mfa-challenges.ts';
 import { encryptMppeKey } from './mppe.ts';
 import { acceptAttributes } from './replies.ts';
 import { issueClass } from './session-class.ts';
@@ -30,6 +31,8 @@ export interface AccessContext {
   /** `key` is unique in the configuration; `name` only within the tenant. */
   nas: { key: string; name: string; source: string };
   eap: EapHandler | undefined;
+  /** Open MFA challenges (mfa.radius: challenge), shared by the front. */
+  challenges: MfaChallenges;
 }
 
 export interface AccessReply {
@@ -79,7 +82,42 @@ async function accept(ctx: AccessContext, user: User, method: Method, extra: Out
 async function pap(ctx: AccessContext, hidden: Buffer): Promise<AccessReply> {
   const password = decryptUserPassword(hidden, ctx.secret, ctx.packet.authenticator);
   if (password === undefined) return refuse(ctx, 'pap', 'malformed-password', 'the User-Password attribute is malformed');
-  const r = await ctx.directory.authenticate(ctx.uid, { password }, ctx.actor);
+  const state = ctx.packet.get(ATTR.State);
+  if (state && MfaChallenges.isOurs(state)) return answerChallenge(ctx, state, password);
+  const r = await ctx.directory.authenticate(ctx.uid, { password }, ctx.actor, ctx.tenant.mfa.radius);
+  if (r.ok) return accept(ctx, r.user, 'pap', []);
+  if (r.reason === 'mfa-challenge') {
+    const issued = ctx.challenges.issue({ tenantId: ctx.tenant.id, nasKey: ctx.nas.key, uid: ctx.uid });
+    return {
+      code: CODE.AccessChallenge,
+      attributes: [{ type: ATTR.State, value: issued }, { name: 'Reply-Message', value: CODE_PROMPT }],
+      method: 'pap',
+      reason: r.reason,
+    };
+  }
+  return { code: CODE.AccessReject, attributes: provenRefusal(r), method: 'pap', reason: r.reason };
+}
+
+const CODE_PROMPT = 'Enter the 6-digit code from your authenticator app';
+/** Told only to a client that proved the password: what the user must do. */
+const PROVEN_REPLY: Partial<Record<AuthFailure, string>> = {
+  'password-expired': 'Your password has expired: set a new one (your IT team can tell you where), then sign in again',
+  'mfa-not-enrolled': 'This organisation requires a second factor: ask your IT team to enrol an authenticator app for you',
+  'mfa-unavailable': 'This organisation requires a second factor, which this sign-in method cannot carry: use an app password or a certificate',
+};
+
+/** A Reply-Message for a refusal the user can act on (MFA, an expired password), only to a client that proved the password. */
+function provenRefusal(r: Extract<AuthResult, { ok: false }>): OutAttribute[] {
+  const text = r.proven ? PROVEN_REPLY[r.reason] : undefined;
+  return text ? [{ name: 'Reply-Message', value: text }] : [];
+}
+
+/** The second round: the State we issued, for this tenant, NAS and user, and the code as User-Password. */
+async function answerChallenge(ctx: AccessContext, state: Buffer, code: string): Promise<AccessReply> {
+  if (!ctx.challenges.take(state, { tenantId: ctx.tenant.id, nasKey: ctx.nas.key, uid: ctx.uid })) {
+    return refuse(ctx, 'pap', 'unknown-challenge', 'the sign-in took too long or was already answered: start again with the password');
+  }
+  const r = await ctx.directory.completeChallenge(ctx.uid, code, ctx.actor);
   return r.ok ? accept(ctx, r.user, 'pap', []) : { code: CODE.AccessReject, attributes: [], method: 'pap', reason: r.reason };
 }
 
@@ -126,9 +164,9 @@ async function mschapv2(ctx: AccessContext): Promise<AccessReply> {
       }
       return check.ok;
     },
-  }, ctx.actor);
+  }, ctx.actor, 'none');
   if (r.ok) return accept(ctx, r.user, 'mschapv2', success);
-  const attributes = [mschapError(ident, MSCHAP_ERROR[r.reason] ?? 691)];
+  const attributes = [mschapError(ident, MSCHAP_ERROR[r.reason] ?? 691), ...provenRefusal(r)];
   if (r.reason === 'no-nt-hash') attributes.push({ name: 'Reply-Message', value: 'no MS-CHAPv2 credential is stored for this user: set the password again' });
   return { code: CODE.AccessReject, attributes, method: 'mschapv2', reason: r.reason };
 }
@@ -157,7 +195,8 @@ async function eap(ctx: AccessContext): Promise<AccessReply> {
     state: ctx.packet.get(ATTR.State),
     tenant: { id: ctx.tenant.id, allowMschapv2: ctx.tenant.radius.allowMschapv2, realms: ctx.tenant.radius.realms },
     nas: ctx.nas,
-    authenticate: (uid, proof) => ctx.directory.authenticate(uid, proof, ctx.actor),
+    // A password inside EAP (TTLS/PAP) can carry an appended code; an NT-hash proof (PEAP) cannot.
+    authenticate: (uid, proof) => ctx.directory.authenticate(uid, proof, ctx.actor, 'password' in proof ? 'append' : 'none'),
     getUser: (uid) => ctx.directory.getUser(uid),
   });
   switch (outcome.kind) {

@@ -14,6 +14,7 @@ import {
   ATTR, CODE, encodeResponse, parsePacket, verifyAccountingAuthenticator, verifyMessageAuthenticator, type Packet,
 } from './codec.ts';
 import { DuplicateCache } from './dedup.ts';
+import { MfaChallenges } from './mfa-challenges.ts';
 import type { EapHandler } from './eap-hook.ts';
 import { joinRealm, splitRealm } from './realm.ts';
 import { ourClass, readClass } from './session-class.ts';
@@ -86,6 +87,7 @@ export class RadiusFront {
   private readonly log: Logger;
   private readonly counters = emptyStats();
   private readonly duplicates: DuplicateCache;
+  private readonly challenges = new MfaChallenges();
   private readonly throttle = new LogThrottle({ intervalMs: DROP_LOG_INTERVAL_MS, maxKeys: 10_000 });
   private readonly sockets: Socket[] = [];
   private readonly warnedTenants = new WeakSet<TenantConfig>();
@@ -122,6 +124,7 @@ export class RadiusFront {
   async close(): Promise<void> {
     await Promise.all(this.sockets.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     this.duplicates.clear();
+    this.challenges.clear();
   }
 
   stats(): RadiusStats {
@@ -205,8 +208,14 @@ export class RadiusFront {
     return required ? 'missing-message-authenticator' : undefined;
   }
 
-  private actor(match: NasMatch, source: string): Actor {
-    return { name: `radius:${match.client.name}`, protocol: 'radius', source };
+  /**
+   * The source smart lockout and the buckets count by: the NAS and the station behind it
+   * (Calling-Station-Id: a MAC on Wi-Fi and wired, the client's address on a VPN). One station
+   * guessing slows that station, not every user of the access point; without the attribute, the NAS.
+   */
+  private actor(match: NasMatch, source: string, packet?: Packet): Actor {
+    const station = packet?.string(ATTR.CallingStationId)?.trim().toLowerCase().slice(0, 64);
+    return { name: `radius:${match.client.name}`, protocol: 'radius', source: station ? `${nasKey(match)}|${station}` : source };
   }
 
   private async access(packet: Packet, match: NasMatch, registry: Registry, source: string): Promise<Outcome> {
@@ -219,7 +228,7 @@ export class RadiusFront {
       const realm: Record<string, string> = target.realm === undefined ? {} : { realm: target.realm };
       this.log.info({ event: 'radius.auth', tenant: target.tenant?.id, nas, user: userName, outcome: 'reject', reason: target.reason, ...realm }, 'RADIUS request refused');
       if (target.tenant) {
-        await this.o.directory.tenant(target.tenant).audit(this.actor(match, source), 'radius.auth', userName, 'refused', { reason: target.reason, ...realm });
+        await this.o.directory.tenant(target.tenant).audit(this.actor(match, source, packet), 'radius.auth', userName, 'refused', { reason: target.reason, ...realm });
       }
       return { reply: encodeResponse({ code: CODE.AccessReject, request: packet, secret, attributes: refusalAttributes(packet) }) };
     }
@@ -232,9 +241,10 @@ export class RadiusFront {
       userName,
       uid: target.uid,
       replyName: target.replyName,
-      actor: this.actor(match, source),
+      actor: this.actor(match, source, packet),
       nas: { key: nasKey(match), name: nas, source },
       eap: this.o.eap,
+      challenges: this.challenges,
     });
     const outcome = reply.code === CODE.AccessAccept ? 'accept' : reply.code === CODE.AccessChallenge ? 'challenge' : 'reject';
     this.counters[outcome === 'accept' ? 'accepted' : outcome === 'challenge' ? 'challenged' : 'rejected']++;

@@ -65,7 +65,41 @@ export interface UserRecord {
   /** Direct group memberships: group name keys (lowercased names). */
   memberOf: string[];
   credentials?: Credentials;
+  /** The user's TOTP enrolment, if any. */
+  totp?: TotpRecord;
+  /** Generated per-device credentials (directory/app-passwords.ts). */
+  appPasswords?: AppPasswordRecord[];
 }
+
+/** A TOTP enrolment (RFC 6238). */
+export interface TotpRecord {
+  /** The seed, sealed (core/keyring.ts) with the tenant id and entryUUID as its context (a rename keeps it). */
+  seed: { keyId: string; box: string };
+  createdAt: Date;
+  /** Set by the first valid code (mfa confirm); until then the enrolment asks nothing of logins. */
+  confirmedAt?: Date;
+  /** Time step of the last accepted code: a code of this step or an earlier one is a replay. */
+  lastStep?: number;
+}
+
+/** An app password: a generated secret for one device or application, named by the user. */
+export interface AppPasswordRecord {
+  name: string;
+  /** The public first part of the secret, which finds this record without a scan. */
+  lookupId: string;
+  /** HMAC-SHA-256 of the whole secret under the key `keyId` (core/keyring.ts), base64. */
+  digest: string;
+  keyId: string;
+  /** MD4 of the secret, hex: only where the tenant has allowMschapv2, for PEAP-MSCHAPv2. */
+  ntHash?: string;
+  /** Where it may be used. */
+  scopes: AppPasswordScope[];
+  createdAt: Date;
+  /** Updated at most hourly, so that a device that re-authenticates often costs no write each time. */
+  lastUsedAt?: Date;
+}
+
+export type AppPasswordScope = 'radius' | 'ldap';
 
 export interface GroupRecord {
   tenantId: string;

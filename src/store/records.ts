@@ -188,7 +188,7 @@ export const GROUPS = kind<GroupRecord, NewGroup, GroupQuery>({
 /** Fields of UserRecord that a replacing import may leave out (and must then remove). */
 type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never }[keyof T];
 const OPTIONAL_USER_FIELDS = [
-  'givenName', 'displayName', 'mail', 'telephoneNumber', 'title', 'expiresAt', 'credentials',
+  'givenName', 'displayName', 'mail', 'telephoneNumber', 'title', 'expiresAt', 'credentials', 'totp', 'appPasswords',
 ] as const satisfies readonly OptionalKeys<UserRecord>[];
 // Fails to compile when UserRecord gains an optional field that the list above lacks.
 type Unlisted = Exclude<OptionalKeys<UserRecord>, (typeof OPTIONAL_USER_FIELDS)[number]>;

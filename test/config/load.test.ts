@@ -56,7 +56,7 @@ test('defaults fill in every key left out', async (t) => {
   t.deepEqual(server.admins, []);
   const g = r.registry.byId('globex');
   t.deepEqual(g?.passwordPolicy, { minLength: 12, minClasses: 3, maxAgeDays: 0, history: 5, expiryWarningDays: 14, lockout: { threshold: 5, windowMinutes: 15, durationMinutes: 15 } });
-  t.deepEqual(g?.mfa, { totp: 'off' });
+  t.deepEqual(g?.mfa, { totp: 'off', radius: 'challenge', ldap: 'off', exemptGroups: [], appPasswordsSatisfy: true });
   t.deepEqual(g?.radius.realms, []);
   t.is(g?.ldap.requireTls, false);
   t.is(g?.radius.requireMessageAuthenticator, true);
@@ -227,9 +227,14 @@ test('an admin role or an MSP-wide realm naming an unknown tenant is refused', r
   'tenantdir.yaml:5:83: unknown tenant `initech` (configured: acme, globex); name a tenant id from tenants/*.yaml',
 ]);
 
-test('mfa.totp other than off is refused: a second factor that is not built must not look enabled', async (t) => {
-  const dir = await configDir(t, { 'tenants/globex.yaml': yaml('id: globex', 'name: Globex', 'baseDN: dc=globex,dc=example', 'mfa: { totp: required }') });
-  await oneProblem(t, dir, 'tenants/globex.yaml:4:14', /mfa\.totp `required` is not available yet: .*accept a password alone; set `off`/);
+test('an mfa section loads with every key, and an unknown mode is refused where it is written', async (t) => {
+  const ok = await configDir(t, { 'tenants/globex.yaml': yaml('id: globex', 'name: Globex', 'baseDN: dc=globex,dc=example',
+    'mfa: { totp: required, radius: append, ldap: append, exemptGroups: [printers] }') });
+  const loaded = await loadConfig(ok);
+  t.true(loaded.ok);
+  if (loaded.ok) t.like(loaded.registry.byId('globex')?.mfa, { totp: 'required', radius: 'append', ldap: 'append', exemptGroups: ['printers'], appPasswordsSatisfy: true });
+  const bad = await configDir(t, { 'tenants/globex.yaml': yaml('id: globex', 'name: Globex', 'baseDN: dc=globex,dc=example', 'mfa: { totp: required, radius: sms }') });
+  await oneProblem(t, bad, 'tenants/globex.yaml:4:32', /"sms" is not allowed here: use one of challenge, append/);
 });
 
 test('a realm leads to one tenant: not listed twice, not another tenant\'s id', reports, {

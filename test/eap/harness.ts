@@ -39,11 +39,13 @@ export async function startHarness(o: {
   serverCert?: 'server' | 'long'; logger?: Logger; eap?: Partial<EapServerOptions>;
   /** A PKI to share (the caller removes it); default: a new one, removed on close. */
   pki?: Pki;
+  /** Another configuration (a copy of FIXTURE with edits); default: FIXTURE. */
+  configDir?: string;
 } = {}): Promise<Harness> {
   const pki = o.pki ?? makePki();
   const logs: Record<string, unknown>[] = [];
   const logger = o.logger ?? capturingLogger(logs);
-  const world = await makeWorld({ configDir: FIXTURE, logger });
+  const world = await makeWorld({ configDir: o.configDir ?? FIXTURE, logger });
   const cert = o.serverCert === 'long' ? 'long-chain.crt' : 'server.crt';
   const key = o.serverCert === 'long' ? 'long.key' : 'server.key';
   const eap = new EapServer({

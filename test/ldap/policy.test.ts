@@ -22,6 +22,7 @@ test.before(async () => {
   const globex = join(dir, 'tenants/globex.yaml');
   await writeFile(globex, (await readFile(globex, 'utf8')).replace('ldap:\n', 'ldap:\n  requireTls: true\n'));
   h = await startLdap({ configDir: dir });
+  await h.world.directory.tenant(h.world.registry.byId('acme')!).createUser({ uid: 'erin', password: 'Old-Secret-Word-5' }, { name: 'test', protocol: 'system' });
 });
 test.after.always(async () => { await h?.close(); });
 
@@ -64,6 +65,23 @@ test.serial('an expired password: 49 with passwordExpired, told only to whoever 
   const wrong = await ldapwhoami(['-H', h.url, '-e', 'ppolicy', '-D', people(ACME, 'bob'), '-w', 'not-his-password']);
   t.is(wrong.code, 49);
   t.notRegex(wrong.out, /expired/i);
+});
+
+test.serial('an expired password is changed without a bind: ldappasswd with the DN and the old password', async (t) => {
+  await passwordAge('erin', 40);
+  const run = (args: string[]) => new Promise<{ code: number; out: string }>((resolve) => {
+    execFile('ldappasswd', ['-x', '-H', h.url, ...args], { timeout: 8000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, out: stdout + stderr });
+    });
+  });
+  t.is((await ldapwhoami(['-H', h.url, '-D', people(ACME, 'erin'), '-w', 'Old-Secret-Word-5'])).code, 49, 'the bind is refused');
+  const wrong = await run(['-a', 'Not-The-Secret-5', '-s', 'New-Secret-Word-6', people(ACME, 'erin')]);
+  t.regex(wrong.out, /Invalid credentials \(49\)/);
+  const nowhere = await run(['-a', 'Old-Secret-Word-5', '-s', 'New-Secret-Word-6', people('dc=nowhere,dc=example', 'erin')]);
+  t.regex(nowhere.out, /Invalid credentials \(49\)/);
+  const changed = await run(['-a', 'Old-Secret-Word-5', '-s', 'New-Secret-Word-6', people(ACME, 'erin')]);
+  t.is(changed.code, 0, changed.out);
+  t.is((await ldapwhoami(['-H', h.url, '-D', people(ACME, 'erin'), '-w', 'New-Secret-Word-6'])).code, 0, 'the new password binds');
 });
 
 test.serial('a locked account: accountLocked for the right password only; a guesser sees plain 49', async (t) => {

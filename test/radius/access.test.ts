@@ -193,15 +193,22 @@ test.serial('Status-Server (RFC 5997) is answered on both ports, only with a Mes
   }
 });
 
-test.serial('lockout: failures over RADIUS lock the account, then the right password is refused too', async (t) => {
+test.serial('smart lockout over RADIUS: a guessing station waits, the account locks for other stations, its own station keeps working', async (t) => {
   const l = await startFront();
   try {
-    const send = (password: string) => exchange({ from: NAS.acme.address, port: l.ports.auth, packet: papRequest({ user: 'dave', password, secret: NAS.acme.secret }) });
-    for (let i = 0; i < 3; i++) t.is((await send(`Not-His-Pass-${i}`))?.code, CODE.AccessReject);
-    t.is((await send('Three-Strikes-42'))?.code, CODE.AccessReject);
-    const events = await l.world.store.tenant('acme').audit.list({ action: 'radius.auth', target: 'dave', limit: 10 });
+    const send = (password: string, station: string) => exchange({
+      from: NAS.acme.address, port: l.ports.auth,
+      packet: papRequest({ user: 'dave', password, secret: NAS.acme.secret, attributes: [{ type: ATTR.CallingStationId, value: Buffer.from(station) }] }),
+    });
+    const own = 'AA-BB-CC-00-00-01';
+    t.is((await send('Three-Strikes-42', own))?.code, CODE.AccessAccept, "dave's phone signs in: a familiar station");
+    for (let i = 0; i < 3; i++) t.is((await send(`Not-His-Pass-${i}`, 'EE-EE-EE-00-00-66'))?.code, CODE.AccessReject);
+    t.is((await send('Three-Strikes-42', 'EE-EE-EE-00-00-66'))?.code, CODE.AccessReject, 'the guessing station must wait');
+    t.is((await send('Three-Strikes-42', 'CC-CC-CC-00-00-02'))?.code, CODE.AccessReject, 'another station: the account is locked');
+    const events = await l.world.store.tenant('acme').audit.list({ action: 'radius.auth', target: 'dave', limit: 1 });
     t.is(events[0]?.reason, 'locked');
     t.truthy(await l.world.directory.tenant(l.world.registry.byId('acme')!).lockedUntil('dave'));
+    t.is((await send('Three-Strikes-42', own))?.code, CODE.AccessAccept, 'its own station is not locked out');
   } finally {
     await l.close();
   }

@@ -1,4 +1,4 @@
-// Commands that run here rather than through the API: serve, config check, hash-password.
+// Commands that run here rather than through the API: serve, config check, hash-password, secrets new-key.
 import type { Command } from 'commander';
 import { readPassword } from '../secret.ts';
 import { integer } from './common.ts';
@@ -39,5 +39,15 @@ export function localCommands(program: Command): void {
       const password = await readPassword({ prompt: 'password', confirm: true });
       const { default: bcrypt } = await import('bcrypt');
       console.log(await bcrypt.hash(password, o.cost));
+    });
+
+  program
+    .command('secrets')
+    .description('keys for secrets at rest (secrets.keys in tenantdir.yaml)')
+    .command('new-key')
+    .description('print a new random key (32 bytes, base64) for secrets.keys')
+    .action(async () => {
+      const { newKeyText } = await import('../../core/keyring.ts');
+      console.log(newKeyText());
     });
 }

@@ -82,6 +82,8 @@ else:
     req["NAS-Port"] = 7
     if a.get("ma"):
         req["Message-Authenticator"] = b"\0" * 16
+    if "state" in a:  # the answer to an Access-Challenge carries its State back
+        req["State"] = bytes.fromhex(a["state"])
     if a["mode"] == "pap":
         req["User-Password"] = req.PwCrypt(a["password"])
         reply = send(req, a["port"])
@@ -120,6 +122,8 @@ else:
             result[name] = v.decode() if isinstance(v, bytes) else v
     if "Class" in reply:
         result["classes"] = [v.decode() for v in reply["Class"]]
+    if "State" in reply:
+        result["State"] = reply["State"][0].hex()
     if "User-Name" in reply:
         result["User-Name"] = reply["User-Name"][0]
     print(json.dumps(result, default=str))
