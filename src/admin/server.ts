@@ -12,11 +12,14 @@ import type { Directory } from '../directory/index.ts';
 import { authenticate, checkRole, scopedTenant } from './access.ts';
 import type { AdminContext, TenantParams } from './context.ts';
 import { toErrorReply } from './errors.ts';
+import { auditStreamRoutes } from './routes/audit-stream.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { importRoutes } from './routes/import.ts';
 import { mfaRoutes } from './routes/mfa.ts';
 import { openApiCollector } from './openapi.ts';
+import { sessionRoutes } from './routes/sessions.ts';
+import type { SseLimits } from './sse.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { userRoutes } from './routes/users.ts';
 
@@ -28,7 +31,14 @@ export interface AdminServerOptions {
   readiness: ReadinessCheck;
   /** Serve HTTPS with this certificate (listen.http.tls); absent: plain HTTP. */
   tls?: TlsMaterial;
+  /** The audit stream's heartbeat and how far a client may fall behind; the defaults otherwise. */
+  stream?: Partial<SseLimits>;
 }
+
+const STREAM_LIMITS: SseLimits = {
+  heartbeatMs: 15_000, // under the 30-60 s idle timeouts of common proxies and load balancers
+  maxQueuedBytes: 1024 * 1024, // a few thousand events not yet taken by the client
+};
 
 /** Request bodies other than imports (which set their own) are small. */
 const BODY_LIMIT = 64 * 1024;
@@ -39,7 +49,7 @@ export class AdminServer {
 
   constructor(private readonly o: AdminServerOptions) {
     this.log = o.logger.child({ component: 'admin' });
-    this.app = buildApp({ live: o.live, directory: o.directory }, this.log, o.readiness, o.tls);
+    this.app = buildApp({ live: o.live, directory: o.directory }, this.log, o.readiness, o.tls, { ...STREAM_LIMITS, ...o.stream });
   }
 
   /** Binds listen.http and resolves with the bound port (listen.http.port 0 = ephemeral). */
@@ -75,7 +85,7 @@ function isLoopback(host: string): boolean {
   return ipaddr.isValid(host) && ipaddr.process(host).range() === 'loopback';
 }
 
-function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls: TlsMaterial | undefined): FastifyInstance {
+function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls: TlsMaterial | undefined, stream: SseLimits): FastifyInstance {
   const app = fastify({
     ...(tls ? { https: tlsOptions(tls) } : {}),
     loggerInstance: log as FastifyBaseLogger,
@@ -133,5 +143,7 @@ function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls
   groupRoutes(app, ctx);
   importRoutes(app, ctx);
   mfaRoutes(app, ctx);
+  auditStreamRoutes(app, ctx, stream);
+  sessionRoutes(app, ctx);
   return app;
 }

@@ -340,14 +340,14 @@ const Window = (def: number) => Int(1, 1440, def, 'The window, in minutes: the f
 const Security = Obj({
   userFailures: Def(Obj({
     enabled: Bool(SEC.userFailures.enabled, 'Raise security.failures-across-sources.'),
-    count: Int(2, 10_000, SEC.userFailures.count, 'Failed logins of one account within the window.'),
-    sources: Int(1, 1000, SEC.userFailures.sources,
+    count: Int(2, 1000, SEC.userFailures.count, 'Failed logins of one account within the window.'),
+    sources: Int(1, 100, SEC.userFailures.sources,
       'Distinct sources among them (an LDAP client address; a RADIUS NAS with its Calling-Station-Id, or the NAS address without one); at most count.'),
     minutes: Window(SEC.userFailures.minutes),
   }, 'Many failed logins of one account from several sources (guessing from many places, or a stale password on many devices).'), SEC.userFailures),
   spraying: Def(Obj({
     enabled: Bool(SEC.spraying.enabled, 'Raise security.spraying.'),
-    users: Int(2, 10_000, SEC.spraying.users, 'Distinct accounts (existing or not) one source failed for within the window.'),
+    users: Int(2, 1000, SEC.spraying.users, 'Distinct accounts (existing or not) one source failed for within the window.'),
     minutes: Window(SEC.spraying.minutes),
   }, 'One source failing for many accounts (password spraying).'), SEC.spraying),
   newNas: Bool(SEC.newNas,

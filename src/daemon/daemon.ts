@@ -72,7 +72,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     serverSelectionTimeoutMS: registry.server.storage.serverSelectionTimeoutMS,
     retentionDays: { audit: registry.server.retention.auditDays, accounting: registry.server.retention.accountingDays },
   });
-  const auditor = new Auditor(store, log);
+  // Thresholds per event from the live registry: a reload changes them at once.
+  const auditor = new Auditor(store, log, { security: (id) => live.current().byId(id)?.security });
   const { passwords } = registry.server;
   const directoryOver = (s: Store) => new Directory({
     store: s, auditor, logger: log,

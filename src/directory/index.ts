@@ -1,12 +1,13 @@
 export { Directory, type DirectoryServiceOptions } from './directory.ts';
 export {
   TenantDirectory, type Actor, type AuthFailure, type AuthResult, type NewGroupInput, type NewUserInput, type Proof,
-  type ServiceAuthResult, type UserFields,
+  type ServiceAuthResult, type Session, type SessionFilter, type UserFields,
 } from './tenant-directory.ts';
+export { ACTIVE_WITHIN_HOURS } from './sessions.ts';
 export { DEFAULT_CREDENTIAL_LIMITS, type CredentialLimits } from './limits.ts';
 export type { DoctorProblem, DoctorReport } from './doctor.ts';
 export { MAX_IMPORT_BATCH, type ImportBatch, type ImportGroup, type ImportRowError, type ImportSummary, type ImportUser } from './import.ts';
 export type { Group, User } from './views.ts';
 export { hashPassword, ntHash } from './passwords.ts';
 // The query and paging shapes the fronts pass through: fronts see the directory, never the store.
-export type { GroupQuery, Page, PageResult, UserQuery } from '../store/index.ts';
+export type { AuditEvent, GroupQuery, Page, PageResult, UserQuery } from '../store/index.ts';

@@ -2,7 +2,8 @@
 // port, and a small fetch wrapper that returns status and parsed JSON.
 import { fileURLToPath } from 'node:url';
 import type { TestFn } from 'ava';
-import { AdminServer } from '../../src/admin/index.ts';
+import { AdminServer, type AdminServerOptions } from '../../src/admin/index.ts';
+import type { Logger } from '../../src/core/log.ts';
 import { makeWorld, type World } from '../helpers/world.ts';
 
 export const CONFIG_DIR = fileURLToPath(new URL('./fixtures/config', import.meta.url));
@@ -28,14 +29,15 @@ export interface Api {
   close(): Promise<void>;
 }
 
-export async function startAdmin(o: { storeUri?: string } = {}): Promise<Api> {
-  const world = await makeWorld({ configDir: CONFIG_DIR, ...(o.storeUri ? { storeUri: o.storeUri } : {}) });
+export async function startAdmin(o: { storeUri?: string; stream?: AdminServerOptions['stream']; logger?: Logger } = {}): Promise<Api> {
+  const world = await makeWorld({ configDir: CONFIG_DIR, ...(o.storeUri ? { storeUri: o.storeUri } : {}), ...(o.logger ? { logger: o.logger } : {}) });
   const ready = { value: true };
   const server = new AdminServer({
     live: world.live,
     directory: world.directory,
     logger: world.logger,
     readiness: async () => ({ ready: ready.value, checks: { config: true, store: ready.value || 'unreachable', listeners: true } }),
+    ...(o.stream ? { stream: o.stream } : {}),
   });
   const port = await server.listen();
   const url = `http://127.0.0.1:${port}`;
