@@ -1,16 +1,12 @@
 // The live audit tail over Server-Sent Events: the audit route's roles, filters, backlog, resume
 // from Last-Event-ID, heartbeats, the end on token rotation and at shutdown, and a client that
 // does not read being disconnected rather than buffered.
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import test from 'ava';
 import { SseStream } from '../../src/admin/sse.ts';
-import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/core/log.ts';
 import type { Actor, TenantDirectory } from '../../src/directory/index.ts';
-import { CONFIG_DIR, startAdmin, TOKENS, type Api } from './helpers.ts';
+import { registryRotating, startAdmin, TOKENS, type Api } from './helpers.ts';
 import { openSse } from './sse-client.ts';
 
 const ldap: Actor = { name: 'ldap:uid=x', protocol: 'ldap', source: '192.0.2.1' };
@@ -106,14 +102,7 @@ test('a reload that removes the token ends its stream; a token still valid keeps
   const helpdesk = await openSse(`${api.url}${STREAM}`, TOKENS.acmeHelpdesk);
   const ops = await openSse(`${api.url}${STREAM}`, TOKENS.ops);
   t.teardown(() => ops.close());
-  const dir = await mkdtemp(join(tmpdir(), 'tenantdir-stream-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  await cp(CONFIG_DIR, dir, { recursive: true });
-  const server = join(dir, 'tenantdir.yaml');
-  await writeFile(server, (await readFile(server, 'utf8')).replace(TOKENS.acmeHelpdesk, 'a-brand-new-helpdesk-token-0000009'));
-  const loaded = await loadConfig(dir);
-  if (!loaded.ok) return t.fail(loaded.problems.map((p) => p.message).join('\n'));
-  api.world.live.replace(loaded.registry);
+  api.world.live.replace(await registryRotating(TOKENS.acmeHelpdesk));
   const end = await helpdesk.next();
   t.deepEqual([end.event, JSON.parse(end.data)], ['end', { reason: 'access-revoked' }]);
   await helpdesk.closed();

@@ -30,14 +30,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startFront(o: { configDir?: string; eap?: EapHandler; duplicateWindowMs?: number } = {}): Promise<Harness> {
+export async function startFront(o: { configDir?: string; eap?: EapHandler; duplicateWindowMs?: number; security?: boolean } = {}): Promise<Harness> {
   const logs: Record<string, unknown>[] = [];
   const raw: string[] = [];
   const logger = createLogger({
     level: 'debug',
     destination: { write: (s: string) => { raw.push(s); logs.push(JSON.parse(s) as Record<string, unknown>); } },
   });
-  const world = await makeWorld({ configDir: o.configDir ?? FIXTURE, logger });
+  const world = await makeWorld({ configDir: o.configDir ?? FIXTURE, logger, ...(o.security ? { security: true } : {}) });
   const front = new RadiusFront({
     live: world.live, directory: world.directory, logger,
     ...(o.eap ? { eap: o.eap } : {}),

@@ -1,0 +1,32 @@
+// Real RADIUS clients for the tests: radclient (freeradius-utils) and pyrad (python3-pyrad), which
+// .ci/radius-deps.sh installs; a missing client fails the test rather than skipping it.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const PYRAD_CLIENT = fileURLToPath(new URL('./interop/pyrad_client.py', import.meta.url));
+
+export function run(cmd: string, args: string[], input?: string): Promise<{ code: number; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(cmd, args, { timeout: 8000 }, (err, stdout, stderr) => {
+      if (err && typeof err.code === 'string') return reject(new Error(`${cmd} cannot run (${err.code}): run .ci/radius-deps.sh`));
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, out: `${stdout}${stderr}` });
+    });
+    child.stdin?.end(input ?? '');
+  });
+}
+
+/** radclient from 127.0.0.1: one request of `type` (auth, acct, status), attributes as radclient reads them. */
+export function radclient(port: number, type: string, secret: string, attrs: string): Promise<{ code: number; out: string }> {
+  return run('radclient', ['-x', '-r', '1', '-t', '1', `127.0.0.1:${port}`, type, secret], `${attrs}\n`);
+}
+
+/** One request through interop/pyrad_client.py (its `bind` picks the source address); its JSON answer. */
+export async function pyrad(args: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const r = await run('/usr/bin/python3', [PYRAD_CLIENT, JSON.stringify(args)]);
+  const last = r.out.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(last) as Record<string, unknown>;
+  } catch {
+    throw new Error(`pyrad client failed:\n${r.out}`);
+  }
+}
