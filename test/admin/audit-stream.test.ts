@@ -143,7 +143,8 @@ test('over HTTP, a client that stops reading is disconnected, not buffered', asy
   socket.write(`GET ${STREAM} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKENS.ops}\r\n\r\n`);
   socket.pause(); // reads nothing: the kernel's buffers fill, then ours
   const dir = acme(api);
-  const detail = { reason: 'bad-password', note: 'y'.repeat(400) };
+  // Large events, so that the kernel's socket buffers (megabytes on loopback) fill in few of them.
+  const detail = { reason: 'bad-password', note: 'y'.repeat(16_000) };
   let recorded = 0;
   const cut = () => lines.some((l) => l.event === 'audit.stream' && l.reason === 'slow');
   while (!cut() && recorded < 100_000) {
@@ -153,5 +154,5 @@ test('over HTTP, a client that stops reading is disconnected, not buffered', asy
   }
   t.true(cut(), `still connected after ${recorded} events`);
   t.true(recorded > 10);
-  t.log(`cut off after ${recorded} events of ~600 bytes`);
+  t.log(`cut off after ${recorded} events of ~16 kB`);
 });

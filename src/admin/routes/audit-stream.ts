@@ -85,7 +85,8 @@ export function auditStreamRoutes(app: FastifyInstance, ctx: AdminContext, limit
   });
 
   app.get<{ Params: TenantParams; Querystring: AuditStreamQuery }>('/api/v1/tenants/:tenant/audit/stream', {
-    config: { access: 'read' }, schema: { params: TenantPath, querystring: AuditStreamQuery },
+    config: { access: 'read' },
+    schema: { params: TenantPath, querystring: AuditStreamQuery, response: { 200: { content: { 'text/event-stream': { schema: { type: 'string' } } } } } },
   }, async (req, reply) => {
     const q = req.query;
     const filter: Filter = {
