@@ -1,7 +1,7 @@
 // Access-Request, once the packet is authentic and its tenant known: MAC authentication bypass
 // (mab.ts) before anything else, PAP, MS-CHAPv2 (RFC 2759 over RADIUS, RFC 2548 attributes), EAP
-// through the hook, and the refusals for CHAP and MS-CHAPv1. Returns the reply to send; a store outage rejects (StoreUnavailable) instead,
-// and the front then sends nothing.
+// through the hook, and the refusals for CHAP and MS-CHAPv1. Returns the reply to send; a store
+// outage rejects (StoreUnavailable) instead, and the front then sends nothing.
 import { randomBytes } from 'node:crypto';
 import type { TenantConfig } from '../config/index.ts';
 import { checkNtResponse, serverMppeKeys } from '../core/mschapv2.ts';
@@ -75,7 +75,8 @@ async function refuse(ctx: AccessContext, method: Method, reason: string, messag
  */
 async function accept(ctx: AccessContext, user: User, method: Method, extra: OutAttribute[]): Promise<AccessReply> {
   const groups = await ctx.directory.groupsOf(user);
-  return { code: CODE.AccessAccept, attributes: [...acceptAttributes(ctx.tenant, groups), ...session(ctx, ctx.replyName(user.uid), user.uid), ...extra], method };
+  const attributes = [...acceptAttributes(ctx.tenant, groups), ...session(ctx, ctx.replyName(user.uid), user.uid), ...extra];
+  return { code: CODE.AccessAccept, attributes, method };
 }
 
 /** The User-Name the NAS accounts the session under, and our Class naming who it is. */
