@@ -203,6 +203,45 @@ export const MembersQuery = Type.Object({
 }, { additionalProperties: false });
 export type MembersQuery = Static<typeof MembersQuery>;
 
+// ---------------------------------------------------------------- devices
+
+/** A MAC in any common spelling; the directory parses it (and names the field when it is none). */
+const Mac = Type.String({ minLength: 1, maxLength: 64 });
+
+export const DeviceJson = Type.Object({
+  /** 12 lowercase hex digits. */
+  mac: Type.String(),
+  name: Opt(Type.String()),
+  /** Groups (name keys) whose VLAN and reply attributes the device gets. */
+  groups: Type.Array(Type.String()),
+  createdAt: Time,
+  modifiedAt: Time,
+  /** The last MAB login, to the hour. */
+  lastSeenAt: Opt(Time),
+});
+export type DeviceJson = Static<typeof DeviceJson>;
+export const DevicePage = Page(DeviceJson);
+
+export const DevicePageQuery = Type.Object({
+  limit: PageQuery.properties.limit,
+  cursor: PageQuery.properties.cursor,
+}, { additionalProperties: false });
+export type DevicePageQuery = Static<typeof DevicePageQuery>;
+
+export const NewDeviceBody = Type.Object({
+  mac: Mac,
+  name: Opt(Str(256)),
+  groups: Opt(Type.Array(Name, { maxItems: 100 })),
+}, { additionalProperties: false });
+export type NewDeviceBody = Static<typeof NewDeviceBody>;
+
+/** `name: null` clears it; `groups` replaces the list. */
+export const DevicePatchBody = Type.Object({
+  name: Clearable(Str(256)),
+  groups: Opt(Type.Array(Name, { maxItems: 100 })),
+}, { additionalProperties: false, minProperties: 1 });
+export type DevicePatchBody = Static<typeof DevicePatchBody>;
+
 // ---------------------------------------------------------------- import
 
 const Line = Opt(Type.Integer({ minimum: 1 }));

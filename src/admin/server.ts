@@ -12,6 +12,7 @@ import type { Directory } from '../directory/index.ts';
 import { authenticate, checkRole, scopedTenant } from './access.ts';
 import type { AdminContext, TenantParams } from './context.ts';
 import { toErrorReply } from './errors.ts';
+import { deviceRoutes } from './routes/devices.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { importRoutes } from './routes/import.ts';
@@ -131,6 +132,7 @@ function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls
   tenantRoutes(app, ctx);
   userRoutes(app, ctx);
   groupRoutes(app, ctx);
+  deviceRoutes(app, ctx);
   importRoutes(app, ctx);
   mfaRoutes(app, ctx);
   return app;

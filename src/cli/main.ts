@@ -3,6 +3,7 @@
 // server's message on stderr), 2 usage error.
 import { Command, CommanderError } from 'commander';
 import { CliError, UsageError } from './client.ts';
+import { deviceCommands } from './commands/devices.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { groupCommands } from './commands/groups.ts';
 import { importCommand } from './commands/import.ts';
@@ -20,6 +21,7 @@ function program(): Command {
   localCommands(p);
   userCommands(p);
   groupCommands(p);
+  deviceCommands(p);
   importCommand(p);
   doctorCommand(p);
   mfaCommands(p);

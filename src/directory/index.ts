@@ -1,9 +1,10 @@
 export { Directory, type DirectoryServiceOptions } from './directory.ts';
 export {
-  TenantDirectory, type Actor, type AuthFailure, type AuthResult, type NewGroupInput, type NewUserInput, type Proof,
-  type ServiceAuthResult, type UserFields,
+  TenantDirectory, type Actor, type AuthFailure, type AuthResult, type Device, type DeviceAuthResult, type DeviceFields,
+  type NewDeviceInput, type NewGroupInput, type NewUserInput, type Proof, type ServiceAuthResult, type UserFields,
 } from './tenant-directory.ts';
-export { DEFAULT_CREDENTIAL_LIMITS, type CredentialLimits } from './limits.ts';
+export { DEFAULT_CREDENTIAL_LIMITS, type CredentialLimits, type TokenRate } from './limits.ts';
+export { TokenBuckets } from './throttle.ts';
 export type { DoctorProblem, DoctorReport } from './doctor.ts';
 export { MAX_IMPORT_BATCH, type ImportBatch, type ImportGroup, type ImportRowError, type ImportSummary, type ImportUser } from './import.ts';
 export type { Group, User } from './views.ts';

@@ -10,6 +10,7 @@ import type {
 } from '../store/index.ts';
 import { TenantAuthentication, type AuthResult, type Proof, type ServiceAccount, type ServiceAuthResult } from './authentication.ts';
 import { TenantCredentials } from './credentials.ts';
+import { TenantDevices, type Device, type DeviceAuthResult, type DeviceFields, type NewDeviceInput } from './devices.ts';
 import { diagnose, type DoctorReport } from './doctor.ts';
 import { TenantGroups, type Member } from './groups.ts';
 import { importBatch, type ImportBatch, type ImportSummary } from './import.ts';
@@ -26,6 +27,7 @@ export type { Actor, NewGroupInput, NewUserInput, UserFields } from './inputs.ts
 export type { AuthFailure, AuthResult, Proof, ServiceAuthResult } from './authentication.ts';
 export type { CodeCarrier } from './second-factor.ts';
 export type { Enrolment, TotpStatus } from './totp.ts';
+export type { Device, DeviceAuthResult, DeviceFields, NewDeviceInput } from './devices.ts';
 
 export interface DirectoryOptions {
   bcryptCost: number;
@@ -46,6 +48,7 @@ export class TenantDirectory {
   private readonly numbers: PosixNumbers;
   private readonly credentials: TenantCredentials;
   private readonly totp: TenantTotp;
+  private readonly devices: TenantDevices;
 
   constructor(
     readonly tenant: TenantConfig,
@@ -60,6 +63,7 @@ export class TenantDirectory {
     this.auth = new TenantAuthentication(tenant, store, o.verifier, this.credentials, this.log, this.totp, now);
     this.users = new TenantUsers(tenant, store, this.numbers, this.credentials, this.auth, this.log, now);
     this.groups = new TenantGroups(tenant, store, this.numbers, this.log, now);
+    this.devices = new TenantDevices(tenant, store, this.groups, this.log, now);
   }
 
   // ------------------------------------------------------------ users
@@ -122,6 +126,16 @@ export class TenantDirectory {
   async membersOf(name: string, page: Page): Promise<PageResult<User>> {
     return this.users.find({ memberOf: await this.groups.closure(name) }, page);
   }
+
+  // ------------------------------------------------------------ devices (MAC authentication bypass, devices.ts)
+
+  getDevice(mac: string): Promise<Device | undefined> { return this.devices.get(mac); }
+  listDevices(page: Page): Promise<PageResult<Device>> { return this.devices.list(page); }
+  addDevice(input: NewDeviceInput, actor: Actor): Promise<Device> { return this.devices.add(input, actor); }
+  updateDevice(mac: string, fields: DeviceFields, actor: Actor): Promise<Device> { return this.devices.update(mac, fields, actor); }
+  deleteDevice(mac: string, actor: Actor): Promise<void> { return this.devices.delete(mac, actor); }
+  /** A MAB login: the device and every group it is in (nested too), or unknown; audited `<protocol>.mab`. */
+  authenticateDevice(mac: string, actor: Actor): Promise<DeviceAuthResult> { return this.devices.authenticate(mac, actor); }
 
   // ------------------------------------------------------------ import
 

@@ -1,7 +1,7 @@
-// Access-Request, once the packet is authentic and its tenant known: PAP, MS-CHAPv2 (RFC 2759
-// over RADIUS, RFC 2548 attributes), EAP through the hook, and the refusals for CHAP and
-// MS-CHAPv1. Returns the reply to send; a store outage rejects (StoreUnavailable) instead,
-// and the front then sends nothing.
+// Access-Request, once the packet is authentic and its tenant known: MAC authentication bypass
+// (mab.ts) before anything else, PAP, MS-CHAPv2 (RFC 2759 over RADIUS, RFC 2548 attributes), EAP
+// through the hook, and the refusals for CHAP and MS-CHAPv1. Returns the reply to send; a store
+// outage rejects (StoreUnavailable) instead, and the front then sends nothing.
 import { randomBytes } from 'node:crypto';
 import type { TenantConfig } from '../config/index.ts';
 import { checkNtResponse, serverMppeKeys } from '../core/mschapv2.ts';
@@ -10,11 +10,12 @@ import { ATTR, CODE, decryptUserPassword, MS, VENDOR_MICROSOFT, type OutAttribut
 import type { EapHandler } from './eap-hook.ts';
 import { joinEapMessage, splitEapMessage } from './eap-message.ts';
 import { MfaChallenges } from './mfa-challenges.ts';
+import { decideMab, mabRequest, type MabAdmission, type MabRequest } from './mab.ts';
 import { encryptMppeKey } from './mppe.ts';
-import { acceptAttributes } from './replies.ts';
+import { acceptAttributes, quarantineAttributes } from './replies.ts';
 import { issueClass } from './session-class.ts';
 
-export type Method = 'pap' | 'mschapv2' | 'chap' | 'mschapv1' | 'eap' | 'none';
+export type Method = 'pap' | 'mschapv2' | 'chap' | 'mschapv1' | 'eap' | 'mab' | 'none';
 
 export interface AccessContext {
   packet: Packet;
@@ -33,13 +34,15 @@ export interface AccessContext {
   eap: EapHandler | undefined;
   /** Open MFA challenges (mfa.radius: challenge), shared by the front. */
   challenges: MfaChallenges;
+  /** A take from this NAS's budget for MAB requests (front.ts). */
+  admitMab(): MabAdmission;
 }
 
 export interface AccessReply {
   code: number;
   attributes: OutAttribute[];
   method: Method;
-  /** Why a request was rejected, for the log (clients learn only what Reply-Message says). */
+  /** Why a request was rejected (or a device quarantined), for the log (clients learn only what Reply-Message says). */
   reason?: string;
 }
 
@@ -47,6 +50,9 @@ const ms = (type: number, value: Buffer): OutAttribute => ({ type, value, vendor
 
 export async function handleAccess(ctx: AccessContext): Promise<AccessReply> {
   const p = ctx.packet;
+  // First: a request shaped as MAB never reaches a user's password check.
+  const device = mabRequest(p, ctx.uid, ctx.secret);
+  if (device) return mab(ctx, device);
   if (p.has(ATTR.EapMessage)) return eap(ctx);
   if (p.has(ATTR.ChapPassword)) {
     return refuse(ctx, 'chap', 'chap-unsupported', 'CHAP is not supported: tenantdir keeps no plaintext passwords; use PAP or MS-CHAPv2');
@@ -72,11 +78,37 @@ async function refuse(ctx: AccessContext, method: Method, reason: string, messag
  */
 async function accept(ctx: AccessContext, user: User, method: Method, extra: OutAttribute[]): Promise<AccessReply> {
   const groups = await ctx.directory.groupsOf(user);
-  const session: OutAttribute[] = [
-    { type: ATTR.UserName, value: Buffer.from(ctx.replyName(user.uid), 'utf8') },
-    { type: ATTR.Class, value: issueClass(ctx.secret, ctx.tenant.id, user.uid) },
+  const attributes = [...acceptAttributes(ctx.tenant, groups), ...session(ctx, ctx.replyName(user.uid), user.uid), ...extra];
+  return { code: CODE.AccessAccept, attributes, method };
+}
+
+/** The User-Name the NAS accounts the session under, and our Class naming who it is. */
+function session(ctx: AccessContext, userName: string, owner: string): OutAttribute[] {
+  return [
+    { type: ATTR.UserName, value: Buffer.from(userName, 'utf8') },
+    { type: ATTR.Class, value: issueClass(ctx.secret, ctx.tenant.id, owner) },
   ];
-  return { code: CODE.AccessAccept, attributes: [...acceptAttributes(ctx.tenant, groups), ...session, ...extra], method };
+}
+
+/**
+ * A device gets its groups' VLAN and reply attributes as a user does; User-Name stays as the NAS
+ * spelled the MAC, and the Class names the normalised MAC, which accounting then records.
+ */
+async function mab(ctx: AccessContext, request: MabRequest): Promise<AccessReply> {
+  const v = await decideMab({ request, packet: ctx.packet, tenant: ctx.tenant, directory: ctx.directory, actor: ctx.actor, admit: () => ctx.admitMab() });
+  switch (v.kind) {
+    case 'device':
+      return { code: CODE.AccessAccept, attributes: [...acceptAttributes(ctx.tenant, v.groups), ...session(ctx, ctx.uid, v.mac)], method: 'mab' };
+    case 'quarantine':
+      return { code: CODE.AccessAccept, attributes: [...quarantineAttributes(ctx.tenant, v.vlan), ...session(ctx, ctx.uid, v.mac)], method: 'mab', reason: 'quarantined' };
+    case 'rejected':
+      return {
+        code: CODE.AccessReject,
+        attributes: [...(v.message ? [{ name: 'Reply-Message', value: v.message }] : []), ...refusalAttributes(ctx.packet)],
+        method: 'mab',
+        reason: v.reason,
+      };
+  }
 }
 
 async function pap(ctx: AccessContext, hidden: Buffer): Promise<AccessReply> {

@@ -6,7 +6,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { LiveRegistry, NasMatch, Registry, TenantConfig } from '../config/index.ts';
 import { hasCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import type { Actor, Directory } from '../directory/index.ts';
+import { TokenBuckets, type Actor, type Directory, type TokenRate } from '../directory/index.ts';
 import { isOwnRealm } from '../eap/index.ts';
 import { handleAccess, refusalAttributes } from './access.ts';
 import { accountingRecord, statusType } from './accounting.ts';
@@ -32,6 +32,8 @@ export interface RadiusFrontOptions {
   duplicateWindowMs?: number;
   /** Requests being worked on at once; more are dropped (the NAS retries), so a flood cannot queue without bound. */
   maxInFlight?: number;
+  /** MAC authentication bypass requests per NAS; past it they are rejected (reason throttled). */
+  mabRate?: TokenRate;
 }
 
 type Port = 'auth' | 'acct';
@@ -41,6 +43,9 @@ const ZERO_AUTHENTICATOR = Buffer.alloc(16);
 const DEFAULT_DUPLICATE_WINDOW_MS = 30_000;
 const DEFAULT_MAX_IN_FLIGHT = 512;
 const DROP_LOG_INTERVAL_MS = 60_000;
+/** A stack of switches re-checks every port's device at once after a reboot: a wide burst, a modest rate. */
+const DEFAULT_MAB_RATE: TokenRate = { burst: 2000, perSecond: 200 };
+const MAX_MAB_NAS = 10_000;
 
 /**
  * `uid`: the name to look up. `replyName`: the User-Name an Access-Accept gives back for the
@@ -91,12 +96,14 @@ export class RadiusFront {
   private readonly throttle = new LogThrottle({ intervalMs: DROP_LOG_INTERVAL_MS, maxKeys: 10_000 });
   private readonly sockets: Socket[] = [];
   private readonly warnedTenants = new WeakSet<TenantConfig>();
+  private readonly mabBudget: TokenBuckets;
   private registry: Registry | undefined;
   private inFlight = 0;
 
   constructor(private readonly o: RadiusFrontOptions) {
     this.log = o.logger.child({ component: 'radius' });
     this.duplicates = new DuplicateCache({ windowMs: o.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS, max: 50_000 });
+    this.mabBudget = new TokenBuckets(o.mabRate ?? DEFAULT_MAB_RATE, MAX_MAB_NAS, Date.now);
   }
 
   /** Binds server.listen.radius (UDP); `::` gives one dual-stack socket per port. */
@@ -245,6 +252,7 @@ export class RadiusFront {
       nas: { key: nasKey(match), name: nas, source },
       eap: this.o.eap,
       challenges: this.challenges,
+      admitMab: () => this.mabBudget.take(nasKey(match)),
     });
     const outcome = reply.code === CODE.AccessAccept ? 'accept' : reply.code === CODE.AccessChallenge ? 'challenge' : 'reject';
     this.counters[outcome === 'accept' ? 'accepted' : outcome === 'challenge' ? 'challenged' : 'rejected']++;

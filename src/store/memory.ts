@@ -8,8 +8,8 @@ import type {
   SequenceRepo, SourceRepo, Store, StoreHealth, TenantStore,
 } from './port.ts';
 import {
-  ACCOUNTING_FILTERS, AUDIT_FILTERS, GROUPS, USERS, checkCount, checkPage, checkTenantId,
-  groupRepo, keepImmutables, nextLockout, renamed, toPage, userRepo, type AccountingQuery, type Cond,
+  ACCOUNTING_FILTERS, AUDIT_FILTERS, DEVICES, GROUPS, USERS, checkCount, checkPage, checkTenantId,
+  deviceRepo, groupRepo, keepImmutables, nextLockout, renamed, toPage, userRepo, type AccountingQuery, type Cond,
   type Doc, type Kind, type RecordOps, type Timeline, type TimelineQuery,
 } from './records.ts';
 
@@ -22,6 +22,7 @@ interface Entry<T> {
 interface TenantData {
   users: Map<string, Doc>;
   groups: Map<string, Doc>;
+  devices: Map<string, Doc>;
   audit: Entry<AuditEvent>[];
   accounting: Entry<AccountingRecord>[];
   lockouts: Map<string, LockoutState>;
@@ -50,6 +51,7 @@ export class MemoryStore implements Store {
       lockouts: lockoutRepo(d.lockouts),
       sources: sourceRepo(d.sources),
       sequences: sequenceRepo(d.sequences),
+      devices: deviceRepo(new MemoryRecords(id, d.devices, DEVICES)),
     };
   }
 
@@ -65,7 +67,7 @@ export class MemoryStore implements Store {
     let data = this.tenants.get(id);
     if (!data) {
       data = {
-        users: new Map(), groups: new Map(), audit: [], accounting: [],
+        users: new Map(), groups: new Map(), devices: new Map(), audit: [], accounting: [],
         lockouts: new Map(), sources: new Map(), sequences: new Map(),
       };
       this.tenants.set(id, data);
@@ -161,6 +163,11 @@ class MemoryRecords<R, N, Q> implements RecordOps<R, N, Q> {
 
   async delete(id: string): Promise<boolean> {
     return this.docs.delete(nameKey(id));
+  }
+
+  async stamp(id: string, field: string, at: Date): Promise<void> {
+    const d = this.docs.get(nameKey(id));
+    if (d) d[field] = new Date(at);
   }
 
   /** Users only: insert or replace each, keeping entryUUID and createdAt of a replaced one. */

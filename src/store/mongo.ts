@@ -16,8 +16,8 @@ import type {
   SequenceRepo, SourceRepo, Store, StoreHealth, TenantStore,
 } from './port.ts';
 import {
-  ACCOUNTING_FILTERS, AUDIT_FILTERS, GROUPS, USERS, absentUserFields, checkCount, checkPage,
-  checkTenantId, groupRepo, keepImmutables, nextLockout, renamed, toPage, userRepo, windowCutoff, without,
+  ACCOUNTING_FILTERS, AUDIT_FILTERS, DEVICES, GROUPS, USERS, absentUserFields, checkCount, checkPage,
+  checkTenantId, deviceRepo, groupRepo, keepImmutables, nextLockout, renamed, toPage, userRepo, windowCutoff, without,
   type AccountingQuery, type Cond, type Doc, type Kind, type RecordOps, type Timeline,
   type TimelineQuery,
 } from './records.ts';
@@ -32,7 +32,7 @@ export interface MongoStoreOptions {
   retentionDays?: { audit: number; accounting: number };
 }
 
-type CollectionName = 'users' | 'groups' | 'audit' | 'accounting' | 'lockouts' | 'sources' | 'sequences';
+type CollectionName = 'users' | 'groups' | 'devices' | 'audit' | 'accounting' | 'lockouts' | 'sources' | 'sequences';
 
 /** Every index leads with tenantId: no query can use one across tenants. */
 const INDEXES: Record<CollectionName, IndexDescription[]> = {
@@ -50,6 +50,10 @@ const INDEXES: Record<CollectionName, IndexDescription[]> = {
     { key: { tenantId: 1, gidNumber: 1 } },
     { key: { tenantId: 1, memberGroups: 1 } },
     { key: { tenantId: 1, entryUUID: 1 } },
+  ],
+  devices: [
+    { key: { tenantId: 1, mac: 1 }, unique: true },
+    { key: { tenantId: 1, groups: 1 } },
   ],
   audit: [{ key: { tenantId: 1, at: -1 } }],
   accounting: [{ key: { tenantId: 1, sessionId: 1 } }, { key: { tenantId: 1, at: 1 } }],
@@ -122,6 +126,7 @@ export class MongoStore implements Store {
       lockouts: lockoutRepo(col('lockouts'), id),
       sources: sourceRepo(col('sources'), id),
       sequences: sequenceRepo(col('sequences'), id),
+      devices: deviceRepo(new MongoRecords(col('devices'), id, DEVICES, this.updates)),
     };
   }
 
@@ -380,6 +385,13 @@ class MongoRecords<R, N, Q> implements RecordOps<R, N, Q> {
 
   async delete(id: string): Promise<boolean> {
     return guard(async () => (await this.col.deleteOne(this.byId(id))).deletedCount === 1);
+  }
+
+  /** Bumps rev like any write, so that a concurrent update() reads again and keeps the stamp. */
+  async stamp(id: string, field: string, at: Date): Promise<void> {
+    return guard(async () => {
+      await this.col.updateOne(this.byId(id), { $set: { [field]: at }, $inc: { rev: 1 } });
+    });
   }
 
   /**

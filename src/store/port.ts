@@ -28,6 +28,7 @@ export interface TenantStore {
   readonly lockouts: LockoutRepo;
   readonly sources: SourceRepo;
   readonly sequences: SequenceRepo;
+  readonly devices: DeviceRepo;
 }
 
 // ---------------------------------------------------------------- records
@@ -113,9 +114,24 @@ export interface GroupRecord {
   modifiedAt: Date;
 }
 
+/** A device admitted by MAC authentication bypass (a printer, a camera, a phone). */
+export interface DeviceRecord {
+  tenantId: string;
+  /** 12 lowercase hex digits (core/mac.ts): unique per tenant. */
+  mac: string;
+  name?: string;
+  /** Groups whose VLAN and reply attributes the device gets: group name keys. */
+  groups: string[];
+  createdAt: Date;
+  modifiedAt: Date;
+  /** The device's last MAB login; written at most hourly, so that re-authentications cost no write each time. */
+  lastSeenAt?: Date;
+}
+
 /** A record as created: the store adds tenantId and checks uniqueness. */
 export type NewUser = Omit<UserRecord, 'tenantId'>;
 export type NewGroup = Omit<GroupRecord, 'tenantId'>;
+export type NewDevice = Omit<DeviceRecord, 'tenantId'>;
 
 // ---------------------------------------------------------------- queries
 
@@ -218,6 +234,28 @@ export interface GroupRepo {
   /** As UserRepo.rename, for a group's name. */
   rename(name: string, newName: string): Promise<GroupRecord>;
   delete(name: string): Promise<boolean>;
+}
+
+/**
+ * Devices by MAC. Every method takes a MAC in any common spelling (core/mac.ts) and stores the
+ * normalised form; anything else is InvalidInput.
+ */
+export interface DeviceRepo {
+  get(mac: string): Promise<DeviceRecord | undefined>;
+  /** Keyset pagination in MAC order. */
+  list(page: Page): Promise<PageResult<DeviceRecord>>;
+  /** Conflict if the MAC is registered already. */
+  create(d: NewDevice): Promise<DeviceRecord>;
+  /** As UserRepo.update: tenantId, mac and createdAt cannot change; modifiedAt is set. NotFound if absent. */
+  update(mac: string, fn: (old: DeviceRecord) => DeviceRecord): Promise<DeviceRecord>;
+  /** true if deleted. */
+  delete(mac: string): Promise<boolean>;
+  /** Sets lastSeenAt, and nothing else (modifiedAt stays); a MAC that is not registered is left alone. */
+  touch(mac: string, at: Date): Promise<void>;
+  /** Removes a group key from every device (group deletion). Returns how many changed. */
+  removeGroupEverywhere(groupKey: string): Promise<number>;
+  /** Moves a group key to a new one in every device that holds it (group rename), like UserRepo's. */
+  replaceGroupEverywhere(oldKey: string, newKey: string): Promise<number>;
 }
 
 export interface AuditEvent {

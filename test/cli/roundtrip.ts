@@ -108,6 +108,31 @@ export function cliRoundTrip(test: TestFn<RoundTripContext>, open: () => Promise
     t.is((await api.call(TOKENS.ops, 'GET', '/api/v1/tenants/acme/groups/pilots-g')).status, 404);
   });
 
+  test.serial('device add in any spelling, list, delete; a bad or taken MAC is exit 1 saying why', async (t) => {
+    const { env, api } = t.context;
+    const add = await cli(acme('device', 'add', '--mac', 'AA-BB-CC-00-11-22', '--name', 'Printer 2nd floor', '--group', 'staff'), { env });
+    t.is(add.code, 0, add.stderr);
+    t.is(add.stdout, 'registered device aabbcc001122 in staff in acme\n');
+    const list = await cli(acme('device', 'list'), { env });
+    t.is(list.code, 0, list.stderr);
+    t.regex(list.stdout, /^MAC\s+NAME\s+GROUPS\s+LAST SEEN\naabbcc001122\s+Printer 2nd floor\s+staff\s+never$/m);
+    const acmeConfig = api.world.registry.byId('acme')!;
+    await api.world.directory.tenant(acmeConfig).authenticateDevice('aabbcc001122', { name: 'radius:ap', protocol: 'radius' });
+    const json = JSON.parse((await cli(acme('device', 'list', '--json'), { env })).stdout) as { mac: string; lastSeenAt?: string }[];
+    t.truthy(json.find((d) => d.mac === 'aabbcc001122')?.lastSeenAt);
+    const bad = await cli(acme('device', 'add', '--mac', 'printer-1'), { env });
+    t.is(bad.code, 1);
+    t.regex(bad.stderr, /mac "printer-1" is not a MAC address/);
+    const taken = await cli(acme('device', 'add', '--mac', 'aabb.cc00.1122'), { env });
+    t.is(taken.code, 1);
+    t.regex(taken.stderr, /already exists/);
+    t.is((await cli(acme('device', 'delete'), { env })).code, 2, '--mac is required');
+    const del = await cli(acme('device', 'delete', '--mac', 'aa:bb:cc:00:11:22'), { env });
+    t.is(del.code, 0, del.stderr);
+    t.is((await api.call(TOKENS.ops, 'GET', '/api/v1/tenants/acme/devices/aabbcc001122')).status, 404);
+    t.is((await cli(acme('device', 'delete', '--mac', 'aa:bb:cc:00:11:22'), { env })).code, 1);
+  });
+
   test.serial('user list shows who is locked; unlock says when there was no lock', async (t) => {
     const { env, api } = t.context;
     for (let i = 0; i < 5; i++) await directoryOf(api).authenticate('bob', { password: `wrong-${i}` }, ldapActor);

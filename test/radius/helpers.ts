@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type Registry } from '../../src/config/index.ts';
 import { createLogger } from '../../src/core/log.ts';
+import type { TokenRate } from '../../src/directory/index.ts';
 import { RadiusFront, type EapHandler } from '../../src/radius/index.ts';
 import { ATTR, CODE, encodeRequest, parsePacket, type OutAttribute, type Packet } from '../../src/radius/codec.ts';
 import { makeWorld, type World } from '../helpers/world.ts';
@@ -30,7 +31,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startFront(o: { configDir?: string; eap?: EapHandler; duplicateWindowMs?: number } = {}): Promise<Harness> {
+export async function startFront(o: { configDir?: string; eap?: EapHandler; duplicateWindowMs?: number; mabRate?: TokenRate } = {}): Promise<Harness> {
   const logs: Record<string, unknown>[] = [];
   const raw: string[] = [];
   const logger = createLogger({
@@ -42,6 +43,7 @@ export async function startFront(o: { configDir?: string; eap?: EapHandler; dupl
     live: world.live, directory: world.directory, logger,
     ...(o.eap ? { eap: o.eap } : {}),
     ...(o.duplicateWindowMs === undefined ? {} : { duplicateWindowMs: o.duplicateWindowMs }),
+    ...(o.mabRate ? { mabRate: o.mabRate } : {}),
   });
   const ports = await front.listen();
   return {

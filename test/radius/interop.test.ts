@@ -1,12 +1,9 @@
 // Real clients against the front: radclient and radtest (freeradius-utils) and pyrad with an
 // independent MS-CHAPv2 (pycryptodome). Install them with .ci/radius-deps.sh; a missing client
 // fails the test rather than skipping it.
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import test from 'ava';
+import { pyrad, radclient, run } from './clients.ts';
 import { fixtureCopy, NAS, startFront, type Harness } from './helpers.ts';
-
-const PYRAD_CLIENT = fileURLToPath(new URL('./interop/pyrad_client.py', import.meta.url));
 
 let strict: Harness;
 let relaxed: Harness;
@@ -23,30 +20,6 @@ test.after.always(async () => {
   await relaxed?.close();
   await relaxedDir?.remove();
 });
-
-function run(cmd: string, args: string[], input?: string): Promise<{ code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, { timeout: 8000 }, (err, stdout, stderr) => {
-      if (err && typeof err.code === 'string') return reject(new Error(`${cmd} cannot run (${err.code}): run .ci/radius-deps.sh`));
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, out: `${stdout}${stderr}` });
-    });
-    child.stdin?.end(input ?? '');
-  });
-}
-
-function radclient(port: number, type: string, secret: string, attrs: string): Promise<{ code: number; out: string }> {
-  return run('radclient', ['-x', '-r', '1', '-t', '1', `127.0.0.1:${port}`, type, secret], `${attrs}\n`);
-}
-
-async function pyrad(args: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const r = await run('/usr/bin/python3', [PYRAD_CLIENT, JSON.stringify(args)]);
-  const last = r.out.trim().split('\n').pop() ?? '';
-  try {
-    return JSON.parse(last) as Record<string, unknown>;
-  } catch {
-    throw new Error(`pyrad client failed:\n${r.out}`);
-  }
-}
 
 test.serial('radclient: PAP with Message-Authenticator → Access-Accept with tagged VLAN and vendor attributes', async (t) => {
   const r = await radclient(strict.ports.auth, 'auth', NAS.acme.secret, 'User-Name = alice, User-Password = Correct-Horse-9, Message-Authenticator = 0x00');

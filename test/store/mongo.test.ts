@@ -105,6 +105,9 @@ test('mongo: opening twice on one database keeps the indexes (idempotent)', asyn
   const indexes = await client.db().collection('users').indexes();
   t.true(indexes.some((i) => i.unique === true && JSON.stringify(i.key) === '{"tenantId":1,"uidKey":1}'));
   t.true(indexes.filter((i) => i.name !== '_id_').every((i) => Object.keys(i.key)[0] === 'tenantId'));
+  const devices = await client.db().collection('devices').indexes();
+  t.true(devices.some((i) => i.unique === true && JSON.stringify(i.key) === '{"tenantId":1,"mac":1}'));
+  t.true(devices.filter((i) => i.name !== '_id_').every((i) => Object.keys(i.key)[0] === 'tenantId'));
 });
 
 test('mongo: TTL indexes where the server has them, one info line where it refuses', async (t) => {

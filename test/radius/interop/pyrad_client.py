@@ -80,6 +80,8 @@ if a["mode"] == "acct":
 else:
     req = client.CreateAuthPacket(code=rp.AccessRequest, User_Name=a["user"])
     req["NAS-Port"] = 7
+    for name, value in a.get("attrs", {}).items():  # e.g. {"Service-Type": "Call-Check"}
+        req[name] = value
     if a.get("ma"):
         req["Message-Authenticator"] = b"\0" * 16
     if "state" in a:  # the answer to an Access-Challenge carries its State back
