@@ -193,6 +193,24 @@ export function cliRoundTrip(test: TestFn<RoundTripContext>, open: () => Promise
     t.regex(again.stdout, /0 created, 0 updated, 4 unchanged, 1 failed/);
   });
 
+  const twoTenants = join(FIXTURES, 'two-tenants.ldif');
+  test.serial('import LDIF naming another tenant\'s entries: those are refused by line, nothing of them reaches acme', async (t) => {
+    const { env, api } = t.context;
+    const r = await cli(acme('import', twoTenants), { env });
+    t.is(r.code, 1);
+    t.regex(r.stderr, new RegExp(`${twoTenants}:8: dn uid=gil,ou=people,DC=Globex, dc=example is not under acme's base dc=acme,dc=example; not imported`));
+    t.regex(r.stderr, new RegExp(`${twoTenants}:20: dn cn=globex-staff,ou=groups,dc=globex,dc=example is not under acme's base`));
+    t.regex(r.stderr, new RegExp(`${twoTenants}:25: cn=mixed,ou=groups,dc=acme,dc=example: member uid=gil,ou=people,dc=globex,dc=example is not under acme's base`));
+    t.regex(r.stdout, /3 created, 0 updated, 0 unchanged, 3 failed/);
+    const get = (tenant: string, what: string) => api.call(TOKENS.ops, 'GET', `/api/v1/tenants/${tenant}/${what}`);
+    t.is((await get('acme', 'users/gil')).status, 404);
+    t.is((await get('globex', 'users/gil')).status, 404, 'an acme token never writes to globex either');
+    t.is((await get('acme', 'groups/globex-staff')).status, 404);
+    t.is((await get('acme', 'users/lou')).status, 200, 'an acme DN in odd case and with spaces is acme\'s');
+    const mixed = await get('acme', 'groups/mixed/members');
+    t.deepEqual(mixed.body.items.map((u: { uid: string }) => u.uid), ['kim']);
+  });
+
   test.serial('exit 1 with the API\'s message when refused', async (t) => {
     const { env } = t.context;
     const refused = await cli(acme('user', 'delete', '--uid', 'alice'), { env: { ...env, TENANTDIR_TOKEN: TOKENS.acmeHelpdesk } });
