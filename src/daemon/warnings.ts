@@ -4,18 +4,12 @@
 import { LogThrottle } from '../core/log-throttle.ts';
 import type { Logger } from '../core/log.ts';
 
-export interface WarningLogOptions {
-  /** Default: a minute. */
-  intervalMs?: number;
-  now?: () => number;
-}
-
 /** Where the warning was raised: enough frames to find the emitter, not a page of them. */
 const STACK_FRAMES = 6;
 
-/** Logs each process warning through `log`, budgeted; returns the function that stops it. */
-export function logProcessWarnings(log: Logger, o: WarningLogOptions = {}): () => void {
-  const throttle = new LogThrottle({ intervalMs: o.intervalMs ?? 60_000, maxKeys: 64, ...(o.now ? { now: o.now } : {}) });
+/** Logs each process warning through `log`, a line per kind a minute; returns the function that stops it. */
+export function logProcessWarnings(log: Logger, o: { now?: () => number } = {}): () => void {
+  const throttle = new LogThrottle({ intervalMs: 60_000, maxKeys: 64, ...(o.now ? { now: o.now } : {}) });
   const onWarning = (w: Error & { code?: string }): void => {
     const verdict = throttle.shouldLog(`${w.name}:${w.code ?? ''}`);
     if (!verdict.log) return;

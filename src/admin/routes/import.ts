@@ -38,13 +38,13 @@ export function importRoutes(app: FastifyInstance, ctx: AdminContext): void {
     bodyLimit: IMPORT_BODY_LIMIT,
     schema: { params: TenantPath, body: ImportBody, response: { 200: ImportResult } },
   }, async (req) => {
+    if ((req.body.users?.length ?? 0) + (req.body.groups?.length ?? 0) > MAX_IMPORT_BATCH) {
+      throw new InvalidInput(`an import batch holds at most ${MAX_IMPORT_BATCH} rows; split it`);
+    }
     const tenant = tenantOf(req);
     const refused: RowError[] = [];
     const users = inTenant(tenant, req.body.users ?? [], (u) => u.uid, refused);
     const groups = inTenant(tenant, req.body.groups ?? [], (g) => g.name, refused);
-    if (users.length + groups.length + refused.length > MAX_IMPORT_BATCH) {
-      throw new InvalidInput(`an import batch holds at most ${MAX_IMPORT_BATCH} rows; split it`);
-    }
     const r = await directoryOf(ctx, req).importBatch({ users: users.map(newUserInput), groups }, actorOf(req));
     return { ...r, failed: r.failed + refused.length, errors: [...refused, ...r.errors] };
   });

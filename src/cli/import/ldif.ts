@@ -101,7 +101,7 @@ export interface ImportScope {
   baseDN: string;
 }
 
-/** The first RDN of a DN in the scope (already parsed once by normalizeDn). */
+/** The first RDN of a DN known to parse (one in the tenant's subtree). */
 function rdn(dn: string): { attr: string; value: string } | undefined {
   const first = parseDn(dn)[0];
   return first && { attr: first.type, value: first.value };
