@@ -245,13 +245,15 @@ export type DevicePatchBody = Static<typeof DevicePatchBody>;
 // ---------------------------------------------------------------- import
 
 const Line = Opt(Type.Integer({ minimum: 1 }));
+/** The DN of the LDIF entry the row came from: the row is refused unless it is in the tenant's subtree. */
+const EntryDn = Opt(Type.String({ minLength: 1, maxLength: 4096 }));
 
 /** A row's names are checked by the directory, so that a bad one fails that row only. */
 const RowName = Type.String({ minLength: 1, maxLength: 1024 });
 const RowNames = Type.Array(RowName, { maxItems: 10_000 });
 
 export const ImportUserJson = Type.Object({
-  ...newUserFields, uid: RowName, groups: Opt(RowNames), line: Line,
+  ...newUserFields, uid: RowName, groups: Opt(RowNames), line: Line, dn: EntryDn,
 }, { additionalProperties: false });
 export type ImportUserJson = Static<typeof ImportUserJson>;
 
@@ -260,6 +262,7 @@ export const ImportGroupJson = Type.Object({
   description: Opt(Str()),
   gidNumber: Opt(Int),
   line: Line,
+  dn: EntryDn,
   members: Opt(RowNames),
   memberGroups: Opt(RowNames),
 }, { additionalProperties: false });

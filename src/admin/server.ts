@@ -13,6 +13,7 @@ import { authenticate, checkRole, scopedTenant } from './access.ts';
 import type { AdminContext, TenantParams } from './context.ts';
 import { toErrorReply } from './errors.ts';
 import { deviceRoutes } from './routes/devices.ts';
+import { boundedJsonParser } from './json-body.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { importRoutes } from './routes/import.ts';
@@ -31,8 +32,12 @@ export interface AdminServerOptions {
   tls?: TlsMaterial;
 }
 
-/** Request bodies other than imports (which set their own) are small. */
-const BODY_LIMIT = 64 * 1024;
+/**
+ * The body limit of a route that does not set its own: a group, a password, a renumber, a body
+ * that should be empty. Users (SSH keys) and imports set larger ones. Checked while reading: a
+ * Content-Length over it is refused before a byte of the body is read.
+ */
+const BODY_LIMIT = 16 * 1024;
 
 export class AdminServer {
   private readonly app: FastifyInstance;
@@ -87,6 +92,7 @@ function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls
     ajv: { customOptions: { removeAdditional: false } },
     routerOptions: { ignoreTrailingSlash: true },
   });
+  boundedJsonParser(app);
   app.decorateRequest('principal', null);
   app.decorateRequest('tenant', null);
   const openapi = openApiCollector(app);
@@ -118,7 +124,7 @@ function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls
   });
 
   app.setErrorHandler(async (err, req, reply) => {
-    const r = toErrorReply(err);
+    const r = toErrorReply(err, req.routeOptions.bodyLimit);
     if (r.internal) log.error({ event: 'admin.error', route: req.routeOptions.url, tenant: req.tenant?.id, outcome: 'failed', err }, 'admin request failed');
     if (hasCode(err, 'TD_UNAUTHENTICATED')) void reply.header('www-authenticate', 'Bearer realm="tenantdir"');
     return reply.status(r.status).send(r.body);
@@ -128,7 +134,7 @@ function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls
     return reply.status(404).send({ error: { code: 'TD_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0] ?? ''}` } });
   });
 
-  healthRoutes(app, readiness, openapi);
+  healthRoutes(app, ctx.live, readiness, openapi);
   tenantRoutes(app, ctx);
   userRoutes(app, ctx);
   groupRoutes(app, ctx);

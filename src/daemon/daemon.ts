@@ -17,6 +17,7 @@ import { eapLimits, readEapSettings } from './eap-settings.ts';
 import { keyRingFor } from './keys.ts';
 import { startRetention } from './retention.ts';
 import { Seeder } from './seed.ts';
+import { defaultWarningPrinters, logProcessWarnings } from './warnings.ts';
 
 export interface DaemonOptions {
   configDir: string;
@@ -115,12 +116,18 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       log.error({ event: 'tls.reload', outcome: 'failed', err }, 'keeping the previous TLS certificate');
     }
   });
+  // Stopped by stopServing, however start ends: nothing between here and the try below throws.
+  const stopLoggingWarnings = logProcessWarnings(log);
   const stopServing = async () => {
     listening = false;
-    await reloader.close();
-    await Promise.allSettled([ldap.close(), radius.close(), admin.close()]);
-    eap.close();
-    await store.close();
+    try {
+      await reloader.close();
+      await Promise.allSettled([ldap.close(), radius.close(), admin.close()]);
+      eap.close();
+      await store.close();
+    } finally {
+      stopLoggingWarnings();
+    }
   };
 
   let ports: Ports;
@@ -216,8 +223,10 @@ export async function runDaemon(o: { configDir: string }): Promise<void> {
     if (daemon) void daemon.reload('SIGHUP');
     else hangup = true;
   });
+  const printers = defaultWarningPrinters();
   try {
     daemon = await startDaemon({ ...o, ...(dataDir ? { dataDir } : {}) });
+    printers.silence();
   } catch (err) {
     const line = startFailure(err);
     if (line === undefined) throw err;
