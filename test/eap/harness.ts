@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
 import { createLogger, type Logger } from '../../src/core/log.ts';
 import { EapServer, type EapServerOptions } from '../../src/eap/index.ts';
-import { RadiusFront } from '../../src/radius/index.ts';
+import { RadiusFront, type RadiusDirectory } from '../../src/radius/index.ts';
 import { makeWorld, type World } from '../helpers/world.ts';
 import { makePki, type Pki } from './certs.ts';
 
@@ -39,6 +39,8 @@ export async function startHarness(o: {
   serverCert?: 'server' | 'long'; logger?: Logger; eap?: Partial<EapServerOptions>;
   /** A PKI to share (the caller removes it); default: a new one, removed on close. */
   pki?: Pki;
+  /** The directory the front uses, made over the world (default: the world's own). */
+  directory?: (world: World) => RadiusDirectory;
 } = {}): Promise<Harness> {
   const pki = o.pki ?? makePki();
   const logs: Record<string, unknown>[] = [];
@@ -52,7 +54,7 @@ export async function startHarness(o: {
     settings: (id) => (id === 'acme' ? { clientCa: pki.read('acme-ca.crt'), crl: pki.read('acme.crl') } : undefined),
     ...o.eap,
   });
-  const front = new RadiusFront({ live: world.live, directory: world.directory, logger, eap });
+  const front = new RadiusFront({ live: world.live, directory: o.directory?.(world) ?? world.directory, logger, eap });
   const { auth, acct } = await front.listen();
   return {
     pki, world, eap, port: auth, acctPort: acct, logs,
