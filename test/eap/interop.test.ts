@@ -121,9 +121,10 @@ test('a check the directory throttles drops the packet; eapol_test\'s RADIUS ret
     }),
   });
   try {
+    // Each run waits once for eapol_test's retransmission (3 s): more time than the default 8 s.
     const [peap, ttls] = await Promise.all([
-      eapol(th, peapMschapv2(th, 'alice', 'Correct-Horse-9')),
-      eapol(th, ttlsPap(th, 'vince', 'Vlan-Twenty-20')),
+      eapol(th, peapMschapv2(th, 'alice', 'Correct-Horse-9'), 'acme', NAS.acme.secret, 20),
+      eapol(th, ttlsPap(th, 'vince', 'Vlan-Twenty-20'), 'acme', NAS.acme.secret, 20),
     ]);
     t.true(peap.success, peap.output.slice(-2000));
     t.true(ttls.success, ttls.output.slice(-2000));
