@@ -39,6 +39,12 @@ export const DEFAULTS = {
       clients: [], // MSP-wide NAS clients
       realmFormat: 'both', // user@realm and REALM\user
       stripRealm: true, // look the user up without the realm
+      limits: {
+        inFlight: 1024, // requests being worked on at once, all NAS together; more are dropped (the NAS retries)
+        inFlightPerTenant: 128, // the same for the NAS of one tenant together
+        inFlightPerNas: 64, // the same for one NAS
+        duplicateCacheBytesPerTenant: 4 * 1024 * 1024, // bytes of replies kept per tenant for retransmissions
+      },
     },
     eap: {
       fragmentSize: 1024, // bytes of TLS per EAP packet we send (FreeRADIUS's fragment_size)

@@ -201,12 +201,26 @@ const MspNasClient = Obj({
   }),
 }, 'A NAS shared by several tenants; the tenant is picked by the realm of the user name.');
 
+const L = S.radius.limits;
+
+const RadiusLimits = Obj({
+  inFlight: Int(1, 1_000_000, L.inFlight,
+    'Requests (authentication and accounting) worked on at once, all NAS together; more are dropped unanswered (the NAS retries) and counted as overloaded.'),
+  inFlightPerTenant: Int(1, 1_000_000, L.inFlightPerTenant,
+    'The same for the NAS of one tenant together (an MSP-wide NAS counts toward the tenant of the user\'s realm); more are dropped as overloaded-tenant, so one tenant cannot hold the others\' share.'),
+  inFlightPerNas: Int(1, 1_000_000, L.inFlightPerNas,
+    'The same for one NAS; more are dropped as overloaded-nas, so one flooding NAS cannot hold its tenant\'s share.'),
+  duplicateCacheBytesPerTenant: Int(65_536, 1_073_741_824, L.duplicateCacheBytesPerTenant,
+    'Bytes of replies kept per tenant for 30 s to answer retransmissions; a tenant\'s flood evicts only its own.'),
+}, 'Limits of the RADIUS front, so that no NAS and no tenant can take what another needs. Apply from the next packet after a reload.');
+
 const MspRadius = Obj({
   clients: Def(Type.Array(MspNasClient, { description: 'MSP-wide NAS clients.' }), S.radius.clients),
   realmFormat: Def(Enum(['suffix', 'prefix', 'both'],
     'How MSP-wide clients find the realm: suffix = user@realm, prefix = REALM\\user, both = either.'), S.radius.realmFormat),
   stripRealm: Bool(S.radius.stripRealm, 'Look the user up without the realm.'),
-}, 'MSP-wide RADIUS settings.');
+  limits: Def(RadiusLimits, L),
+}, 'MSP-wide RADIUS settings, and the limits of the RADIUS front.');
 
 const EapLimits = Obj({
   fragmentSize: Int(64, 3000, S.eap.fragmentSize,

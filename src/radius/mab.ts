@@ -62,7 +62,7 @@ export interface MabContext {
   request: MabRequest;
   packet: Packet;
   tenant: TenantConfig;
-  directory: TenantDirectory;
+  directory: Pick<TenantDirectory, 'audit' | 'authenticateDevice'>;
   actor: Actor;
   admit(): MabAdmission;
 }

@@ -5,10 +5,11 @@ import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, type Registry } from '../../src/config/index.ts';
+import { loadConfig, type Registry, type TenantConfig } from '../../src/config/index.ts';
+import type { AuthResult, TenantDirectory } from '../../src/directory/index.ts';
 import { createLogger } from '../../src/core/log.ts';
 import type { TokenRate } from '../../src/directory/index.ts';
-import { RadiusFront, type EapHandler } from '../../src/radius/index.ts';
+import { RadiusFront, type EapHandler, type RadiusDirectory } from '../../src/radius/index.ts';
 import { ATTR, CODE, encodeRequest, parsePacket, type OutAttribute, type Packet } from '../../src/radius/codec.ts';
 import { makeWorld, type World } from '../helpers/world.ts';
 
@@ -31,7 +32,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startFront(o: { configDir?: string; eap?: EapHandler; duplicateWindowMs?: number; mabRate?: TokenRate } = {}): Promise<Harness> {
+export async function startFront(o: {
+  configDir?: string; eap?: EapHandler; duplicateWindowMs?: number; mabRate?: TokenRate;
+  /** The directory the front uses, made over the world (default: the world's own). */
+  directory?: (world: World) => RadiusDirectory;
+} = {}): Promise<Harness> {
   const logs: Record<string, unknown>[] = [];
   const raw: string[] = [];
   const logger = createLogger({
@@ -40,7 +45,7 @@ export async function startFront(o: { configDir?: string; eap?: EapHandler; dupl
   });
   const world = await makeWorld({ configDir: o.configDir ?? FIXTURE, logger });
   const front = new RadiusFront({
-    live: world.live, directory: world.directory, logger,
+    live: world.live, directory: o.directory?.(world) ?? world.directory, logger,
     ...(o.eap ? { eap: o.eap } : {}),
     ...(o.duplicateWindowMs === undefined ? {} : { duplicateWindowMs: o.duplicateWindowMs }),
     ...(o.mabRate ? { mabRate: o.mabRate } : {}),
@@ -50,6 +55,30 @@ export async function startFront(o: { configDir?: string; eap?: EapHandler; dupl
     world, front, ports, logs,
     logText: () => raw.join(''),
     close: async () => { await front.close(); await world.close(); },
+  };
+}
+
+type Authenticate = TenantDirectory['authenticate'];
+
+/**
+ * The world's directory with its credential checks going through `check`, which may answer
+ * itself (a scripted refusal) or wait (a gate) and then call `real`.
+ */
+export function directoryWith(world: World, check: (tenant: TenantConfig, real: () => Promise<AuthResult>, uid: string) => Promise<AuthResult>): RadiusDirectory {
+  return {
+    tenant: (t) => {
+      const d = world.directory.tenant(t);
+      const authenticate: Authenticate = (uid, proof, actor, carrier) => check(t, () => d.authenticate(uid, proof, actor, carrier), uid);
+      return {
+        authenticate,
+        completeChallenge: d.completeChallenge.bind(d),
+        authenticateDevice: d.authenticateDevice.bind(d),
+        audit: d.audit.bind(d),
+        getUser: d.getUser.bind(d),
+        groupsOf: d.groupsOf.bind(d),
+        recordAccounting: d.recordAccounting.bind(d),
+      };
+    },
   };
 }
 
@@ -69,6 +98,14 @@ export async function exchange(o: { from: string; port: number; host?: string; p
     });
   } finally {
     socket.close();
+  }
+}
+
+/** Polls `done` every few ms, up to `ms`: a bound for what must happen, not a timing assertion. */
+export async function until(done: () => boolean, what: string, ms = 15_000): Promise<void> {
+  for (const end = Date.now() + ms; !done();) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
   }
 }
 
