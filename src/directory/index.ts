@@ -1,7 +1,7 @@
 export { Directory, type DirectoryServiceOptions } from './directory.ts';
 export {
-  TenantDirectory, type Actor, type AuthFailure, type AuthResult, type NewGroupInput, type NewUserInput, type Proof,
-  type ServiceAuthResult, type UserFields,
+  TenantDirectory, type Actor, type AppPasswordInfo, type AuthFailure, type AuthResult, type NewAppPassword, type NewGroupInput,
+  type NewUserInput, type Proof, type ServiceAuthResult, type UserFields,
 } from './tenant-directory.ts';
 export { DEFAULT_CREDENTIAL_LIMITS, type CredentialLimits } from './limits.ts';
 export type { DoctorProblem, DoctorReport } from './doctor.ts';
