@@ -12,6 +12,7 @@ import type { Directory } from '../directory/index.ts';
 import { authenticate, checkRole, scopedTenant } from './access.ts';
 import type { AdminContext, TenantParams } from './context.ts';
 import { toErrorReply } from './errors.ts';
+import { appPasswordRoutes } from './routes/app-passwords.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { importRoutes } from './routes/import.ts';
@@ -133,5 +134,6 @@ function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls
   groupRoutes(app, ctx);
   importRoutes(app, ctx);
   mfaRoutes(app, ctx);
+  appPasswordRoutes(app, ctx);
   return app;
 }
