@@ -257,6 +257,28 @@ test('MS-CHAPv2: the password\'s NT hash or any app password\'s, and which one m
   t.like(await a.authenticate('bob', mschapProof('bob', phone.secret), from('10.7.0.4')), { ok: false });
 });
 
+test('key rotation: a new first key makes new digests, the old key still checks old ones; without it, TD_KEY_MISSING', async (t) => {
+  const loaded = await loadConfig(FIXTURES);
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
+  const acme = loaded.registry.byId('acme')!;
+  const store = new MemoryStore();
+  const logger = silentLogger();
+  const [k1, k2] = [{ id: 'k1', key: randomBytes(32) }, { id: 'k2', key: randomBytes(32) }];
+  const open = (keys: KeyRing) => new Directory({ store, auditor: new Auditor(store, logger), logger, bcryptCost: 4, keys }).tenant(acme);
+  const before = open(new KeyRing([k1]));
+  await before.createUser({ uid: 'alice', password: PASSWORD }, admin);
+  const old = await before.addAppPassword('alice', { name: 'old' }, admin);
+  const rotated = open(new KeyRing([k2, k1]));
+  const fresh = await rotated.addAppPassword('alice', { name: 'new' }, admin);
+  t.is(fresh.keyId, 'k2');
+  t.deepEqual((await rotated.listAppPasswords('alice')).map((a) => a.keyId), ['k1', 'k2']);
+  t.like(await rotated.authenticate('alice', { password: old.secret }, from('10.10.0.1')), { ok: true, appPassword: 'old' });
+  t.like(await rotated.authenticate('alice', { password: fresh.secret }, from('10.10.0.1')), { ok: true, appPassword: 'new' });
+  const dropped = open(new KeyRing([k2]));
+  t.like(await dropped.authenticate('alice', { password: fresh.secret }, from('10.10.0.1')), { ok: true });
+  await t.throwsAsync(dropped.authenticate('alice', { password: old.secret }, from('10.10.0.1')), { code: 'TD_KEY_MISSING', message: /"k1"/ });
+});
+
 test('without allowMschapv2 an app password has no NT hash', async (t) => {
   const { a, store } = await setup({ tenant: (x) => ({ ...x, radius: { ...x.radius, allowMschapv2: false } }) });
   const added = await a.addAppPassword('alice', { name: 'phone' }, admin);
