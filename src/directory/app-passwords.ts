@@ -30,7 +30,7 @@ export const APP_PASSWORD_BITS = {
 };
 
 export const MAX_APP_PASSWORDS = 20;
-export const APP_PASSWORD_SCOPES: readonly AppPasswordScope[] = ['radius', 'ldap'];
+const APP_PASSWORD_SCOPES: readonly AppPasswordScope[] = ['radius', 'ldap'];
 /** lastUsedAt is written again at most this often: a device that re-authenticates every minute costs one write an hour. */
 const TOUCH_EVERY_MS = 3_600_000;
 
@@ -81,7 +81,7 @@ function grouped(bare: string): string {
 }
 
 /** Which scope a login over this protocol needs; none for the admin API, the CLI, the system. */
-export function scopeOf(protocol: Actor['protocol']): AppPasswordScope | undefined {
+function scopeOf(protocol: Actor['protocol']): AppPasswordScope | undefined {
   return protocol === 'ldap' ? 'ldap' : protocol === 'radius' || protocol === 'eap' ? 'radius' : undefined;
 }
 
@@ -146,12 +146,12 @@ export class TenantAppPasswords {
   /** Removes one app password by name; the password and the user's other app passwords stay as they are. */
   async revoke(uid: string, name: string, actor: Actor): Promise<void> {
     const user = await this.user(uid);
-    const missing = () => new NotFound(`user "${user.uid}" has no app password named "${name}"`, { hint: 'tenantdir user app-password list shows the names' });
-    if (!(user.appPasswords ?? []).some((a) => nameKey(a.name) === nameKey(name))) throw missing();
     await this.store.users.update(user.uid, (old) => {
       const list = old.appPasswords ?? [];
       const kept = list.filter((a) => nameKey(a.name) !== nameKey(name));
-      if (kept.length === list.length) throw missing();
+      if (kept.length === list.length) {
+        throw new NotFound(`user "${old.uid}" has no app password named "${name}"`, { hint: 'tenantdir user app-password list shows the names' });
+      }
       const { appPasswords: _all, ...rest } = old;
       return kept.length > 0 ? { ...rest, appPasswords: kept } : rest;
     });
