@@ -166,6 +166,37 @@ export type TotpResetResult = Static<typeof TotpResetResult>;
 export const ResealResult = Type.Object({ tenant: Type.String(), resealed: Type.Integer(), unreadable: Type.Array(Type.String()) });
 export type ResealResult = Static<typeof ResealResult>;
 
+// ---------------------------------------------------------------- app passwords
+
+const Scope = Type.Union([Type.Literal('radius'), Type.Literal('ldap')]);
+
+export const NewAppPasswordBody = Type.Object({
+  name: Name,
+  /** Where it may be used; default both. */
+  scopes: Opt(Type.Array(Scope, { minItems: 1, maxItems: 2, uniqueItems: true })),
+}, { additionalProperties: false });
+export type NewAppPasswordBody = Static<typeof NewAppPasswordBody>;
+
+const appPasswordFields = {
+  name: Type.String(),
+  scopes: Type.Array(Scope),
+  createdAt: Time,
+  lastUsedAt: Opt(Time),
+  /** The secrets.keys id its digest was made with: keep that key configured while this exists. */
+  keyId: Type.String(),
+  /** It has an NT hash: PEAP-MSCHAPv2 works with it (the tenant had radius.allowMschapv2 when it was made). */
+  mschapv2: Type.Boolean(),
+};
+
+export const AppPasswordJson = Type.Object(appPasswordFields);
+export type AppPasswordJson = Static<typeof AppPasswordJson>;
+export const AppPasswordList = Type.Object({ uid: Type.String(), items: Type.Array(AppPasswordJson) });
+export type AppPasswordList = Static<typeof AppPasswordList>;
+
+/** The answer to an add: the only time the secret leaves the server. */
+export const NewAppPasswordJson = Type.Object({ uid: Type.String(), ...appPasswordFields, secret: Type.String() });
+export type NewAppPasswordJson = Static<typeof NewAppPasswordJson>;
+
 // ---------------------------------------------------------------- groups
 
 export const GroupJson = Type.Object({

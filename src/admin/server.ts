@@ -14,6 +14,7 @@ import type { AdminContext, TenantParams } from './context.ts';
 import { toErrorReply } from './errors.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { boundedJsonParser } from './json-body.ts';
+import { appPasswordRoutes } from './routes/app-passwords.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { importRoutes } from './routes/import.ts';
@@ -141,5 +142,6 @@ function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls
   deviceRoutes(app, ctx);
   importRoutes(app, ctx);
   mfaRoutes(app, ctx);
+  appPasswordRoutes(app, ctx);
   return app;
 }

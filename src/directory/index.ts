@@ -1,7 +1,8 @@
 export { Directory, type DirectoryServiceOptions } from './directory.ts';
 export {
-  TenantDirectory, type Actor, type AuthFailure, type AuthResult, type Device, type DeviceAuthResult, type DeviceFields,
-  type NewDeviceInput, type NewGroupInput, type NewUserInput, type Proof, type ServiceAuthResult, type UserFields,
+  TenantDirectory, type Actor, type AppPasswordInfo, type AuthFailure, type AuthResult, type Device, type DeviceAuthResult,
+  type DeviceFields, type NewAppPassword, type NewDeviceInput, type NewGroupInput, type NewUserInput, type Proof,
+  type ServiceAuthResult, type UserFields,
 } from './tenant-directory.ts';
 export { DEFAULT_CREDENTIAL_LIMITS, type CredentialLimits, type TokenRate } from './limits.ts';
 export { TokenBuckets } from './throttle.ts';

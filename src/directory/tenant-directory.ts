@@ -1,13 +1,14 @@
 // One tenant's directory: the handle the fronts and the admin API hold. It joins the parts, each
 // in its own file: users (users.ts), groups (groups.ts), authentication with smart lockout
-// (authentication.ts, over the shared verifier.ts), credentials (credentials.ts), and the audit
-// trail (tenant-audit.ts). Only these parts touch the tenant-scoped store.
+// (authentication.ts, over the shared verifier.ts), credentials (credentials.ts), TOTP (totp.ts),
+// app passwords (app-passwords.ts), and the audit trail (tenant-audit.ts). Only these parts touch the tenant-scoped store.
 import type { TenantAuditor } from '../audit/index.ts';
 import type { TenantConfig } from '../config/index.ts';
 import type { KeyRing } from '../core/keyring.ts';
 import type {
-  AccountingRecord, AuditEvent, AuditQuery, GroupQuery, Page, PageResult, TenantStore, UserQuery,
+  AccountingRecord, AppPasswordScope, AuditEvent, AuditQuery, GroupQuery, Page, PageResult, TenantStore, UserQuery,
 } from '../store/index.ts';
+import { TenantAppPasswords, type AppPasswordInfo, type NewAppPassword } from './app-passwords.ts';
 import { TenantAuthentication, type AuthResult, type Proof, type ServiceAccount, type ServiceAuthResult } from './authentication.ts';
 import { TenantCredentials } from './credentials.ts';
 import { TenantDevices, type Device, type DeviceAuthResult, type DeviceFields, type NewDeviceInput } from './devices.ts';
@@ -28,6 +29,7 @@ export type { AuthFailure, AuthResult, Proof, ServiceAuthResult } from './authen
 export type { CodeCarrier } from './second-factor.ts';
 export type { Enrolment, TotpStatus } from './totp.ts';
 export type { Device, DeviceAuthResult, DeviceFields, NewDeviceInput } from './devices.ts';
+export type { AppPasswordInfo, NewAppPassword } from './app-passwords.ts';
 
 export interface DirectoryOptions {
   bcryptCost: number;
@@ -49,6 +51,7 @@ export class TenantDirectory {
   private readonly credentials: TenantCredentials;
   private readonly totp: TenantTotp;
   private readonly devices: TenantDevices;
+  private readonly appPasswords: TenantAppPasswords;
 
   constructor(
     readonly tenant: TenantConfig,
@@ -60,7 +63,8 @@ export class TenantDirectory {
     this.log = new TenantAudit(o.auditor, store);
     this.credentials = new TenantCredentials(tenant, o.verifier, o.bcryptCost);
     this.totp = new TenantTotp(tenant, store, o.keys, this.log, now);
-    this.auth = new TenantAuthentication(tenant, store, o.verifier, this.credentials, this.log, this.totp, now);
+    this.appPasswords = new TenantAppPasswords(tenant, store, o.keys, this.log, now);
+    this.auth = new TenantAuthentication(tenant, store, o.verifier, this.credentials, this.log, this.totp, this.appPasswords, now);
     this.users = new TenantUsers(tenant, store, this.numbers, this.credentials, this.auth, this.log, now);
     this.groups = new TenantGroups(tenant, store, this.numbers, this.log, now);
     this.devices = new TenantDevices(tenant, store, this.groups, this.log, now);
@@ -100,6 +104,13 @@ export class TenantDirectory {
   totpStatus(uid: string): Promise<TotpStatus> { return this.totp.status(uid); }
   resetTotp(uid: string, actor: Actor): Promise<boolean> { return this.totp.reset(uid, actor); }
   resealTotp(actor: Actor): Promise<{ resealed: number; unreadable: string[] }> { return this.totp.reseal(actor); }
+
+  // ------------------------------------------------------------ app passwords (app-passwords.ts)
+
+  /** A generated app password for one device: the secret is in the answer, once. */
+  addAppPassword(uid: string, o: { name: string; scopes?: AppPasswordScope[] }, actor: Actor): Promise<NewAppPassword> { return this.appPasswords.add(uid, o, actor); }
+  listAppPasswords(uid: string): Promise<AppPasswordInfo[]> { return this.appPasswords.list(uid); }
+  revokeAppPassword(uid: string, name: string, actor: Actor): Promise<void> { return this.appPasswords.revoke(uid, name, actor); }
 
   /** A YAML service account's bind, with the reason of a refusal ('throttled': answer busy). */
   authenticateService(name: string, password: string, actor: Actor): Promise<ServiceAuthResult> { return this.auth.authenticateService(name, password, actor); }

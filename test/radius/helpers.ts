@@ -1,5 +1,6 @@
 // A RADIUS front over the fixture world, a UDP client that can send from any loopback address,
 // and request builders. Every wait is bounded.
+import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { ATTR, CODE, encodeRequest, parsePacket, type OutAttribute, type Packet 
 import { makeWorld, type World } from '../helpers/world.ts';
 
 export const FIXTURE = fileURLToPath(new URL('./fixtures/config', import.meta.url));
+const PYRAD_CLIENT = fileURLToPath(new URL('./interop/pyrad_client.py', import.meta.url));
 
 export const NAS = {
   acme: { address: '127.0.0.1', secret: 'acme-ap-secret-0123456789' },
@@ -164,4 +166,25 @@ export function vendorValues(p: Packet, vendor: number, type: number): Buffer[] 
     if (v.readUInt32BE(0) === vendor && v[4] === type) out.push(v.subarray(6, 4 + v[5]!));
   }
   return out;
+}
+
+/** Runs a client tool (radclient, pyrad) with `input` on stdin, bounded; rejects only when it cannot run at all. */
+export function runClient(cmd: string, args: string[], input?: string): Promise<{ code: number; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(cmd, args, { timeout: 8000 }, (err, stdout, stderr) => {
+      if (err && typeof err.code === 'string') return reject(new Error(`${cmd} cannot run (${err.code}): run .ci/radius-deps.sh`));
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, out: `${stdout}${stderr}` });
+    });
+    child.stdin?.end(input ?? '');
+  });
+}
+
+/** One exchange by interop/pyrad_client.py (its arguments as JSON); its answer's attributes. */
+export async function pyrad(args: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const r = await runClient('/usr/bin/python3', [PYRAD_CLIENT, JSON.stringify(args)]);
+  try {
+    return JSON.parse(r.out.trim().split('\n').pop() ?? '') as Record<string, unknown>;
+  } catch {
+    throw new Error(`pyrad client failed:\n${r.out}`);
+  }
 }

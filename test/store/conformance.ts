@@ -324,6 +324,20 @@ export function runStoreConformance(o: ConformanceOptions): void {
     t.deepEqual(await uids(a.users, { prefix: 'mail', value: 'fay' }), []);
   });
 
+  def('users: app passwords (records with arrays and dates, in an array) round-trip, change one by one, and go', async (t, { a }) => {
+    const app = (name: string, lastUsedAt?: Date) => ({
+      name, lookupId: name.slice(0, 4), digest: 'ZGlnZXN0', keyId: 'k1', ntHash: '00'.repeat(16),
+      scopes: ['radius', 'ldap'] as ('radius' | 'ldap')[], createdAt: T0, ...(lastUsedAt ? { lastUsedAt } : {}),
+    });
+    await a.users.create(newUser('gail', { appPasswords: [app('phone'), app('laptop')] }));
+    const touched = await a.users.update('gail', (u) => ({ ...u, appPasswords: u.appPasswords!.map((x) => (x.name === 'phone' ? { ...x, lastUsedAt: at(60) } : x)) }));
+    t.deepEqual(touched.appPasswords, [app('phone', at(60)), app('laptop')]);
+    t.deepEqual((await a.users.get('gail'))?.appPasswords, [app('phone', at(60)), app('laptop')]);
+    await a.users.update('gail', ({ appPasswords: _, ...u }) => u);
+    const got = await a.users.get('gail');
+    t.false(got !== undefined && 'appPasswords' in got);
+  });
+
   def('users: update of a missing user is NotFound', async (t, { a }) => {
     await t.throwsAsync(a.users.update('ghost', (u) => u), NOT_FOUND);
   });
