@@ -6,7 +6,7 @@
 import { InvalidInput } from '../core/errors.ts';
 import { isTenantId, nameKey } from '../core/ids.ts';
 import type {
-  AccountingRepo, GroupQuery, GroupRecord, GroupRepo, LockoutState, NewGroup, NewUser, Page,
+  AccountingRepo, AuditEvent, GroupQuery, GroupRecord, GroupRepo, LockoutState, NewGroup, NewUser, Page,
   PageResult, UserQuery, UserRecord, UserRepo,
 } from './port.ts';
 
@@ -313,4 +313,24 @@ export function groupRepo(ops: RecordOps<GroupRecord, NewGroup, GroupQuery>): Gr
     removeMemberGroupEverywhere: (childKey) => ops.removeEverywhere(childKey),
     replaceMemberGroupEverywhere: (oldKey, newKey) => ops.replaceEverywhere(oldKey, newKey),
   };
+}
+
+// ---------------------------------------------------------------- outbox
+
+/** An outbox item as stored: due (or leased) until `availableAt`; the lease token while claimed. */
+export interface OutboxDoc {
+  id: string;
+  destination: string;
+  event: AuditEvent;
+  createdAt: Date;
+  attempts: number;
+  state: 'pending' | 'dead';
+  availableAt: Date;
+  lease?: string;
+}
+
+export function checkClaim(o: { limit: number; leaseMs: number }): void {
+  checkCount('limit', o.limit, 1);
+  if (o.limit > MAX_PAGE) throw new InvalidInput(`claim limit must be at most ${MAX_PAGE}`);
+  checkCount('leaseMs', o.leaseMs, 1);
 }
