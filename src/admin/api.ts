@@ -168,18 +168,18 @@ export type ResealResult = Static<typeof ResealResult>;
 
 // ---------------------------------------------------------------- app passwords
 
-const Scope = Type.Union([Type.Literal('radius'), Type.Literal('ldap')]);
+const AppPasswordScope = Type.Union([Type.Literal('radius'), Type.Literal('ldap')]);
 
 export const NewAppPasswordBody = Type.Object({
   name: Name,
   /** Where it may be used; default both. */
-  scopes: Opt(Type.Array(Scope, { minItems: 1, maxItems: 2, uniqueItems: true })),
+  scopes: Opt(Type.Array(AppPasswordScope, { minItems: 1, maxItems: 2, uniqueItems: true })),
 }, { additionalProperties: false });
 export type NewAppPasswordBody = Static<typeof NewAppPasswordBody>;
 
 const appPasswordFields = {
   name: Type.String(),
-  scopes: Type.Array(Scope),
+  scopes: Type.Array(AppPasswordScope),
   createdAt: Time,
   lastUsedAt: Opt(Time),
   /** The secrets.keys id its digest was made with: keep that key configured while this exists. */
@@ -357,6 +357,54 @@ export const DoctorJson = Type.Object({
   })),
 });
 export type DoctorJson = Static<typeof DoctorJson>;
+
+// ---------------------------------------------------------------- integrations
+
+const Count = Type.Integer({ minimum: 0 });
+const DestinationScope = Type.Union([Type.Literal('tenant'), Type.Literal('msp')]);
+
+export const WebhookStatusJson = Type.Object({
+  name: Type.String(),
+  scope: DestinationScope,
+  /** Scheme, host and port: a URL's path and query may hold a token, and are never shown. */
+  origin: Type.String(),
+  events: Type.Array(Type.String()),
+  outcomes: Opt(Type.Array(Type.String())),
+  /** Waiting, retrying or in flight. */
+  pending: Count,
+  /** Given up on (after integrations.delivery.giveUpAfterMs), kept until retention. */
+  dead: Count,
+  oldestPendingAt: Opt(Time),
+  lastSuccessAt: Opt(Time),
+  lastFailure: Opt(Type.Object({ at: Time, status: Opt(Type.Integer()), error: Type.String() })),
+  /** Since this daemon started. */
+  delivered: Count,
+  failedAttempts: Count,
+  givenUp: Count,
+  /** MSP-wide webhooks: tenants with items pending or dead. */
+  byTenant: Opt(Type.Record(Type.String(), Type.Object({ pending: Count, dead: Count }))),
+});
+
+export const SyslogStatusJson = Type.Object({
+  scope: DestinationScope,
+  host: Type.String(),
+  port: Type.Integer(),
+  transport: Type.String(),
+  format: Type.String(),
+  events: Type.Array(Type.String()),
+  /** Since this daemon started: handed to the socket, dropped from a full queue, failed connections and sends. */
+  sent: Count,
+  dropped: Count,
+  errors: Count,
+  queued: Count,
+  connected: Type.Boolean(),
+});
+
+export const IntegrationsJson = Type.Object({
+  webhooks: Type.Array(WebhookStatusJson),
+  syslog: Type.Array(SyslogStatusJson),
+});
+export type IntegrationsJson = Static<typeof IntegrationsJson>;
 
 // ---------------------------------------------------------------- health
 

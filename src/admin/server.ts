@@ -10,7 +10,7 @@ import type { Logger } from '../core/log.ts';
 import { tlsOptions, type TlsMaterial } from '../core/tls.ts';
 import type { Directory } from '../directory/index.ts';
 import { authenticate, checkRole, scopedTenant } from './access.ts';
-import type { AdminContext, TenantParams } from './context.ts';
+import type { AdminContext, IntegrationsView, TenantParams } from './context.ts';
 import { toErrorReply } from './errors.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { boundedJsonParser } from './json-body.ts';
@@ -18,6 +18,7 @@ import { appPasswordRoutes } from './routes/app-passwords.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { importRoutes } from './routes/import.ts';
+import { integrationRoutes } from './routes/integrations.ts';
 import { mfaRoutes } from './routes/mfa.ts';
 import { openApiCollector } from './openapi.ts';
 import { tenantRoutes } from './routes/tenants.ts';
@@ -31,6 +32,8 @@ export interface AdminServerOptions {
   readiness: ReadinessCheck;
   /** Serve HTTPS with this certificate (listen.http.tls); absent: plain HTTP. */
   tls?: TlsMaterial;
+  /** Webhook and syslog status; absent: none configured. */
+  integrations?: IntegrationsView;
 }
 
 /**
@@ -46,7 +49,7 @@ export class AdminServer {
 
   constructor(private readonly o: AdminServerOptions) {
     this.log = o.logger.child({ component: 'admin' });
-    this.app = buildApp({ live: o.live, directory: o.directory }, this.log, o.readiness, o.tls);
+    this.app = buildApp({ live: o.live, directory: o.directory, ...(o.integrations ? { integrations: o.integrations } : {}) }, this.log, o.readiness, o.tls);
   }
 
   /** Binds listen.http and resolves with the bound port (listen.http.port 0 = ephemeral). */
@@ -143,5 +146,6 @@ function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls
   importRoutes(app, ctx);
   mfaRoutes(app, ctx);
   appPasswordRoutes(app, ctx);
+  integrationRoutes(app, ctx);
   return app;
 }

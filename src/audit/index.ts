@@ -1,11 +1,21 @@
 // The audit trail: every change and every authentication, per tenant. An event goes to the
 // tenant's store (for reports and `audit tail`) and, as one structured line, to the log.
 // Events are recorded through a handle bound to one tenant (Auditor.tenant), so that no call
-// site passes a tenant id with each event and none can name the wrong one.
+// site passes a tenant id with each event and none can name the wrong one. A sink (the
+// integrations) names the webhooks that want each event: their outbox items are written in the
+// same call, beside the event, so they are durable when the event is.
 import type { Logger } from '../core/log.ts';
-import type { AuditEvent, AuditRepo, Store } from '../store/index.ts';
+import type { AuditEvent, Store } from '../store/index.ts';
 
 export type AuditInput = Omit<AuditEvent, 'at'> & { at?: Date };
+
+/** Where events go besides the store and the log. */
+export interface AuditSink {
+  /** The outbox destinations (webhooks) that want this event of this tenant. */
+  destinations(tenantId: string, event: AuditEvent): readonly string[];
+  /** Told of every event once its writes were attempted (streams such as syslog). */
+  recorded(tenantId: string, events: readonly AuditEvent[]): void;
+}
 
 /** One tenant's audit trail. */
 export interface TenantAuditor {
@@ -25,14 +35,15 @@ export class Auditor {
   constructor(
     private readonly store: Store,
     logger: Logger,
+    private readonly sink?: AuditSink,
   ) {
     this.log = logger.child({ component: 'audit' });
   }
 
   /** The audit trail of one tenant: its events go to that tenant's store and nowhere else. */
   tenant(tenantId: string): TenantAuditor {
-    const repo: AuditRepo = this.store.tenant(tenantId).audit;
-    const log = this.log;
+    const { audit: repo, outbox } = this.store.tenant(tenantId);
+    const { log, sink } = this;
     const stamp = (input: AuditInput): AuditEvent => {
       const event: AuditEvent = { ...input, at: input.at ?? new Date() };
       log.info(
@@ -44,17 +55,28 @@ export class Auditor {
       );
       return event;
     };
-    const store = async (write: () => Promise<void>, count: number): Promise<void> => {
-      try {
-        await write();
-      } catch (err) {
-        log.error({ event: 'audit.write', tenant: tenantId, outcome: 'failed', count, err }, 'audit events not stored');
+    const store = async (events: AuditEvent[], write: () => Promise<void>): Promise<void> => {
+      const items = sink ? events.flatMap((event) => sink.destinations(tenantId, event).map((destination) => ({ destination, event }))) : [];
+      // Side by side, not one after the other: no multi-document transactions on every server.
+      const [stored, queued] = await Promise.allSettled([write(), items.length > 0 ? outbox.enqueue(items, new Date()) : undefined]);
+      if (stored.status === 'rejected') {
+        log.error({ event: 'audit.write', tenant: tenantId, outcome: 'failed', count: events.length, err: stored.reason }, 'audit events not stored');
       }
+      if (queued.status === 'rejected') {
+        log.error({ event: 'audit.outbox', tenant: tenantId, outcome: 'failed', count: items.length, err: queued.reason }, 'webhook deliveries not queued');
+      }
+      sink?.recorded(tenantId, events);
     };
     return {
       tenantId,
-      record: (input) => store(() => repo.append(stamp(input)), 1),
-      recordMany: (inputs) => store(() => repo.appendMany(inputs.map(stamp)), inputs.length),
+      record: (input) => {
+        const event = stamp(input);
+        return store([event], () => repo.append(event));
+      },
+      recordMany: (inputs) => {
+        const events = inputs.map(stamp);
+        return store(events, () => repo.appendMany(events));
+      },
     };
   }
 }

@@ -53,6 +53,20 @@ export const DEFAULTS = {
       maxConversations: 10_000, // open EAP conversations, all NAS together
       maxConversationsPerNas: 2_000, // open EAP conversations of one NAS
     },
+    integrations: {
+      webhooks: [], // MSP-wide webhooks: every tenant's events
+      syslog: [], // MSP-wide syslog destinations
+      delivery: {
+        timeoutMs: 10_000, // milliseconds a webhook receiver has to answer
+        concurrency: 4, // deliveries in flight per webhook
+        firstRetryMs: 10_000, // wait before the first retry; doubles with each failure
+        maxRetryMs: 3_600_000, // longest wait between two attempts (1 h)
+        giveUpAfterMs: 86_400_000, // an event still undelivered after this is dead (24 h)
+        leaseMs: 60_000, // a claimed delivery is another worker's to retry after this
+        pollMs: 5_000, // how often the outbox is looked at for due deliveries
+      },
+      syslogQueue: 10_000, // messages per syslog destination held while it is slow or down
+    },
   },
   tenant: {
     ldap: {
@@ -97,12 +111,20 @@ export const DEFAULTS = {
       exemptGroups: [], // groups whose members need no code (printers, scanners)
       appPasswordsSatisfy: true, // an app password counts as both factors over RADIUS and 802.1X
     },
+    integrations: {
+      webhooks: [],
+      syslog: [],
+    },
     posix: {
       uidNumberStart: 10000, // first uidNumber given to a new user
       gidNumberStart: 10000, // first gidNumber given to a new group
       homeBase: '/home', // homeDirectory = <homeBase>/<uid>
       loginShell: '/bin/bash',
     },
+  },
+  integrations: {
+    syslogFormat: 'structured', // RFC 5424 with the fields as structured data
+    syslogEvents: ['*'], // every audit event
   },
   seed: {
     tenant: { groups: [], users: [] },
@@ -112,5 +134,6 @@ export const DEFAULTS = {
   minSecretLength: {
     radius: 16, // shared secrets; shorter ones are brute-forced from one captured packet
     adminToken: 24, // bearer tokens of the admin API
+    webhook: 32, // webhook signing secrets (HMAC-SHA-256)
   },
 } as const;

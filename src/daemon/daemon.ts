@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '../core/log.ts';
 import { devTls, readTls, type TlsMaterial } from '../core/tls.ts';
 import { Directory } from '../directory/index.ts';
 import { EapServer } from '../eap/index.ts';
+import { Integrations } from '../integrations/index.ts';
 import { LdapFront } from '../ldap/index.ts';
 import { RadiusFront } from '../radius/index.ts';
 import { openStore, type Store } from '../store/index.ts';
@@ -73,7 +74,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     serverSelectionTimeoutMS: registry.server.storage.serverSelectionTimeoutMS,
     retentionDays: { audit: registry.server.retention.auditDays, accounting: registry.server.retention.accountingDays },
   });
-  const auditor = new Auditor(store, log);
+  const integrations = new Integrations({ live, store, logger: log });
+  const auditor = new Auditor(store, log, integrations.sink);
   const { passwords } = registry.server;
   const directoryOver = (s: Store) => new Directory({
     store: s, auditor, logger: log,
@@ -93,6 +95,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     directory,
     logger: log,
     ...(registry.server.listen.http.tls ? { tls } : {}),
+    integrations,
     readiness: async () => {
       const health = await store.health();
       const seed = seeder.status();
@@ -124,6 +127,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       await reloader.close();
       await Promise.allSettled([ldap.close(), radius.close(), admin.close()]);
       eap.close();
+      // Before the store closes: deliveries in flight hand their items back to the outbox.
+      await integrations.close();
       await store.close();
     } finally {
       stopLoggingWarnings();
@@ -144,6 +149,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       http,
     };
     reloader.start();
+    integrations.start();
     o.onListening?.(ports);
     await seeder.load(directoryOver(store), registry, log);
   } catch (err) {

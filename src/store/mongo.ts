@@ -2,6 +2,7 @@
 // starts with it. Case-insensitive lookups use stored lowercased keys (collations are not
 // portable), and the code keeps to what FerretDB, DocumentDB and Cosmos DB also run: no
 // transactions, no pipeline updates, no nested arrays, single-document atomic updates only.
+import { randomUUID } from 'node:crypto';
 import {
   MongoBulkWriteError, MongoClient, MongoClientClosedError, MongoNetworkError, MongoNotConnectedError,
   MongoOperationTimeoutError, MongoServerClosedError, MongoServerError, MongoServerSelectionError,
@@ -12,11 +13,11 @@ import { Conflict, NotFound, StoreUnavailable } from '../core/errors.ts';
 import { nameKey } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
 import type {
-  AccountingRecord, AuditEvent, AuditQuery, FamiliarSource, LockoutRepo, LockoutState, NewUser, Page, PageResult,
-  SequenceRepo, SourceRepo, Store, StoreHealth, TenantStore,
+  AccountingRecord, AuditEvent, AuditQuery, FamiliarSource, LockoutRepo, LockoutState, NewUser, OutboxItem, OutboxRepo,
+  OutboxStatus, Page, PageResult, SequenceRepo, SourceRepo, Store, StoreHealth, TenantStore,
 } from './port.ts';
 import {
-  ACCOUNTING_FILTERS, AUDIT_FILTERS, DEVICES, GROUPS, USERS, absentUserFields, checkCount, checkPage,
+  ACCOUNTING_FILTERS, AUDIT_FILTERS, DEVICES, GROUPS, USERS, absentUserFields, checkClaim, checkCount, checkPage,
   checkTenantId, deviceRepo, groupRepo, keepImmutables, nextLockout, renamed, toPage, userRepo, windowCutoff, without,
   type AccountingQuery, type Cond, type Doc, type Kind, type RecordOps, type Timeline,
   type TimelineQuery,
@@ -32,7 +33,7 @@ export interface MongoStoreOptions {
   retentionDays?: { audit: number; accounting: number };
 }
 
-type CollectionName = 'users' | 'groups' | 'devices' | 'audit' | 'accounting' | 'lockouts' | 'sources' | 'sequences';
+type CollectionName = 'users' | 'groups' | 'devices' | 'audit' | 'accounting' | 'lockouts' | 'sources' | 'sequences' | 'outbox' | 'deliveries';
 
 /** Every index leads with tenantId: no query can use one across tenants. */
 const INDEXES: Record<CollectionName, IndexDescription[]> = {
@@ -60,6 +61,12 @@ const INDEXES: Record<CollectionName, IndexDescription[]> = {
   lockouts: [{ key: { tenantId: 1, uidKey: 1 }, unique: true }],
   sources: [{ key: { tenantId: 1, uidKey: 1, source: 1 }, unique: true }, { key: { tenantId: 1, uidKey: 1, at: -1 } }],
   sequences: [{ key: { tenantId: 1, name: 1 }, unique: true }],
+  outbox: [
+    { key: { tenantId: 1, id: 1 }, unique: true },
+    { key: { tenantId: 1, destination: 1, state: 1, availableAt: 1 } },
+    { key: { tenantId: 1, createdAt: 1 } },
+  ],
+  deliveries: [{ key: { tenantId: 1, destination: 1 }, unique: true }],
 };
 
 const DEFAULT_SELECTION_TIMEOUT_MS = 2000;
@@ -127,6 +134,7 @@ export class MongoStore implements Store {
       sources: sourceRepo(col('sources'), id),
       sequences: sequenceRepo(col('sequences'), id),
       devices: deviceRepo(new MongoRecords(col('devices'), id, DEVICES, this.updates)),
+      outbox: outboxRepo(col('outbox'), col('deliveries'), id),
     };
   }
 
@@ -615,5 +623,77 @@ function sequenceRepo(col: Collection<Document>, tenantId: string): SequenceRepo
       const d = await col.findOne({ tenantId, name });
       return d ? Number(d.next) : undefined;
     }),
+  };
+}
+
+/**
+ * One document per item; `availableAt` is both when it is due and, while claimed, when the lease
+ * runs out, so one indexed range finds what may be claimed. A claim is one findOneAndUpdate per
+ * item: atomic on MongoDB, so two processes never hold one item.
+ */
+function outboxRepo(col: Collection<Document>, deliveries: Collection<Document>, tenantId: string): OutboxRepo {
+  const held = (item: OutboxItem) => ({ tenantId, id: item.id, state: 'pending', lease: item.lease });
+  const note = (destination: string, set: Document) =>
+    deliveries.updateOne({ tenantId, destination }, { $set: set }, { upsert: true });
+  return {
+    enqueue: (items, now) => guard(async () => {
+      if (items.length === 0) return;
+      await col.insertMany(items.map((x) => ({
+        tenantId, id: randomUUID(), destination: x.destination, event: x.event,
+        createdAt: now, attempts: 0, state: 'pending', availableAt: now,
+      })), { ordered: true });
+    }),
+    async claim(destination, o) {
+      checkClaim(o);
+      return guard(async () => {
+        const claimed: OutboxItem[] = [];
+        while (claimed.length < o.limit) {
+          const lease = randomUUID();
+          const d = await col.findOneAndUpdate(
+            { tenantId, destination, state: 'pending', availableAt: { $lte: o.now } },
+            { $set: { lease, availableAt: new Date(o.now.getTime() + o.leaseMs) } },
+            { sort: { availableAt: 1 }, ...AFTER },
+          );
+          if (!d) break;
+          claimed.push({
+            id: String(d.id), destination, event: d.event as AuditEvent,
+            createdAt: d.createdAt as Date, attempts: Number(d.attempts), lease,
+          });
+        }
+        return claimed;
+      });
+    },
+    delivered: (item, at) => guard(async () => {
+      await col.deleteOne({ tenantId, id: item.id });
+      await note(item.destination, { lastSuccessAt: at });
+    }),
+    failed: (item, o) => guard(async () => {
+      const r = await col.updateOne(held(item), {
+        $inc: { attempts: 1 },
+        $unset: { lease: '' },
+        $set: o.retryAt ? { availableAt: o.retryAt } : { state: 'dead' },
+      });
+      if (r.matchedCount === 0) return false;
+      await note(item.destination, { lastFailure: { at: o.at, error: o.error, ...(o.status === undefined ? {} : { status: o.status }) } });
+      return true;
+    }),
+    release: (item, at) => guard(async () => {
+      await col.updateOne(held(item), { $unset: { lease: '' }, $set: { availableAt: at } });
+    }),
+    status: (destination) => guard(async () => {
+      const mine = { tenantId, destination };
+      const [pending, dead, oldest, last] = await Promise.all([
+        col.countDocuments({ ...mine, state: 'pending' }),
+        col.countDocuments({ ...mine, state: 'dead' }),
+        col.find({ ...mine, state: 'pending' }).sort({ createdAt: 1 }).limit(1).toArray(),
+        deliveries.findOne(mine),
+      ]);
+      const s: OutboxStatus = { pending, dead };
+      if (oldest[0]) s.oldestPendingAt = oldest[0].createdAt as Date;
+      if (last?.lastSuccessAt) s.lastSuccessAt = last.lastSuccessAt as Date;
+      if (last?.lastFailure) s.lastFailure = last.lastFailure as NonNullable<OutboxStatus['lastFailure']>;
+      return s;
+    }),
+    purge: (before) => guard(async () => (await col.deleteMany({ tenantId, createdAt: { $lt: before } })).deletedCount),
   };
 }

@@ -29,6 +29,7 @@ export interface TenantStore {
   readonly sources: SourceRepo;
   readonly sequences: SequenceRepo;
   readonly devices: DeviceRepo;
+  readonly outbox: OutboxRepo;
 }
 
 // ---------------------------------------------------------------- records
@@ -354,6 +355,58 @@ export interface SourceRepo {
   remember(uid: string, source: string, o: { at: Date; forgetBefore: Date }): Promise<void>;
   /** Forgets every source of `uid` (a deleted or renamed account). */
   forget(uid: string): Promise<void>;
+}
+
+/** An audit event waiting to be delivered to one destination (a webhook). */
+export interface NewOutboxItem {
+  /** The destination's id (integrations decides what it names). */
+  destination: string;
+  event: AuditEvent;
+}
+
+/** A claimed outbox item: the caller holds it until `lease` expires. */
+export interface OutboxItem extends NewOutboxItem {
+  /** Assigned by the store; the same on every attempt (receivers deduplicate on it). */
+  id: string;
+  createdAt: Date;
+  /** Attempts made before this claim. */
+  attempts: number;
+  /** This claim's token: failed() and release() apply only while it still holds. */
+  lease: string;
+}
+
+export interface OutboxStatus {
+  /** Items waiting (due, retrying or claimed). */
+  pending: number;
+  /** Items given up on, kept until retention purges them. */
+  dead: number;
+  oldestPendingAt?: Date;
+  lastSuccessAt?: Date;
+  lastFailure?: { at: Date; status?: number; error: string };
+}
+
+/**
+ * A durable queue of deliveries per destination: at-least-once. An item stays until delivered()
+ * or until it is dead and purged. A claim leases items for `leaseMs`; an item whose lease ran out
+ * (a crashed or stopped worker) is claimed again, so two workers never hold one item at once.
+ */
+export interface OutboxRepo {
+  /** Many items in one write, each with its own id, created and due at `now`. */
+  enqueue(items: NewOutboxItem[], now: Date): Promise<void>;
+  /** Up to `limit` items of `destination` due at `now`, oldest due first, leased until now + leaseMs. */
+  claim(destination: string, o: { now: Date; leaseMs: number; limit: number }): Promise<OutboxItem[]>;
+  /** Delivered: the item is gone (whoever holds its lease), and the destination's last success is `at`. */
+  delivered(item: Pick<OutboxItem, 'id' | 'destination'>, at: Date): Promise<void>;
+  /**
+   * A failed attempt: counted, recorded as the destination's last failure, and the item is due
+   * again at `retryAt`, or dead without it. false (and nothing changed) if the lease was lost.
+   */
+  failed(item: OutboxItem, o: { at: Date; status?: number; error: string; retryAt?: Date }): Promise<boolean>;
+  /** Hands a claimed item back, unattempted and due at `at` (a worker stopping). */
+  release(item: OutboxItem, at: Date): Promise<void>;
+  status(destination: string): Promise<OutboxStatus>;
+  /** Deletes items (pending or dead) created before `before`; returns how many. */
+  purge(before: Date): Promise<number>;
 }
 
 /** Monotonic counters per tenant (POSIX ids): never reused. */

@@ -7,7 +7,7 @@ import { InvalidInput } from '../core/errors.ts';
 import { isTenantId, nameKey } from '../core/ids.ts';
 import { toMac } from '../core/mac.ts';
 import type {
-  AccountingRepo, DeviceRecord, DeviceRepo, GroupQuery, GroupRecord, GroupRepo, LockoutState, NewDevice,
+  AccountingRepo, AuditEvent, DeviceRecord, DeviceRepo, GroupQuery, GroupRecord, GroupRepo, LockoutState, NewDevice,
   NewGroup, NewUser, Page, PageResult, UserQuery, UserRecord, UserRepo,
 } from './port.ts';
 
@@ -347,4 +347,24 @@ export function groupRepo(ops: RecordOps<GroupRecord, NewGroup, GroupQuery>): Gr
     removeMemberGroupEverywhere: (childKey) => ops.removeEverywhere(childKey),
     replaceMemberGroupEverywhere: (oldKey, newKey) => ops.replaceEverywhere(oldKey, newKey),
   };
+}
+
+// ---------------------------------------------------------------- outbox
+
+/** An outbox item as stored: due (or leased) until `availableAt`; the lease token while claimed. */
+export interface OutboxDoc {
+  id: string;
+  destination: string;
+  event: AuditEvent;
+  createdAt: Date;
+  attempts: number;
+  state: 'pending' | 'dead';
+  availableAt: Date;
+  lease?: string;
+}
+
+export function checkClaim(o: { limit: number; leaseMs: number }): void {
+  checkCount('limit', o.limit, 1);
+  if (o.limit > MAX_PAGE) throw new InvalidInput(`claim limit must be at most ${MAX_PAGE}`);
+  checkCount('leaseMs', o.leaseMs, 1);
 }
