@@ -3,7 +3,7 @@
 import test from 'ava';
 import { ATTR, CODE, encodeRequest, MS, verifyResponse, VENDOR_MICROSOFT, parsePacket, type Packet } from '../../src/radius/codec.ts';
 import { Directory } from '../../src/directory/index.ts';
-import { exchange, fixtureCopy, identifier, loadRegistry, NAS, papRequest, startFront, until, vendorValues, type Harness } from './helpers.ts';
+import { ANSWER_MS, exchange, fixtureCopy, identifier, loadRegistry, NAS, papRequest, startFront, until, vendorValues, type Harness } from './helpers.ts';
 
 let h: Harness;
 test.before(async () => { h = await startFront(); });
@@ -223,12 +223,12 @@ test.serial('lockout: the NAS that failed waits (its request dropped, not reject
     directory: (w) => (directory = new Directory({ store: w.store, auditor: w.auditor, logger: w.logger, bcryptCost: 4, now: () => new Date(clock) })),
   });
   try {
-    const send = (from: string, packet: Buffer) => exchange({ from, port: l.ports.auth, packet, timeoutMs: 500 });
+    const send = (from: string, packet: Buffer, timeoutMs = ANSWER_MS) => exchange({ from, port: l.ports.auth, packet, timeoutMs });
     const pap = (password: string) => papRequest({ user: 'dave', password, secret: NAS.acme.secret });
     for (let i = 0; i < 3; i++) t.is((await send(NAS.acme.address, pap(`Not-His-Pass-${i}`)))?.code, CODE.AccessReject);
     // Three wrong passwords from this NAS: it must wait. Dropped, not rejected: the NAS retries.
     const right = pap('Three-Strikes-42');
-    t.is(await send(NAS.acme.address, right), undefined);
+    t.is(await send(NAS.acme.address, right, 500), undefined);
     await until(() => l.front.stats().dropped.throttled === 1, 'the throttled drop');
     // The lock (threshold 3) refuses the right password from another NAS, without a wait there.
     const elsewhere = await send(NAS.msp.address, papRequest({ user: 'dave@acme', password: 'Three-Strikes-42', secret: NAS.msp.secret }));
@@ -257,7 +257,7 @@ test.serial('a reply over 4,096 bytes (many Proxy-State) becomes an Access-Rejec
   proxyStates.push(filler);
   const req = pap(proxyStates);
   t.is(req.length, 4096);
-  const reply = await auth(NAS.acme.address, req);
+  const reply = await auth(NAS.acme.address, req, ANSWER_MS);
   t.is(reply?.code, CODE.AccessReject);
   t.true(reply!.bytes.length <= 4096);
   t.true(verifyResponse(reply!, request(req), NAS.acme.secret));

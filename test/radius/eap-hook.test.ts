@@ -5,7 +5,7 @@ import { ATTR, CODE, encodeRequest, MS, VENDOR_MICROSOFT } from '../../src/radiu
 import type { EapExchange, EapHandler, EapOutcome } from '../../src/radius/index.ts';
 import { decryptMppeKey } from '../../src/radius/mppe.ts';
 import { splitEapMessage } from '../../src/radius/eap-message.ts';
-import { exchange, identifier, NAS, startFront, until, vendorValues } from './helpers.ts';
+import { ANSWER_MS, exchange, identifier, NAS, startFront, until, vendorValues } from './helpers.ts';
 
 function eapRequest(eap: Buffer, o: { state?: Buffer; ma?: boolean; user?: string } = {}): Buffer {
   return encodeRequest({
@@ -93,7 +93,7 @@ test('an EAP Accept that would pass 4,096 bytes is a Reject with EAP-Failure, au
     proxyStates.push({ type: ATTR.ProxyState, value: Buffer.alloc(4096 - request().length - 2, 0x51) });
     const packet = request();
     t.is(packet.length, 4096);
-    const reply = await exchange({ from: NAS.acme.address, port: h.ports.auth, packet });
+    const reply = await exchange({ from: NAS.acme.address, port: h.ports.auth, packet, timeoutMs: ANSWER_MS });
     t.is(reply?.code, CODE.AccessReject);
     t.deepEqual(reply!.get(ATTR.EapMessage), Buffer.from([4, 5, 0, 4]));
     t.is(reply!.all(ATTR.ProxyState).length, 16);
@@ -114,7 +114,7 @@ test('an EAP step deferred by a throttled check is not answered; the retransmiss
     const packet = eapRequest(Buffer.from([2, 5, 0, 6, 21, 0]), { state: Buffer.from('s') });
     t.is(await exchange({ from: NAS.acme.address, port: h.ports.auth, packet, timeoutMs: 400 }), undefined);
     await until(() => h.front.stats().dropped.throttled === 1, 'the throttled drop');
-    t.is((await exchange({ from: NAS.acme.address, port: h.ports.auth, packet }))?.code, CODE.AccessChallenge);
+    t.is((await exchange({ from: NAS.acme.address, port: h.ports.auth, packet, timeoutMs: ANSWER_MS }))?.code, CODE.AccessChallenge);
     t.is(calls, 2);
   } finally {
     await h.close();

@@ -84,6 +84,9 @@ export function directoryWith(world: World, check: (tenant: TenantConfig, real: 
   };
 }
 
+/** How long to wait for an answer that must come: a bound, generous for a loaded CI box. */
+export const ANSWER_MS = 15_000;
+
 /** Sends one datagram from `from` and waits (bounded) for one answer; undefined on silence. */
 export async function exchange(o: { from: string; port: number; host?: string; packet: Buffer; timeoutMs?: number }): Promise<Packet | undefined> {
   const socket = createSocket(o.from.includes(':') ? 'udp6' : 'udp4');

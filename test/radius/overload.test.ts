@@ -12,7 +12,7 @@ import { ntHash, type AuthResult } from '../../src/directory/index.ts';
 import type { RadiusDirectory } from '../../src/radius/index.ts';
 import { ATTR, CODE, encodeRequest, MS, parsePacket, VENDOR_MICROSOFT, type Packet } from '../../src/radius/codec.ts';
 import type { World } from '../helpers/world.ts';
-import { directoryWith, exchange, fixtureCopy, identifier, NAS, papRequest, startFront, until, type Harness } from './helpers.ts';
+import { ANSWER_MS, directoryWith, exchange, fixtureCopy, identifier, NAS, papRequest, startFront, until, type Harness } from './helpers.ts';
 
 const GLOBEX_AP2 = { address: '127.0.0.5', secret: 'globex-ap2-secret-0123456789' };
 const LIMITS = { inFlight: 20, inFlightPerTenant: 12, inFlightPerNas: 8, duplicateCacheBytesPerTenant: 65_536 };
@@ -107,7 +107,7 @@ class Nas {
 
 function radclient(port: number, secret: string, attrs: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile('radclient', ['-x', '-r', '1', '-t', '5', `127.0.0.1:${port}`, 'auth', secret], { timeout: 10_000 }, (err, stdout, stderr) => {
+    const child = execFile('radclient', ['-x', '-r', '1', '-t', '15', `127.0.0.1:${port}`, 'auth', secret], { timeout: 20_000 }, (err, stdout, stderr) => {
       if (err && typeof err.code !== 'number') return reject(new Error(`radclient cannot run (${String(err.code)}): run .ci/radius-deps.sh`));
       resolve(`${stdout}${stderr}`);
     });
@@ -180,7 +180,7 @@ test.serial('the total limit holds over all tenants: beyond it every NAS is drop
     await until(() => globexAp.replies.length + globexAp2.replies.length + acmeAp.replies.length === 20, 'the held requests\' answers');
     await until(() => h.front.stats().inFlight === 0, 'the slots to be released');
     // Free again: the MSP-wide NAS is answered now.
-    const again = await exchange({ from: NAS.msp.address, port: h.ports.auth, packet: papRequest({ user: 'bob@acme', password: 'Battery-Staple-7', secret: NAS.msp.secret }) });
+    const again = await exchange({ from: NAS.msp.address, port: h.ports.auth, packet: papRequest({ user: 'bob@acme', password: 'Battery-Staple-7', secret: NAS.msp.secret }), timeoutMs: ANSWER_MS });
     t.is(again?.code, CODE.AccessAccept);
   } finally {
     for (const n of nas) n.close();
@@ -223,7 +223,7 @@ test.serial('a check the directory refuses as throttled is dropped, not rejected
     t.is(gate.checks, 4);
     // 'too-long' is an answer like any refusal: Access-Reject.
     gate.verdicts.push({ ok: false, reason: 'too-long' });
-    const long = await exchange({ from: NAS.acme.address, port: h.ports.auth, packet: papRequest({ user: 'alice', password: 'Correct-Horse-9', secret: NAS.acme.secret }) });
+    const long = await exchange({ from: NAS.acme.address, port: h.ports.auth, packet: papRequest({ user: 'alice', password: 'Correct-Horse-9', secret: NAS.acme.secret }), timeoutMs: ANSWER_MS });
     t.is(long?.code, CODE.AccessReject);
     t.true(h.logs.some((l) => l['event'] === 'radius.auth' && l['reason'] === 'too-long' && l['outcome'] === 'reject'));
     t.is(drops(h.logs, 'acme-ap', 'throttled').length, 1, 'logged once for the NAS, counted each time');
@@ -237,7 +237,7 @@ test.serial('a User-Password over 128 bytes is refused before any check', async 
   const gate = gatedDirectory();
   const h = await startFront({ configDir: config.dir, directory: (w) => gate.over(w) });
   try {
-    const reply = await exchange({ from: NAS.acme.address, port: h.ports.auth, packet: papRequest({ user: 'alice', password: 'x'.repeat(129), secret: NAS.acme.secret }) });
+    const reply = await exchange({ from: NAS.acme.address, port: h.ports.auth, packet: papRequest({ user: 'alice', password: 'x'.repeat(129), secret: NAS.acme.secret }), timeoutMs: ANSWER_MS });
     t.is(reply?.code, CODE.AccessReject);
     t.is(gate.checks, 0);
     const [event] = await h.world.store.tenant('acme').audit.list({ action: 'radius.auth', target: 'alice', limit: 1 });
