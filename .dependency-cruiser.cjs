@@ -16,6 +16,7 @@ module.exports = {
     only('store', ['core'], 'the store is a port with adapters; it knows no config, directory or front'),
     only('audit', ['store', 'core'], 'audit writes to the store'),
     only('directory', ['store', 'config', 'audit', 'core'], 'the directory is the only way to the store for the fronts'),
+    only('integrations', ['audit', 'store', 'config', 'core'], 'integrations send audit events on: webhooks from the outbox, syslog as a stream'),
     only('eap', ['core'], 'EAP methods reach users only through their EapExchange'),
     only('ldap', ['directory', 'config', 'core'], 'fronts go through the directory, never the store'),
     only('radius', ['directory', 'config', 'eap', 'core'], 'fronts go through the directory, never the store'),

@@ -14,13 +14,14 @@ export interface Principal {
 }
 
 /**
- * What a route needs. read: GET; credential: set a password, unlock (helpdesk may);
- * write: every other change. public routes need no token.
+ * What a route needs. read: GET; credential: set a password, unlock, reset an authenticator,
+ * revoke an app password (helpdesk may); write: every other change; msp: MSP-wide views
+ * (msp-admin only). public routes need no token.
  */
-export type Access = 'public' | 'read' | 'credential' | 'write';
+export type Access = 'public' | 'read' | 'credential' | 'write' | 'msp';
 
 const ALLOWED: Record<Role, ReadonlySet<Access>> = {
-  'msp-admin': new Set(['read', 'credential', 'write']),
+  'msp-admin': new Set(['read', 'credential', 'write', 'msp']),
   'tenant-admin': new Set(['read', 'credential', 'write']),
   helpdesk: new Set(['read', 'credential']),
 };
@@ -62,6 +63,6 @@ export function scopedTenant(p: Principal, registry: Pick<Registry, 'byId'>, id:
 export function checkRole(p: Principal, access: Access): void {
   if (access === 'public' || ALLOWED[p.role].has(access)) return;
   throw new Forbidden(`role ${p.role} may not do this`, {
-    hint: 'helpdesk tokens may read, set passwords and unlock users only',
+    hint: access === 'msp' ? 'MSP-wide views need an msp-admin token' : 'helpdesk tokens may read, set passwords, unlock users, reset authenticators and revoke app passwords only',
   });
 }

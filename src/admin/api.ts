@@ -14,6 +14,7 @@ const Opt = <T extends TSchema>(t: T) => Type.Optional(t);
 /** A patch value: null (or '') clears the field. */
 const Clearable = <T extends TSchema>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
 const Int = Type.Integer({ minimum: 0, maximum: 2_147_483_647 });
+const Count = Type.Integer({ minimum: 0 });
 const Password = Type.String({ minLength: 1, maxLength: 1024 });
 const SshKeys = Type.Array(Type.String({ maxLength: 16_384 }), { maxItems: 64 });
 
@@ -166,6 +167,37 @@ export type TotpResetResult = Static<typeof TotpResetResult>;
 export const ResealResult = Type.Object({ tenant: Type.String(), resealed: Type.Integer(), unreadable: Type.Array(Type.String()) });
 export type ResealResult = Static<typeof ResealResult>;
 
+// ---------------------------------------------------------------- app passwords
+
+const AppPasswordScope = Type.Union([Type.Literal('radius'), Type.Literal('ldap')]);
+
+export const NewAppPasswordBody = Type.Object({
+  name: Name,
+  /** Where it may be used; default both. */
+  scopes: Opt(Type.Array(AppPasswordScope, { minItems: 1, maxItems: 2, uniqueItems: true })),
+}, { additionalProperties: false });
+export type NewAppPasswordBody = Static<typeof NewAppPasswordBody>;
+
+const appPasswordFields = {
+  name: Type.String(),
+  scopes: Type.Array(AppPasswordScope),
+  createdAt: Time,
+  lastUsedAt: Opt(Time),
+  /** The secrets.keys id its digest was made with: keep that key configured while this exists. */
+  keyId: Type.String(),
+  /** It has an NT hash: PEAP-MSCHAPv2 works with it (the tenant had radius.allowMschapv2 when it was made). */
+  mschapv2: Type.Boolean(),
+};
+
+export const AppPasswordJson = Type.Object(appPasswordFields);
+export type AppPasswordJson = Static<typeof AppPasswordJson>;
+export const AppPasswordList = Type.Object({ uid: Type.String(), items: Type.Array(AppPasswordJson) });
+export type AppPasswordList = Static<typeof AppPasswordList>;
+
+/** The answer to an add: the only time the secret leaves the server. */
+export const NewAppPasswordJson = Type.Object({ uid: Type.String(), ...appPasswordFields, secret: Type.String() });
+export type NewAppPasswordJson = Static<typeof NewAppPasswordJson>;
+
 // ---------------------------------------------------------------- groups
 
 export const GroupJson = Type.Object({
@@ -203,16 +235,57 @@ export const MembersQuery = Type.Object({
 }, { additionalProperties: false });
 export type MembersQuery = Static<typeof MembersQuery>;
 
+// ---------------------------------------------------------------- devices
+
+/** A MAC in any common spelling; the directory parses it (and names the field when it is none). */
+const Mac = Type.String({ minLength: 1, maxLength: 64 });
+
+export const DeviceJson = Type.Object({
+  /** 12 lowercase hex digits. */
+  mac: Type.String(),
+  name: Opt(Type.String()),
+  /** Groups (name keys) whose VLAN and reply attributes the device gets. */
+  groups: Type.Array(Type.String()),
+  createdAt: Time,
+  modifiedAt: Time,
+  /** The last MAB login, to the hour. */
+  lastSeenAt: Opt(Time),
+});
+export type DeviceJson = Static<typeof DeviceJson>;
+export const DevicePage = Page(DeviceJson);
+
+export const DevicePageQuery = Type.Object({
+  limit: PageQuery.properties.limit,
+  cursor: PageQuery.properties.cursor,
+}, { additionalProperties: false });
+export type DevicePageQuery = Static<typeof DevicePageQuery>;
+
+export const NewDeviceBody = Type.Object({
+  mac: Mac,
+  name: Opt(Str(256)),
+  groups: Opt(Type.Array(Name, { maxItems: 100 })),
+}, { additionalProperties: false });
+export type NewDeviceBody = Static<typeof NewDeviceBody>;
+
+/** `name: null` clears it; `groups` replaces the list. */
+export const DevicePatchBody = Type.Object({
+  name: Clearable(Str(256)),
+  groups: Opt(Type.Array(Name, { maxItems: 100 })),
+}, { additionalProperties: false, minProperties: 1 });
+export type DevicePatchBody = Static<typeof DevicePatchBody>;
+
 // ---------------------------------------------------------------- import
 
 const Line = Opt(Type.Integer({ minimum: 1 }));
+/** The DN of the LDIF entry the row came from: the row is refused unless it is in the tenant's subtree. */
+const EntryDn = Opt(Type.String({ minLength: 1, maxLength: 4096 }));
 
 /** A row's names are checked by the directory, so that a bad one fails that row only. */
 const RowName = Type.String({ minLength: 1, maxLength: 1024 });
 const RowNames = Type.Array(RowName, { maxItems: 10_000 });
 
 export const ImportUserJson = Type.Object({
-  ...newUserFields, uid: RowName, groups: Opt(RowNames), line: Line,
+  ...newUserFields, uid: RowName, groups: Opt(RowNames), line: Line, dn: EntryDn,
 }, { additionalProperties: false });
 export type ImportUserJson = Static<typeof ImportUserJson>;
 
@@ -221,6 +294,7 @@ export const ImportGroupJson = Type.Object({
   description: Opt(Str()),
   gidNumber: Opt(Int),
   line: Line,
+  dn: EntryDn,
   members: Opt(RowNames),
   memberGroups: Opt(RowNames),
 }, { additionalProperties: false });
@@ -296,8 +370,6 @@ export const SessionQuery = Type.Object({
 }, { additionalProperties: false });
 export type SessionQuery = Static<typeof SessionQuery>;
 
-const Count = Type.Integer({ minimum: 0 });
-
 export const SessionJson = Type.Object({
   user: Opt(Type.String()),
   nas: Type.String(),
@@ -343,6 +415,53 @@ export const DoctorJson = Type.Object({
   })),
 });
 export type DoctorJson = Static<typeof DoctorJson>;
+
+// ---------------------------------------------------------------- integrations
+
+const DestinationScope = Type.Union([Type.Literal('tenant'), Type.Literal('msp')]);
+
+export const WebhookStatusJson = Type.Object({
+  name: Type.String(),
+  scope: DestinationScope,
+  /** Scheme, host and port: a URL's path and query may hold a token, and are never shown. */
+  origin: Type.String(),
+  events: Type.Array(Type.String()),
+  outcomes: Opt(Type.Array(Type.String())),
+  /** Waiting, retrying or in flight. */
+  pending: Count,
+  /** Given up on (after integrations.delivery.giveUpAfterMs), kept until retention. */
+  dead: Count,
+  oldestPendingAt: Opt(Time),
+  lastSuccessAt: Opt(Time),
+  lastFailure: Opt(Type.Object({ at: Time, status: Opt(Type.Integer()), error: Type.String() })),
+  /** Since this daemon started. */
+  delivered: Count,
+  failedAttempts: Count,
+  givenUp: Count,
+  /** MSP-wide webhooks: tenants with items pending or dead. */
+  byTenant: Opt(Type.Record(Type.String(), Type.Object({ pending: Count, dead: Count }))),
+});
+
+export const SyslogStatusJson = Type.Object({
+  scope: DestinationScope,
+  host: Type.String(),
+  port: Type.Integer(),
+  transport: Type.String(),
+  format: Type.String(),
+  events: Type.Array(Type.String()),
+  /** Since this daemon started: handed to the socket, dropped from a full queue, failed connections and sends. */
+  sent: Count,
+  dropped: Count,
+  errors: Count,
+  queued: Count,
+  connected: Type.Boolean(),
+});
+
+export const IntegrationsJson = Type.Object({
+  webhooks: Type.Array(WebhookStatusJson),
+  syslog: Type.Array(SyslogStatusJson),
+});
+export type IntegrationsJson = Static<typeof IntegrationsJson>;
 
 // ---------------------------------------------------------------- health
 

@@ -6,7 +6,7 @@ import { InvalidInput } from '../core/errors.ts';
 import type { Actor, Directory, TenantDirectory } from '../directory/index.ts';
 import type { Page, PageResult } from '../directory/index.ts';
 import type { Access, Principal } from './access.ts';
-import type { PageJson, PageQuery } from './api.ts';
+import type { IntegrationsJson, PageJson, PageQuery } from './api.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -19,9 +19,18 @@ declare module 'fastify' {
   }
 }
 
+/** Delivery status of webhooks and syslog destinations (the daemon's integrations). */
+export interface IntegrationsView {
+  /** The tenant's own destinations. */
+  status(tenantId: string): Promise<IntegrationsJson>;
+  /** The MSP-wide destinations, over every tenant. */
+  mspStatus(): Promise<IntegrationsJson>;
+}
+
 export interface AdminContext {
   live: LiveRegistry;
   directory: Directory;
+  integrations?: IntegrationsView;
 }
 
 /** The CLI says so in its User-Agent; the audit trail then names the protocol `cli`. */

@@ -25,7 +25,8 @@ export interface ErrorReply {
   internal: boolean;
 }
 
-export function toErrorReply(err: unknown): ErrorReply {
+/** `bodyLimit`: the route's, named when a body is over it. */
+export function toErrorReply(err: unknown, bodyLimit?: number): ErrorReply {
   if (isTenantdirError(err)) {
     const status = STATUS[err.code];
     const message = err.expose ? err.message : status === 503 ? 'the directory store is unavailable; try again shortly' : 'internal error';
@@ -33,12 +34,17 @@ export function toErrorReply(err: unknown): ErrorReply {
   }
   const fe = err as Partial<FastifyError>;
   if (fe.validation) return invalid(400, validationMessage(fe as FastifyError));
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && bodyLimit !== undefined) {
+    return invalid(413, `the request body is larger than this route's limit of ${kib(bodyLimit)}`);
+  }
   // fastify's own client errors: bad JSON, body too large, unsupported content type, ...
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500 && fe.message) {
     return invalid(fe.statusCode, fe.message);
   }
   return { status: 500, body: { error: { code: 'TD_INTERNAL', message: 'internal error' } }, internal: true };
 }
+
+const kib = (bytes: number): string => (bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MiB` : `${bytes / 1024} KiB`);
 
 function invalid(status: number, message: string): ErrorReply {
   return { status, body: { error: { code: 'TD_INVALID_INPUT', message } }, internal: false };

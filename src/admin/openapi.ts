@@ -13,6 +13,7 @@ const ROLES = {
   read: 'msp-admin, tenant-admin, helpdesk',
   credential: 'msp-admin, tenant-admin, helpdesk',
   write: 'msp-admin, tenant-admin',
+  msp: 'msp-admin',
 } as const;
 
 function parameters(where: 'path' | 'query', schema: unknown): unknown[] {

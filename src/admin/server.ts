@@ -10,12 +10,16 @@ import type { Logger } from '../core/log.ts';
 import { tlsOptions, type TlsMaterial } from '../core/tls.ts';
 import type { Directory } from '../directory/index.ts';
 import { authenticate, checkRole, scopedTenant } from './access.ts';
-import type { AdminContext, TenantParams } from './context.ts';
+import type { AdminContext, IntegrationsView, TenantParams } from './context.ts';
 import { toErrorReply } from './errors.ts';
 import { auditStreamRoutes } from './routes/audit-stream.ts';
+import { deviceRoutes } from './routes/devices.ts';
+import { boundedJsonParser } from './json-body.ts';
+import { appPasswordRoutes } from './routes/app-passwords.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { importRoutes } from './routes/import.ts';
+import { integrationRoutes } from './routes/integrations.ts';
 import { mfaRoutes } from './routes/mfa.ts';
 import { openApiCollector } from './openapi.ts';
 import { sessionRoutes } from './routes/sessions.ts';
@@ -31,6 +35,8 @@ export interface AdminServerOptions {
   readiness: ReadinessCheck;
   /** Serve HTTPS with this certificate (listen.http.tls); absent: plain HTTP. */
   tls?: TlsMaterial;
+  /** Webhook and syslog status; absent: none configured. */
+  integrations?: IntegrationsView;
   /** The audit stream's heartbeat and how far a client may fall behind; the defaults otherwise. */
   stream?: Partial<SseLimits>;
 }
@@ -40,8 +46,12 @@ const STREAM_LIMITS: SseLimits = {
   maxQueuedBytes: 1024 * 1024, // a few thousand events not yet taken by the client
 };
 
-/** Request bodies other than imports (which set their own) are small. */
-const BODY_LIMIT = 64 * 1024;
+/**
+ * The body limit of a route that does not set its own: a group, a password, a renumber, a body
+ * that should be empty. Users (SSH keys) and imports set larger ones. Checked while reading: a
+ * Content-Length over it is refused before a byte of the body is read.
+ */
+const BODY_LIMIT = 16 * 1024;
 
 export class AdminServer {
   private readonly app: FastifyInstance;
@@ -49,7 +59,8 @@ export class AdminServer {
 
   constructor(private readonly o: AdminServerOptions) {
     this.log = o.logger.child({ component: 'admin' });
-    this.app = buildApp({ live: o.live, directory: o.directory }, this.log, o.readiness, o.tls, { ...STREAM_LIMITS, ...o.stream });
+    const ctx = { live: o.live, directory: o.directory, ...(o.integrations ? { integrations: o.integrations } : {}) };
+    this.app = buildApp(ctx, this.log, o.readiness, o.tls, { ...STREAM_LIMITS, ...o.stream });
   }
 
   /** Binds listen.http and resolves with the bound port (listen.http.port 0 = ephemeral). */
@@ -96,6 +107,7 @@ function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls
     ajv: { customOptions: { removeAdditional: false } },
     routerOptions: { ignoreTrailingSlash: true },
   });
+  boundedJsonParser(app);
   app.decorateRequest('principal', null);
   app.decorateRequest('tenant', null);
   const openapi = openApiCollector(app);
@@ -127,7 +139,7 @@ function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls
   });
 
   app.setErrorHandler(async (err, req, reply) => {
-    const r = toErrorReply(err);
+    const r = toErrorReply(err, req.routeOptions.bodyLimit);
     if (r.internal) log.error({ event: 'admin.error', route: req.routeOptions.url, tenant: req.tenant?.id, outcome: 'failed', err }, 'admin request failed');
     if (hasCode(err, 'TD_UNAUTHENTICATED')) void reply.header('www-authenticate', 'Bearer realm="tenantdir"');
     return reply.status(r.status).send(r.body);
@@ -137,13 +149,16 @@ function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls
     return reply.status(404).send({ error: { code: 'TD_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0] ?? ''}` } });
   });
 
-  healthRoutes(app, readiness, openapi);
+  healthRoutes(app, ctx.live, readiness, openapi);
   tenantRoutes(app, ctx);
   userRoutes(app, ctx);
   groupRoutes(app, ctx);
+  deviceRoutes(app, ctx);
   importRoutes(app, ctx);
   mfaRoutes(app, ctx);
   auditStreamRoutes(app, ctx, stream);
   sessionRoutes(app, ctx);
+  appPasswordRoutes(app, ctx);
+  integrationRoutes(app, ctx);
   return app;
 }

@@ -3,9 +3,11 @@
 // stored, to the tenant's live listeners (bus.ts). Authentication events also feed the
 // suspicious-activity watch (security.ts), whose findings are recorded as events of their own.
 // Events are recorded through a handle bound to one tenant (Auditor.tenant), so that no call
-// site passes a tenant id with each event and none can name the wrong one.
+// site passes a tenant id with each event and none can name the wrong one. A sink (the
+// integrations) names the webhooks that want each event: their outbox items are written in the
+// same call, beside the event, so they are durable when the event is.
 import type { Logger } from '../core/log.ts';
-import type { AuditEvent, AuditRepo, Store } from '../store/index.ts';
+import type { AuditEvent, Store } from '../store/index.ts';
 import { AuditBus, type AuditListener } from './bus.ts';
 import { SecurityWatch, type SecurityPolicy } from './security.ts';
 
@@ -13,6 +15,14 @@ export type { AuditListener } from './bus.ts';
 export type { SecurityPolicy } from './security.ts';
 
 export type AuditInput = Omit<AuditEvent, 'at'> & { at?: Date };
+
+/** Where events go besides the store and the log. */
+export interface AuditSink {
+  /** The outbox destinations (webhooks) that want this event of this tenant. */
+  destinations(tenantId: string, event: AuditEvent): readonly string[];
+  /** Told of every event once its writes were attempted (streams such as syslog). */
+  recorded(tenantId: string, events: readonly AuditEvent[]): void;
+}
 
 /** One tenant's audit trail. */
 export interface TenantAuditor {
@@ -32,12 +42,15 @@ export interface TenantAuditor {
 }
 
 export interface AuditorOptions {
+  /** Webhooks and syslog (the integrations). */
+  sink?: AuditSink;
   /** A tenant's thresholds for suspicious activity (security.*), read per event; absent: none is watched. */
   security?: (tenantId: string) => SecurityPolicy | undefined;
 }
 
 export class Auditor {
   private readonly log: Logger;
+  private readonly sink: AuditSink | undefined;
   private readonly bus: AuditBus;
   private readonly watch: SecurityWatch | undefined;
 
@@ -47,14 +60,15 @@ export class Auditor {
     o: AuditorOptions = {},
   ) {
     this.log = logger.child({ component: 'audit' });
+    this.sink = o.sink;
     this.bus = new AuditBus((err, tenant) => this.log.error({ event: 'audit.listener', tenant, outcome: 'failed', err }, 'an audit listener failed'));
     this.watch = o.security && new SecurityWatch({ store, logger, policy: o.security });
   }
 
   /** The audit trail of one tenant: its events go to that tenant's store and nowhere else. */
   tenant(tenantId: string): TenantAuditor {
-    const repo: AuditRepo = this.store.tenant(tenantId).audit;
-    const { log, bus, watch } = this;
+    const { audit: repo, outbox } = this.store.tenant(tenantId);
+    const { log, sink, bus, watch } = this;
     const stamp = (input: AuditInput): AuditEvent => {
       const event: AuditEvent = { ...input, at: input.at ?? new Date() };
       log[event.action.startsWith('security.') ? 'warn' : 'info'](
@@ -66,15 +80,20 @@ export class Auditor {
       );
       return event;
     };
-    /** Stores the events, then hands them to the live listeners: what a listener hears is in the store. */
+    /** Stores the events, then hands the stored ones to the live listeners: what a listener hears is in the store. */
     const store = async (events: AuditEvent[]): Promise<void> => {
-      try {
-        await (events.length === 1 ? repo.append(events[0]!) : repo.appendMany(events));
-      } catch (err) {
-        log.error({ event: 'audit.write', tenant: tenantId, outcome: 'failed', count: events.length, err }, 'audit events not stored');
-        return;
+      const write = () => (events.length === 1 ? repo.append(events[0]!) : repo.appendMany(events));
+      const items = sink ? events.flatMap((event) => sink.destinations(tenantId, event).map((destination) => ({ destination, event }))) : [];
+      // Side by side, not one after the other: no multi-document transactions on every server.
+      const [stored, queued] = await Promise.allSettled([write(), items.length > 0 ? outbox.enqueue(items, new Date()) : undefined]);
+      if (stored.status === 'rejected') {
+        log.error({ event: 'audit.write', tenant: tenantId, outcome: 'failed', count: events.length, err: stored.reason }, 'audit events not stored');
       }
-      for (const e of events) bus.publish(tenantId, e);
+      if (queued.status === 'rejected') {
+        log.error({ event: 'audit.outbox', tenant: tenantId, outcome: 'failed', count: items.length, err: queued.reason }, 'webhook deliveries not queued');
+      }
+      sink?.recorded(tenantId, events);
+      if (stored.status === 'fulfilled') for (const e of events) bus.publish(tenantId, e);
     };
     const record = async (events: AuditEvent[]): Promise<void> => {
       await store(events);
@@ -91,9 +110,7 @@ export class Auditor {
     return {
       tenantId,
       record: (input) => record([stamp(input)]),
-      recordMany: async (inputs) => {
-        if (inputs.length > 0) await record(inputs.map(stamp));
-      },
+      recordMany: (inputs) => record(inputs.map(stamp)),
       subscribe: (listener) => bus.subscribe(tenantId, listener),
     };
   }

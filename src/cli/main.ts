@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliError, UsageError } from './client.ts';
 import { auditCommands } from './commands/audit.ts';
+import { deviceCommands } from './commands/devices.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { groupCommands } from './commands/groups.ts';
 import { importCommand } from './commands/import.ts';
@@ -22,6 +23,7 @@ function program(): Command {
   localCommands(p);
   userCommands(p);
   groupCommands(p);
+  deviceCommands(p);
   importCommand(p);
   doctorCommand(p);
   mfaCommands(p);

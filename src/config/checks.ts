@@ -45,9 +45,31 @@ export function checkAcross(server: Part | undefined, tenants: Part[], allTenant
     unique(t, ['radius', 'vlans'], 'group', 'VLAN group', out);
     checkEapCertificate(t, out);
     checkSecurity(t, out);
+    checkWebhooks(t, out);
   }
-  if (server) checkServer(server, allTenantsRead ? ids : undefined, out);
+  if (server) {
+    checkServer(server, allTenantsRead ? ids : undefined, out);
+    checkWebhooks(server, out);
+    checkDelivery(server, out);
+  }
   return ids;
+}
+
+/** Each webhook of a file is one destination with its own queue: names and URLs are unique. */
+function checkWebhooks(part: Part, out: ConfigProblem[]): void {
+  unique(part, ['integrations', 'webhooks'], 'name', 'webhook name', out);
+  // Compared exactly and not shown: a URL may carry a token.
+  unique(part, ['integrations', 'webhooks'], 'url', 'webhook url', out, true);
+}
+
+function checkDelivery(server: Part, out: ConfigProblem[]): void {
+  const d = get(server.value, 'integrations', 'delivery');
+  const lease = get(d, 'leaseMs');
+  const timeout = get(d, 'timeoutMs');
+  if (typeof lease === 'number' && typeof timeout === 'number' && lease <= timeout) {
+    out.push(server.source.problem(['integrations', 'delivery', 'leaseMs'], `leaseMs (${lease}) must be more than timeoutMs (${timeout}): `
+      + 'a delivery still waiting for its answer would be claimed and sent again by another worker'));
+  }
 }
 
 /** A tenant's own EAP certificate needs its key, and the reverse: one alone would be ignored. */

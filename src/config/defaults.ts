@@ -39,6 +39,12 @@ export const DEFAULTS = {
       clients: [], // MSP-wide NAS clients
       realmFormat: 'both', // user@realm and REALM\user
       stripRealm: true, // look the user up without the realm
+      limits: {
+        inFlight: 1024, // requests being worked on at once, all NAS together; more are dropped (the NAS retries)
+        inFlightPerTenant: 128, // the same for the NAS of one tenant together
+        inFlightPerNas: 64, // the same for one NAS
+        duplicateCacheBytesPerTenant: 4 * 1024 * 1024, // bytes of replies kept per tenant for retransmissions
+      },
     },
     eap: {
       fragmentSize: 1024, // bytes of TLS per EAP packet we send (FreeRADIUS's fragment_size)
@@ -46,6 +52,20 @@ export const DEFAULTS = {
       idleTimeoutSeconds: 60, // seconds an unanswered EAP conversation is kept
       maxConversations: 10_000, // open EAP conversations, all NAS together
       maxConversationsPerNas: 2_000, // open EAP conversations of one NAS
+    },
+    integrations: {
+      webhooks: [], // MSP-wide webhooks: every tenant's events
+      syslog: [], // MSP-wide syslog destinations
+      delivery: {
+        timeoutMs: 10_000, // milliseconds a webhook receiver has to answer
+        concurrency: 4, // deliveries in flight per webhook
+        firstRetryMs: 10_000, // wait before the first retry; doubles with each failure
+        maxRetryMs: 3_600_000, // longest wait between two attempts (1 h)
+        giveUpAfterMs: 86_400_000, // an event still undelivered after this is dead (24 h)
+        leaseMs: 60_000, // a claimed delivery is another worker's to retry after this
+        pollMs: 5_000, // how often the outbox is looked at for due deliveries
+      },
+      syslogQueue: 10_000, // messages per syslog destination held while it is slow or down
     },
   },
   tenant: {
@@ -98,12 +118,20 @@ export const DEFAULTS = {
       spraying: { enabled: true, users: 10, minutes: 15 },
       newNas: true, // security.new-nas: a login through a NAS the account never used before
     },
+    integrations: {
+      webhooks: [],
+      syslog: [],
+    },
     posix: {
       uidNumberStart: 10000, // first uidNumber given to a new user
       gidNumberStart: 10000, // first gidNumber given to a new group
       homeBase: '/home', // homeDirectory = <homeBase>/<uid>
       loginShell: '/bin/bash',
     },
+  },
+  integrations: {
+    syslogFormat: 'structured', // RFC 5424 with the fields as structured data
+    syslogEvents: ['*'], // every audit event
   },
   seed: {
     tenant: { groups: [], users: [] },
@@ -113,5 +141,6 @@ export const DEFAULTS = {
   minSecretLength: {
     radius: 16, // shared secrets; shorter ones are brute-forced from one captured packet
     adminToken: 24, // bearer tokens of the admin API
+    webhook: 32, // webhook signing secrets (HMAC-SHA-256)
   },
 } as const;

@@ -99,7 +99,7 @@ function mappingOf(s: TSchema): TSchema | undefined {
 function typeOf(s: TSchema): string {
   const rule = ruleOf(s);
   if (rule) {
-    const names = { secret: 'secret', path: 'path', dn: 'DN', address: 'IP or CIDR', host: 'IP or host name' } as const;
+    const names = { secret: 'secret', path: 'path', dn: 'DN', address: 'IP or CIDR', host: 'IP or host name', 'https-url': 'URL' } as const;
     return names[rule.kind];
   }
   if (s.anyOf) {

@@ -25,7 +25,9 @@ export type Rule =
   /** An IP address or a CIDR, IPv4 or IPv6. */
   | { kind: 'address' }
   /** An address to bind: an IP address or a host name. */
-  | { kind: 'host' };
+  | { kind: 'host' }
+  /** An https:// URL, or http:// to a loopback address; no user name or password in it. */
+  | { kind: 'https-url' };
 
 export function ruleOf(schema: TSchema): Rule | undefined {
   return (schema as { [RULE]?: Rule })[RULE];
@@ -90,6 +92,62 @@ function Secret(what: string, description: string, minLength = 1) {
     { kind: 'secret', minLength, what },
   );
 }
+
+// ---------------------------------------------------------------- integrations (both files)
+
+const I = DEFAULTS.integrations;
+
+/** An audit action (`radius.auth`) or a pattern over them, where `*` stands for any characters. */
+export const EVENT_PATTERN = '^[a-z0-9*][a-z0-9.*-]{0,127}$';
+
+const Events = (description: string) => Type.Array(
+  Type.String({ pattern: EVENT_PATTERN, description: 'An audit action (radius.auth), or a pattern: * stands for any characters (user.*, *.auth, *).' }),
+  { minItems: 1, uniqueItems: true, description },
+);
+
+const Outcomes = Type.Optional(Type.Array(Enum(['ok', 'failed', 'refused'], 'An outcome.'), {
+  minItems: 1, uniqueItems: true, description: 'Only events with one of these outcomes; absent: every outcome.',
+}));
+
+const CaFile = (when: string) => Type.Optional(FilePath(`${when}PEM CA bundle the receiver's certificate must chain to; absent: the public CAs Node trusts.`));
+
+const Webhook = Obj({
+  name: Type.Optional(Name('Names the webhook in the status route and logs, and keeps its queue when the url changes; absent: derived from the url.')),
+  url: withRule(Text('Where events are POSTed: https://, or http:// to a loopback address (127.0.0.1, ::1, localhost) only. Redirects are not followed.'), { kind: 'https-url' }),
+  events: Events('Audit actions to send.'),
+  outcomes: Outcomes,
+  secret: Secret('webhook secret', 'Signs every delivery: Tenantdir-Signature: t=<unix time>,v1=<hex HMAC-SHA-256 of "<t>.<body>">.',
+    DEFAULTS.minSecretLength.webhook),
+  ca: CaFile('https: '),
+}, 'A webhook: each matching audit event is POSTed as JSON, signed, from a durable outbox (at least once, retried with backoff).');
+
+const Syslog = Obj({
+  host: withRule(Text('The syslog receiver (SIEM): an IP address or host name.'), { kind: 'host' }),
+  port: Type.Integer({ minimum: 1, maximum: 65535, description: 'Its port (514 is usual for udp and tcp, 6514 for tls).' }),
+  transport: Enum(['udp', 'tcp', 'tls'], 'udp (RFC 5426), tcp with octet-counting framing (RFC 6587), or tls (RFC 5425).'),
+  format: Def(Enum(['structured', 'json'], 'Both are RFC 5424 messages. structured: the fields as structured data [tenantdir@32473 ...] and a short text; '
+    + 'json: the event as one JSON object in the message, for SIEMs that parse JSON.'), I.syslogFormat),
+  events: Def(Events('Audit actions to send.'), I.syslogEvents),
+  outcomes: Outcomes,
+  ca: CaFile('tls: '),
+}, 'A syslog destination: a stream with a bounded in-memory queue, not durable; what it cannot take is dropped and counted.');
+
+const integrationLists = (whose: string) => ({
+  webhooks: Def(Type.Array(Webhook, { description: `Webhooks that receive ${whose} audit events.` }), [] as const),
+  syslog: Def(Type.Array(Syslog, { description: `Syslog destinations that receive ${whose} audit events.` }), [] as const),
+});
+
+const D = DEFAULTS.server.integrations.delivery;
+
+const Delivery = Obj({
+  timeoutMs: Int(100, 120_000, D.timeoutMs, 'Milliseconds a webhook receiver has to answer; no answer is a failed attempt.'),
+  concurrency: Int(1, 64, D.concurrency, 'Deliveries in flight at once per webhook.'),
+  firstRetryMs: Int(1, 86_400_000, D.firstRetryMs, 'Milliseconds before the first retry; each further failure doubles it (with jitter), up to maxRetryMs.'),
+  maxRetryMs: Int(1, 86_400_000, D.maxRetryMs, 'Longest wait between two attempts, in milliseconds.'),
+  giveUpAfterMs: Int(1, 2_592_000_000, D.giveUpAfterMs, 'Milliseconds after which an undelivered event is dead: kept for the status route until retention, not retried.'),
+  leaseMs: Int(1000, 3_600_000, D.leaseMs, 'Milliseconds a claimed delivery stays with the worker that claimed it; more than timeoutMs.'),
+  pollMs: Int(10, 600_000, D.pollMs, 'Milliseconds between looks at the outbox for due deliveries (new events are sent at once).'),
+}, 'How webhooks are delivered, for every tenant.');
 
 // ---------------------------------------------------------------- tenantdir.yaml
 
@@ -201,12 +259,26 @@ const MspNasClient = Obj({
   }),
 }, 'A NAS shared by several tenants; the tenant is picked by the realm of the user name.');
 
+const L = S.radius.limits;
+
+const RadiusLimits = Obj({
+  inFlight: Int(1, 1_000_000, L.inFlight,
+    'Requests (authentication and accounting) worked on at once, all NAS together; more are dropped unanswered (the NAS retries) and counted as overloaded.'),
+  inFlightPerTenant: Int(1, 1_000_000, L.inFlightPerTenant,
+    'The same for the NAS of one tenant together (an MSP-wide NAS counts toward the tenant of the user\'s realm); more are dropped as overloaded-tenant, so one tenant cannot hold the others\' share.'),
+  inFlightPerNas: Int(1, 1_000_000, L.inFlightPerNas,
+    'The same for one NAS; more are dropped as overloaded-nas, so one flooding NAS cannot hold its tenant\'s share.'),
+  duplicateCacheBytesPerTenant: Int(65_536, 1_073_741_824, L.duplicateCacheBytesPerTenant,
+    'Bytes of replies kept per tenant for 30 s to answer retransmissions; a tenant\'s flood evicts only its own.'),
+}, 'Limits of the RADIUS front, so that no NAS and no tenant can take what another needs. Apply from the next packet after a reload.');
+
 const MspRadius = Obj({
   clients: Def(Type.Array(MspNasClient, { description: 'MSP-wide NAS clients.' }), S.radius.clients),
   realmFormat: Def(Enum(['suffix', 'prefix', 'both'],
     'How MSP-wide clients find the realm: suffix = user@realm, prefix = REALM\\user, both = either.'), S.radius.realmFormat),
   stripRealm: Bool(S.radius.stripRealm, 'Look the user up without the realm.'),
-}, 'MSP-wide RADIUS settings.');
+  limits: Def(RadiusLimits, L),
+}, 'MSP-wide RADIUS settings, and the limits of the RADIUS front.');
 
 const EapLimits = Obj({
   fragmentSize: Int(64, 3000, S.eap.fragmentSize,
@@ -230,6 +302,11 @@ export const ServerFile = Type.Object({
   admins: Def(Type.Array(Admin, { description: 'Admin API tokens.' }), S.admins),
   radius: Def(MspRadius, S.radius),
   eap: Def(EapLimits, S.eap),
+  integrations: Def(Obj({
+    ...integrationLists('every tenant\'s'),
+    delivery: Def(Delivery, D),
+    syslogQueue: Int(1, 1_000_000, S.integrations.syslogQueue, 'Messages held per syslog destination while it is slow or down; beyond that the oldest are dropped (and counted).'),
+  }, 'MSP-wide integrations: every tenant\'s audit events, each labelled with its tenant.'), S.integrations),
 }, {
   additionalProperties: false,
   $id: 'https://tenantdir.dev/schema/tenantdir.schema.json',
@@ -377,6 +454,7 @@ export const TenantFile = Type.Object({
   mfa: Def(Mfa, T.mfa),
   security: Def(Security, T.security),
   posix: Def(Posix, T.posix),
+  integrations: Def(Obj(integrationLists('this tenant\'s'), 'Where this tenant\'s audit events are sent besides its audit trail.'), T.integrations),
 }, {
   additionalProperties: false,
   $id: 'https://tenantdir.dev/schema/tenant.schema.json',

@@ -12,7 +12,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import { parseDn } from '../core/dn.ts';
 import { NAME_PATTERN, TENANT_ID_PATTERN } from '../core/ids.ts';
 import { parseNet } from './net.ts';
-import { ruleOf, type Rule } from './schema.ts';
+import { EVENT_PATTERN, ruleOf, type Rule } from './schema.ts';
 import type { ConfigProblem, PathSeg, SourceFile } from './source.ts';
 
 export interface Validated {
@@ -94,6 +94,7 @@ const PATTERN_HINTS: Record<string, string> = {
   [TENANT_ID_PATTERN]: 'a tenant id is 1-63 lowercase letters, digits or -',
   [NAME_PATTERN]: 'a name is 1-64 letters, digits, ., _ or -, not starting with -',
   '^/': 'write an absolute path, starting with /',
+  [EVENT_PATTERN]: 'write an audit action such as radius.auth, or a pattern such as user.* or *',
 };
 
 function explain(e: ValueError, path: string[]): string {
@@ -240,7 +241,30 @@ async function applyRule(site: Site, c: RuleContext): Promise<void> {
         problem(`${show(value)} is not an IP address or host name; use e.g. 0.0.0.0 (every IPv4 address), :: or 127.0.0.1`);
       }
       return;
+    case 'https-url': {
+      const why = httpsUrlProblem(value as string);
+      if (why) problem(why);
+      return;
+    }
   }
+}
+
+/** What is wrong with a webhook URL, if anything: events are signed, but their content is not encrypted. */
+function httpsUrlProblem(s: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    return `${show(s)} is not a URL; write it like https://psa.example.com/hooks/tenantdir`;
+  }
+  if (url.username || url.password) return 'a URL with a user name or password in it: remove them; the receiver checks the signature instead';
+  if (url.protocol === 'https:') return undefined;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const loopback = host === 'localhost' || (ipaddr.isValid(host) && ipaddr.process(host).range() === 'loopback');
+  if (url.protocol === 'http:' && loopback) return undefined;
+  return url.protocol === 'http:'
+    ? 'http:// is allowed only to a loopback address (127.0.0.1, ::1, localhost); events would cross the network in the clear: use https://'
+    : `${url.protocol} URLs cannot receive webhooks; use https://`;
 }
 
 /** Replaces `${NAME}` by the environment variable; undefined (and a problem) when one is unset. */

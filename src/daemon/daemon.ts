@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '../core/log.ts';
 import { devTls, readTls, type TlsMaterial } from '../core/tls.ts';
 import { Directory } from '../directory/index.ts';
 import { EapServer } from '../eap/index.ts';
+import { Integrations } from '../integrations/index.ts';
 import { LdapFront } from '../ldap/index.ts';
 import { RadiusFront } from '../radius/index.ts';
 import { openStore, type Store } from '../store/index.ts';
@@ -17,6 +18,7 @@ import { eapLimits, readEapSettings } from './eap-settings.ts';
 import { keyRingFor } from './keys.ts';
 import { startRetention } from './retention.ts';
 import { Seeder } from './seed.ts';
+import { defaultWarningPrinters, logProcessWarnings } from './warnings.ts';
 
 export interface DaemonOptions {
   configDir: string;
@@ -72,8 +74,9 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     serverSelectionTimeoutMS: registry.server.storage.serverSelectionTimeoutMS,
     retentionDays: { audit: registry.server.retention.auditDays, accounting: registry.server.retention.accountingDays },
   });
+  const integrations = new Integrations({ live, store, logger: log });
   // Thresholds per event from the live registry: a reload changes them at once.
-  const auditor = new Auditor(store, log, { security: (id) => live.current().byId(id)?.security });
+  const auditor = new Auditor(store, log, { sink: integrations.sink, security: (id) => live.current().byId(id)?.security });
   const { passwords } = registry.server;
   const directoryOver = (s: Store) => new Directory({
     store: s, auditor, logger: log,
@@ -93,6 +96,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     directory,
     logger: log,
     ...(registry.server.listen.http.tls ? { tls } : {}),
+    integrations,
     readiness: async () => {
       const health = await store.health();
       const seed = seeder.status();
@@ -116,12 +120,20 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       log.error({ event: 'tls.reload', outcome: 'failed', err }, 'keeping the previous TLS certificate');
     }
   });
+  // Stopped by stopServing, however start ends: nothing between here and the try below throws.
+  const stopLoggingWarnings = logProcessWarnings(log);
   const stopServing = async () => {
     listening = false;
-    await reloader.close();
-    await Promise.allSettled([ldap.close(), radius.close(), admin.close()]);
-    eap.close();
-    await store.close();
+    try {
+      await reloader.close();
+      await Promise.allSettled([ldap.close(), radius.close(), admin.close()]);
+      eap.close();
+      // Before the store closes: deliveries in flight hand their items back to the outbox.
+      await integrations.close();
+      await store.close();
+    } finally {
+      stopLoggingWarnings();
+    }
   };
 
   let ports: Ports;
@@ -138,6 +150,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       http,
     };
     reloader.start();
+    integrations.start();
     o.onListening?.(ports);
     await seeder.load(directoryOver(store), registry, log);
   } catch (err) {
@@ -217,8 +230,10 @@ export async function runDaemon(o: { configDir: string }): Promise<void> {
     if (daemon) void daemon.reload('SIGHUP');
     else hangup = true;
   });
+  const printers = defaultWarningPrinters();
   try {
     daemon = await startDaemon({ ...o, ...(dataDir ? { dataDir } : {}) });
+    printers.silence();
   } catch (err) {
     const line = startFailure(err);
     if (line === undefined) throw err;

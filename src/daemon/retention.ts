@@ -1,4 +1,5 @@
-// Retention: deletes audit events and accounting records older than the configured days.
+// Retention: deletes audit events, accounting records and webhook deliveries (dead, or never
+// delivered) older than the configured days.
 // A periodic purge works on every MongoDB-compatible server, TTL indexes or not.
 import type { LiveRegistry } from '../config/index.ts';
 import type { Logger } from '../core/log.ts';
@@ -21,7 +22,8 @@ export function startRetention(o: { live: LiveRegistry; store: Store; logger: Lo
         const scoped = o.store.tenant(t.id);
         const audit = await scoped.audit.purge(auditBefore);
         const accounting = await scoped.accounting.purge(accountingBefore);
-        if (audit + accounting > 0) log.info({ event: 'retention.purge', tenant: t.id, outcome: 'ok', audit, accounting }, 'purged old records');
+        const outbox = await scoped.outbox.purge(auditBefore);
+        if (audit + accounting + outbox > 0) log.info({ event: 'retention.purge', tenant: t.id, outcome: 'ok', audit, accounting, outbox }, 'purged old records');
       } catch (err) {
         log.warn({ event: 'retention.purge', tenant: t.id, outcome: 'failed', err }, 'purge failed; will retry next round');
       }

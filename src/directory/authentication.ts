@@ -5,7 +5,8 @@
 // recently, and shuts out only those: the user's own usual addresses keep working.
 import type { TenantConfig } from '../config/index.ts';
 import { nameKey } from '../core/ids.ts';
-import type { FamiliarSource, LockoutState, TenantStore, UserRecord } from '../store/index.ts';
+import type { AppPasswordRecord, FamiliarSource, LockoutState, TenantStore, UserRecord } from '../store/index.ts';
+import { satisfiesMfa, type TenantAppPasswords } from './app-passwords.ts';
 import type { TenantCredentials } from './credentials.ts';
 import type { Actor } from './inputs.ts';
 import { factorNeed, splitAppendedCode, type CodeCarrier, type FactorNeed } from './second-factor.ts';
@@ -47,7 +48,8 @@ export type AuthFailure =
 export type Proof = { password: string } | { verifyNtHash(ntHash: Buffer): boolean };
 
 export type AuthResult =
-  | { ok: true; user: User; passwordExpiresAt?: Date }
+  /** `factor`: the credential was one of the user's app passwords, `appPassword` by name (a password expiry does not apply to it). */
+  | { ok: true; user: User; passwordExpiresAt?: Date; factor?: 'app-password'; appPassword?: string }
   /** `proven`: the credential itself was right and the account's state refused it (ppolicy may say so). */
   | { ok: false; reason: AuthFailure; proven?: boolean };
 
@@ -58,6 +60,8 @@ const MINUTE_MS = 60_000;
 /** A familiar source's last-seen time is written again at most this often. */
 const REMEMBER_EVERY_MS = DAY_MS;
 const SYSTEM: Actor = { name: 'system', protocol: 'system' };
+/** An app password that matched: right without a hash. */
+const APP_PASSWORD_RIGHT: Verdict = { ok: true, rehash: false };
 
 /** A refusal before any hash, and whether it is audited (only the first of a run of throttled ones, or of a wait). */
 interface Gate {
@@ -79,6 +83,7 @@ export class TenantAuthentication {
     private readonly credentials: TenantCredentials,
     private readonly audit: TenantAudit,
     private readonly totp: TenantTotp,
+    private readonly appPasswords: TenantAppPasswords,
     private readonly now: () => Date,
   ) {}
 
@@ -95,18 +100,23 @@ export class TenantAuthentication {
       return { ok: false, reason: gate.reason };
     }
     const user = await this.store.users.get(uid);
-    const need = user ? await factorNeed(this.tenant, this.store, user, carrier) : 'nothing';
+    // An app password is found by its lookup id and checked by one HMAC (or its NT hash), never bcrypt; where it satisfies MFA no code is asked.
+    const app = this.appPassword(user, proof, actor);
+    const need = user && !(app && satisfiesMfa(this.tenant, actor.protocol)) ? await factorNeed(this.tenant, this.store, user, carrier) : 'nothing';
     // Appended, the code is split off before the password is checked; without one the check still runs (equal work) and fails.
     const split = need === 'code' && carrier === 'append' && 'password' in proof ? splitAppendedCode(proof.password) : undefined;
     const checked: Proof = split ? { password: split.code === undefined ? '' : split.password } : proof;
-    const attempt = await this.attempt(user?.uid ?? uid, user !== undefined, source, (tenant) => this.verifyUser(tenant, source, checked, user));
+    const used = split ? this.appPassword(user, checked, actor) : app;
+    const attempt = await this.attempt(user?.uid ?? uid, user !== undefined, source,
+      async (tenant) => (used ? APP_PASSWORD_RIGHT : this.verifyUser(tenant, source, checked, user, actor)));
     const second = { need, carrier, ...(split?.code === undefined ? {} : { code: split.code }) };
     const result = attempt.kind === 'refused'
       ? { ok: false as const, reason: attempt.reason, ...(attempt.proven === undefined ? {} : { proven: attempt.proven }) }
-      : await this.admitUser(user!, attempt, source, checked, second);
+      : await this.admitUser(user!, attempt, source, checked, second, used);
     await this.audit.record(actor, `${actor.protocol}.auth`, uid, result.ok ? 'ok' : 'failed', {
       ...(result.ok ? {} : { reason: result.reason }),
-      method,
+      method: used ? 'app-password' : method,
+      ...(used ? { appPassword: used.name } : {}),
       ...(need === 'code' && carrier !== 'challenge' ? { factor: 'totp' } : {}),
       ...(attempt.kind === 'refused' ? attempt.detail : {}),
     });
@@ -236,10 +246,11 @@ export class TenantAuthentication {
     return { kind: 'right', verdict, lock, familiar };
   }
 
-  private async verifyUser(tenant: string, source: string, proof: Proof, user: UserRecord | undefined): Promise<Verdict | typeof BUSY | 'no-nt-hash'> {
+  private async verifyUser(tenant: string, source: string, proof: Proof, user: UserRecord | undefined, actor: Actor): Promise<Verdict | typeof BUSY | 'no-nt-hash'> {
     if ('password' in proof) return this.verifier.check(tenant, source, proof.password, user?.credentials?.passwordHash);
     const nt = user?.credentials?.ntHash;
-    if (!nt) return 'no-nt-hash';
+    // A user whose only NT hashes are app passwords' gave a wrong one: counted like a wrong password.
+    if (!nt) return this.appPasswords.hasNtHash(user, actor.protocol) ? { ok: false, rehash: false } : 'no-nt-hash';
     return { ok: proof.verifyNtHash(Buffer.from(nt, 'hex')), rehash: false };
   }
 
@@ -249,13 +260,13 @@ export class TenantAuthentication {
    */
   private async admitUser(
     user: UserRecord, attempt: Extract<Attempt, { kind: 'right' }>, source: string, proof: Proof,
-    second: { need: FactorNeed; carrier: CodeCarrier; code?: string },
+    second: { need: FactorNeed; carrier: CodeCarrier; code?: string }, app?: AppPasswordRecord,
   ): Promise<AuthResult> {
     const now = this.now();
     if (!user.enabled) return { ok: false, reason: 'disabled', proven: true };
     if (user.expiresAt && user.expiresAt <= now) return { ok: false, reason: 'expired', proven: true };
     const maxAge = this.tenant.passwordPolicy.maxAgeDays;
-    const expiresAt = maxAge > 0 && user.credentials ? new Date(user.credentials.passwordChangedAt.getTime() + maxAge * DAY_MS) : undefined;
+    const expiresAt = maxAge > 0 && user.credentials && !app ? new Date(user.credentials.passwordChangedAt.getTime() + maxAge * DAY_MS) : undefined;
     if (expiresAt && expiresAt < now) return { ok: false, reason: 'password-expired', proven: true };
     if (second.need === 'not-enrolled') return { ok: false, reason: 'mfa-not-enrolled', proven: true };
     if (second.need === 'no-carrier') return { ok: false, reason: 'mfa-unavailable', proven: true };
@@ -269,7 +280,20 @@ export class TenantAuthentication {
     }
     await this.succeeded(user.uid, source, attempt);
     if (attempt.verdict.rehash && 'password' in proof) await this.rehash(user, proof.password);
+    if (app) {
+      await this.appPasswords.used(user, app);
+      return { ok: true, user: toUser(user), factor: 'app-password', appPassword: app.name };
+    }
     return { ok: true, user: toUser(user), ...(expiresAt ? { passwordExpiresAt: expiresAt } : {}) };
+  }
+
+  // ------------------------------------------------------------ app passwords (app-passwords.ts)
+
+  /** The user's app password that `proof` is, among those the protocol's scope allows. */
+  private appPassword(user: UserRecord | undefined, proof: Proof, actor: Actor): AppPasswordRecord | undefined {
+    return 'password' in proof
+      ? this.appPasswords.matchPassword(user, proof.password, actor.protocol)
+      : this.appPasswords.matchNtHash(user, (nt) => proof.verifyNtHash(nt), actor.protocol);
   }
 
   /**

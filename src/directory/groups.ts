@@ -1,5 +1,5 @@
 // One tenant's groups: nested membership (cycles refused), renames and renumbering that move
-// every reference, and the closures the fronts search by.
+// every reference (of users, nested groups and devices), and the closures the fronts search by.
 import type { TenantConfig } from '../config/index.ts';
 import { Conflict, NotFound } from '../core/errors.ts';
 import { nameKey, newEntryUUID } from '../core/ids.ts';
@@ -76,6 +76,7 @@ export class TenantGroups {
     // sees a dangling key, which every view skips.
     await this.store.users.removeGroupEverywhere(key);
     await this.store.groups.removeMemberGroupEverywhere(key);
+    await this.store.devices.removeGroupEverywhere(key);
     await this.audit.record(actor, 'group.delete', name, 'ok');
   }
 
@@ -92,6 +93,7 @@ export class TenantGroups {
       // old references.)
       await this.store.users.replaceGroupEverywhere(from, to);
       await this.store.groups.replaceMemberGroupEverywhere(from, to);
+      await this.store.devices.replaceGroupEverywhere(from, to);
     }
     await this.audit.record(actor, 'group.rename', renamed.name, 'ok', { from: name, to: renamed.name });
     return toGroup(renamed);
@@ -138,7 +140,12 @@ export class TenantGroups {
 
   /** Every group the user is in, directly or through nested groups: name keys. */
   groupsOf(user: User): Promise<string[]> {
-    return ancestorGroups(this.store.groups, user.memberOf);
+    return this.ancestorsOf(user.memberOf);
+  }
+
+  /** These groups (name keys) and every group that contains one of them, at any depth. */
+  ancestorsOf(direct: readonly string[]): Promise<string[]> {
+    return ancestorGroups(this.store.groups, direct);
   }
 
   /** The group and every group nested in it, at any depth: name keys. */

@@ -3,6 +3,7 @@
 import bcrypt from 'bcrypt';
 import md4 from 'js-md4';
 import type { PasswordPolicy } from '../config/index.ts';
+import { parseMac } from '../core/mac.ts';
 import type { HashCheck } from './hash-pool.ts';
 
 const BCRYPT_RE = /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/;
@@ -88,6 +89,10 @@ export function policyViolation(password: string, uid: string, policy: PasswordP
   }
   if (uid.length >= 3 && password.toLowerCase().includes(uid.toLowerCase())) {
     return 'the password must not contain the user name';
+  }
+  // Every frame a device sends carries its MAC: never a secret. Devices are registered instead.
+  if (parseMac(password) !== undefined) {
+    return 'the password must not be a MAC address (register devices with tenantdir device add)';
   }
   return undefined;
 }

@@ -1,15 +1,17 @@
 // One tenant's directory: the handle the fronts and the admin API hold. It joins the parts, each
 // in its own file: users (users.ts), groups (groups.ts), authentication with smart lockout
-// (authentication.ts, over the shared verifier.ts), credentials (credentials.ts), and the audit
-// trail (tenant-audit.ts). Only these parts touch the tenant-scoped store.
+// (authentication.ts, over the shared verifier.ts), credentials (credentials.ts), TOTP (totp.ts),
+// app passwords (app-passwords.ts), and the audit trail (tenant-audit.ts). Only these parts touch the tenant-scoped store.
 import type { AuditListener, TenantAuditor } from '../audit/index.ts';
 import type { TenantConfig } from '../config/index.ts';
 import type { KeyRing } from '../core/keyring.ts';
 import type {
-  AccountingRecord, AuditEvent, AuditQuery, GroupQuery, Page, PageResult, TenantStore, UserQuery,
+  AccountingRecord, AppPasswordScope, AuditEvent, AuditQuery, GroupQuery, Page, PageResult, TenantStore, UserQuery,
 } from '../store/index.ts';
+import { TenantAppPasswords, type AppPasswordInfo, type NewAppPassword } from './app-passwords.ts';
 import { TenantAuthentication, type AuthResult, type Proof, type ServiceAccount, type ServiceAuthResult } from './authentication.ts';
 import { TenantCredentials } from './credentials.ts';
+import { TenantDevices, type Device, type DeviceAuthResult, type DeviceFields, type NewDeviceInput } from './devices.ts';
 import { diagnose, type DoctorReport } from './doctor.ts';
 import { TenantGroups, type Member } from './groups.ts';
 import { importBatch, type ImportBatch, type ImportSummary } from './import.ts';
@@ -27,6 +29,8 @@ export type { Actor, NewGroupInput, NewUserInput, UserFields } from './inputs.ts
 export type { AuthFailure, AuthResult, Proof, ServiceAuthResult } from './authentication.ts';
 export type { CodeCarrier } from './second-factor.ts';
 export type { Enrolment, TotpStatus } from './totp.ts';
+export type { Device, DeviceAuthResult, DeviceFields, NewDeviceInput } from './devices.ts';
+export type { AppPasswordInfo, NewAppPassword } from './app-passwords.ts';
 export type { Session, SessionFilter } from './sessions.ts';
 
 export interface DirectoryOptions {
@@ -48,6 +52,8 @@ export class TenantDirectory {
   private readonly numbers: PosixNumbers;
   private readonly credentials: TenantCredentials;
   private readonly totp: TenantTotp;
+  private readonly devices: TenantDevices;
+  private readonly appPasswords: TenantAppPasswords;
   private readonly now: () => Date;
 
   constructor(
@@ -61,9 +67,11 @@ export class TenantDirectory {
     this.log = new TenantAudit(o.auditor, store);
     this.credentials = new TenantCredentials(tenant, o.verifier, o.bcryptCost);
     this.totp = new TenantTotp(tenant, store, o.keys, this.log, now);
-    this.auth = new TenantAuthentication(tenant, store, o.verifier, this.credentials, this.log, this.totp, now);
+    this.appPasswords = new TenantAppPasswords(tenant, store, o.keys, this.log, now);
+    this.auth = new TenantAuthentication(tenant, store, o.verifier, this.credentials, this.log, this.totp, this.appPasswords, now);
     this.users = new TenantUsers(tenant, store, this.numbers, this.credentials, this.auth, this.log, now);
     this.groups = new TenantGroups(tenant, store, this.numbers, this.log, now);
+    this.devices = new TenantDevices(tenant, store, this.groups, this.log, now);
   }
 
   // ------------------------------------------------------------ users
@@ -101,6 +109,13 @@ export class TenantDirectory {
   resetTotp(uid: string, actor: Actor): Promise<boolean> { return this.totp.reset(uid, actor); }
   resealTotp(actor: Actor): Promise<{ resealed: number; unreadable: string[] }> { return this.totp.reseal(actor); }
 
+  // ------------------------------------------------------------ app passwords (app-passwords.ts)
+
+  /** A generated app password for one device: the secret is in the answer, once. */
+  addAppPassword(uid: string, o: { name: string; scopes?: AppPasswordScope[] }, actor: Actor): Promise<NewAppPassword> { return this.appPasswords.add(uid, o, actor); }
+  listAppPasswords(uid: string): Promise<AppPasswordInfo[]> { return this.appPasswords.list(uid); }
+  revokeAppPassword(uid: string, name: string, actor: Actor): Promise<void> { return this.appPasswords.revoke(uid, name, actor); }
+
   /** A YAML service account's bind, with the reason of a refusal ('throttled': answer busy). */
   authenticateService(name: string, password: string, actor: Actor): Promise<ServiceAuthResult> { return this.auth.authenticateService(name, password, actor); }
 
@@ -126,6 +141,16 @@ export class TenantDirectory {
   async membersOf(name: string, page: Page): Promise<PageResult<User>> {
     return this.users.find({ memberOf: await this.groups.closure(name) }, page);
   }
+
+  // ------------------------------------------------------------ devices (MAC authentication bypass, devices.ts)
+
+  getDevice(mac: string): Promise<Device | undefined> { return this.devices.get(mac); }
+  listDevices(page: Page): Promise<PageResult<Device>> { return this.devices.list(page); }
+  addDevice(input: NewDeviceInput, actor: Actor): Promise<Device> { return this.devices.add(input, actor); }
+  updateDevice(mac: string, fields: DeviceFields, actor: Actor): Promise<Device> { return this.devices.update(mac, fields, actor); }
+  deleteDevice(mac: string, actor: Actor): Promise<void> { return this.devices.delete(mac, actor); }
+  /** A MAB login: the device and every group it is in (nested too), or unknown; audited `<protocol>.mab`. */
+  authenticateDevice(mac: string, actor: Actor): Promise<DeviceAuthResult> { return this.devices.authenticate(mac, actor); }
 
   // ------------------------------------------------------------ import
 

@@ -1,8 +1,8 @@
-// What the directory hands out: records without credentials, so a hash cannot leak through a
-// front by accident.
+// What the directory hands out: records without credentials (the password's hashes, the TOTP
+// seed, app passwords' digests), so that none can leak through a front by accident.
 import type { GroupRecord, UserRecord } from '../store/index.ts';
 
-export interface User extends Omit<UserRecord, 'credentials' | 'tenantId'> {
+export interface User extends Omit<UserRecord, 'credentials' | 'tenantId' | 'totp' | 'appPasswords'> {
   hasPassword: boolean;
   passwordChangedAt?: Date;
 }
@@ -10,7 +10,7 @@ export interface User extends Omit<UserRecord, 'credentials' | 'tenantId'> {
 export type Group = Omit<GroupRecord, 'tenantId'>;
 
 export function toUser(r: UserRecord): User {
-  const { credentials, tenantId: _tenant, ...rest } = r;
+  const { credentials, tenantId: _tenant, totp: _totp, appPasswords: _appPasswords, ...rest } = r;
   return {
     ...rest,
     hasPassword: credentials !== undefined,

@@ -23,6 +23,12 @@ export type EapProof = { password: string } | { verifyNtHash(ntHash: Buffer): bo
 
 export type EapVerdict = { ok: true; user: EapUser } | { ok: false; reason: string };
 
+/**
+ * The verdict's reason when the directory refused the check for now, before any hash (token
+ * buckets, a source's wait after wrong passwords, a full queue): the step is deferred, not failed.
+ */
+export const THROTTLED = 'throttled';
+
 /** What a method may do besides computing: check credentials, find users, find inner methods. */
 export interface EapContext {
   readonly tenant: EapTenant;
@@ -43,7 +49,12 @@ export type Step<S> =
   | { send: Buffer; state: S }
   /** `msk` is absent for an inner method: the tunnel's keys are the session's keys. */
   | { success: { user: EapUser; msk?: Buffer } }
-  | { failure: string };
+  | { failure: string }
+  /**
+   * Nothing to answer now (the credential check was THROTTLED): the state is kept as it was, and
+   * the peer's retransmission of the same response runs this step again.
+   */
+  | { deferred: string };
 
 export interface EapMethod<S> {
   type: number;

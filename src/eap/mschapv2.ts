@@ -3,7 +3,7 @@
 // authenticator response) and succeeds once the peer acknowledges.
 import { randomBytes } from 'node:crypto';
 import { EAP_TYPE } from './packet.ts';
-import type { EapMethod, EapUser } from './method.ts';
+import { THROTTLED, type EapMethod, type EapUser } from './method.ts';
 import { verifyMschapv2 } from './mschap.ts';
 
 const OP_CHALLENGE = 1;
@@ -51,6 +51,7 @@ export const mschapv2: EapMethod<MschapState> = {
       name: data.subarray(54).toString('utf8'), authChallenge: s.authChallenge,
       peerChallenge: data.subarray(5, 21), ntResponse: data.subarray(29, 53),
     }, 'peap/mschapv2');
+    if (!r.ok && r.reason === THROTTLED) return { deferred: THROTTLED };
     if (!r.ok) {
       // E=691 (authentication failure), R=0: no retry; the peer answers and the method fails.
       const message = `E=691 R=0 C=${s.authChallenge.toString('hex').toUpperCase()} V=3 M=Authentication failed`;

@@ -62,6 +62,7 @@ async function phase2(p: PeapState | undefined, data: Buffer | null, _t: unknown
     case 'method': {
       if (data[0] !== p.method.type) return toResult(id, undefined, `peap: inner response of type ${data[0]}`);
       const step = await p.method.next(p.state, data.subarray(1), { ...ctx, identity: p.identity });
+      if ('deferred' in step) return step;
       if ('send' in step) return { send: compressed(p.method.type, step.send), state: { ...p, id, state: step.state } };
       return 'success' in step ? toResult(id, step.success.user, '') : toResult(id, undefined, step.failure);
     }

@@ -60,7 +60,12 @@ export type EapOutcome =
    */
   | { kind: 'accept'; eapMessage: Buffer; uid: string; msk: Buffer; method: string; identity: string }
   /** Access-Reject with EAP-Failure; `reason` is for the log and audit only. */
-  | { kind: 'reject'; eapMessage: Buffer; reason: string; method?: string; identity?: string };
+  | { kind: 'reject'; eapMessage: Buffer; reason: string; method?: string; identity?: string }
+  /**
+   * No answer at all (the credential check was throttled): the conversation stays as it was, and
+   * the NAS's retransmission of the same request runs the step again.
+   */
+  | { kind: 'drop'; reason: string };
 
 interface Conversation {
   state: Buffer;
@@ -218,6 +223,12 @@ export class EapServer {
   }
 
   private apply(conv: Conversation, x: EapExchange, id: number, step: Step<unknown>): EapOutcome {
+    if ('deferred' in step) {
+      // Forget the answer handle() keeps for retransmissions: the next one must run the step.
+      conv.last = undefined;
+      this.log.debug({ event: 'eap.deferred', tenant: x.tenant.id, nas: x.nas.name, method: conv.inner.method, reason: step.deferred }, 'EAP step deferred');
+      return { kind: 'drop', reason: step.deferred };
+    }
     if ('send' in step) {
       conv.methodState = step.state;
       conv.id = (conv.id + 1) & 0xff;

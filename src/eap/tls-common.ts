@@ -217,7 +217,9 @@ export type InnerStep<P> =
   /** Plaintext for the tunnel (null: nothing to say, the peer is asked to go on). */
   | { send: Buffer | null; state: P | undefined }
   | { success: EapUser }
-  | { failure: string };
+  | { failure: string }
+  /** Phase 2 cannot go on now (a throttled check): the same input is given to it again later. */
+  | { deferred: string };
 
 /** What distinguishes EAP-TLS, TTLS and PEAP: the context, the key label and phase 2. */
 export interface TunnelSpec<P> {
@@ -238,15 +240,24 @@ export interface TunnelState<P> {
   tunnel: TlsTunnel;
   frag: Fragmenter;
   inner: P | undefined;
+  /**
+   * A deferred phase 2 step: the peer's response it answers, and what the tunnel made of it. TLS
+   * records cannot be fed twice, so the retransmission reruns phase 2 on these instead.
+   */
+  deferred?: { typeData: Buffer; data: Buffer | null; prefix: Buffer };
 }
 
 /** Builds an EapMethod from a TunnelSpec. */
 export function tunnelMethod<P>(spec: TunnelSpec<P>): EapMethod<TunnelState<P>> {
   const sendRecords = (s: TunnelState<P>, records: Buffer): Step<TunnelState<P>> => ({ send: s.frag.send(records), state: s });
 
-  const runInner = async (s: TunnelState<P>, data: Buffer | null, prefix: Buffer, ctx: EapContext): Promise<Step<TunnelState<P>>> => {
+  const runInner = async (s: TunnelState<P>, typeData: Buffer, data: Buffer | null, prefix: Buffer, ctx: EapContext): Promise<Step<TunnelState<P>>> => {
     const r = await spec.inner(s.inner, data, s.tunnel, ctx);
     if ('failure' in r) return r;
+    if ('deferred' in r) {
+      s.deferred = { typeData: Buffer.from(typeData), data, prefix };
+      return r;
+    }
     if ('success' in r) {
       return { success: { user: r.success, msk: s.tunnel.keyMaterial(spec.type, spec.keyLabel).subarray(0, 64) } };
     }
@@ -269,6 +280,12 @@ export function tunnelMethod<P>(spec: TunnelSpec<P>): EapMethod<TunnelState<P>> 
       return { send: TLS_START, state: s };
     },
     async next(s, typeData, ctx) {
+      if (s.deferred) {
+        const d = s.deferred;
+        s.deferred = undefined;
+        if (!d.typeData.equals(typeData)) return { failure: 'the response changed while its check was deferred' };
+        return runInner(s, typeData, d.data, d.prefix, ctx);
+      }
       const r = s.frag.receive(typeData);
       if (r.kind === 'error') return { failure: r.reason };
       if (r.kind === 'fragment') return { send: TLS_ACK, state: s };
@@ -282,11 +299,11 @@ export function tunnelMethod<P>(spec: TunnelSpec<P>): EapMethod<TunnelState<P>> 
         // TLS 1.2: our Finished goes out alone and phase 2 starts on the peer's answer (as hostapd
         // does). TLS 1.3: phase 2 rides with the tickets (RFC 9190 §2.1.1 and §2.5).
         if (out.records.length > 0 && !out.app && s.tunnel.version !== 'TLSv1.3') return sendRecords(s, out.records);
-        return runInner(s, out.app, out.records, ctx);
+        return runInner(s, typeData, out.app, out.records, ctx);
       }
       const out: TunnelOutput = r.data.length ? await s.tunnel.feed(r.data) : { records: Buffer.alloc(0), app: null };
       if (out.error) return { failure: `tls: ${out.error.message}` };
-      return runInner(s, out.app, out.records, ctx);
+      return runInner(s, typeData, out.app, out.records, ctx);
     },
     dispose(s) {
       s.tunnel.destroy();

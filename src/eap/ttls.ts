@@ -2,7 +2,8 @@
 // User-Password) or, where the tenant keeps NT hashes, MS-CHAPv2 with the challenge the TLS
 // keys imply (§11.2.4). Inner EAP is not offered.
 import { EAP_TYPE } from './packet.ts';
-import type { EapContext, EapUser } from './method.ts';
+import { withoutTrailingNuls } from './identity.ts';
+import { THROTTLED, type EapContext, type EapUser } from './method.ts';
 import { verifyMschapv2 } from './mschap.ts';
 import { tunnelMethod, type InnerStep, type TlsTunnel } from './tls-common.ts';
 
@@ -14,6 +15,11 @@ const MS_CHAP2_RESPONSE = 25;
 const MS_CHAP2_SUCCESS = 26;
 const AVP_FLAG_VENDOR = 0x80;
 const AVP_FLAG_MANDATORY = 0x40;
+/**
+ * The longest User-Password AVP checked, NUL padding included (RFC 5281 §11.2.5 pads to 16;
+ * RADIUS's own PAP stops at 128): a longer one is refused before any other work.
+ */
+const MAX_PAP_AVP = 256;
 
 interface Avp {
   code: number;
@@ -77,9 +83,11 @@ async function phase2(p: TtlsState | undefined, data: Buffer | null, t: TlsTunne
   const child: EapContext = { ...ctx, identity };
   const password = find(avps, AVP_USER_PASSWORD);
   if (password) {
+    if (password.data.length > MAX_PAP_AVP) return { failure: 'ttls/pap: too-long' };
     // Padded with NULs to a multiple of 16 (RFC 5281 §11.2.5).
-    const verdict = await child.authenticate(identity, { password: password.data.toString('utf8').replace(/\0+$/, '') }, 'ttls/pap');
-    return verdict.ok ? { success: verdict.user } : { failure: `ttls/pap: ${verdict.reason}` };
+    const verdict = await child.authenticate(identity, { password: withoutTrailingNuls(password.data).toString('utf8') }, 'ttls/pap');
+    if (verdict.ok) return { success: verdict.user };
+    return verdict.reason === THROTTLED ? { deferred: THROTTLED } : { failure: `ttls/pap: ${verdict.reason}` };
   }
   const challenge = find(avps, MS_CHAP_CHALLENGE, MS_VENDOR);
   const response = find(avps, MS_CHAP2_RESPONSE, MS_VENDOR);
@@ -96,7 +104,7 @@ async function phase2(p: TtlsState | undefined, data: Buffer | null, t: TlsTunne
     name: identity, authChallenge: challenge.data,
     peerChallenge: response.data.subarray(2, 18), ntResponse: response.data.subarray(26, 50),
   }, 'ttls/mschapv2');
-  if (!r.ok) return { failure: `ttls/mschapv2: ${r.reason}` };
+  if (!r.ok) return r.reason === THROTTLED ? { deferred: THROTTLED } : { failure: `ttls/mschapv2: ${r.reason}` };
   return {
     send: vendorAvp(MS_CHAP2_SUCCESS, Buffer.concat([Buffer.from([ident]), Buffer.from(r.authResponse)])),
     state: { awaiting: 'mschapv2-ack', user: r.user },

@@ -34,7 +34,8 @@ export interface FrontOptions {
 
 type Identity =
   | { kind: 'anonymous' }
-  | { kind: 'user'; tenantId: string; uid: string; dn: string }
+  /** `appPassword`: bound with one of the user's app passwords, which cannot change the password. */
+  | { kind: 'user'; tenantId: string; uid: string; dn: string; appPassword?: boolean }
   | { kind: 'service'; tenantId: string; name: string; dn: string };
 
 const ANONYMOUS: Identity = { kind: 'anonymous' };
@@ -227,7 +228,7 @@ class LdapSession implements Session {
         // Only to a client that proved the password: how to get past the second factor.
         return result.proven && result.reason === 'mfa-not-enrolled' ? { ...failed, message: MFA_NOT_ENROLLED } : failed;
       }
-      this.identity = { kind: 'user', tenantId: t.id, uid: result.user.uid, dn: userDn(t, result.user.uid) };
+      this.identity = { kind: 'user', tenantId: t.id, uid: result.user.uid, dn: userDn(t, result.user.uid), ...(result.factor === 'app-password' ? { appPassword: true } : {}) };
       expiresAt = result.passwordExpiresAt;
     } else if (pos.kind === 'service') {
       const result = await dir.authenticateService(pos.name, password, actor);
@@ -367,10 +368,14 @@ class LdapSession implements Session {
     if (!self && !this.canWrite(tenant)) {
       return { code: RC.insufficientAccessRights, message: "changing another user's password needs a service account with access: write" };
     }
+    // An app password is a device's credential: it never proves the password, which it could otherwise replace.
+    if (self && r.oldPassword === undefined && id.kind === 'user' && id.appPassword) {
+      return { code: RC.unwillingToPerform, message: 'a bind with an app password cannot change the password: give the old password' };
+    }
     if (r.oldPassword !== undefined && self) {
       const check = await dir.authenticate(uid, { password: r.oldPassword }, this.actor());
       if (!check.ok && check.reason === 'throttled') return BUSY;
-      if (!check.ok) return { code: RC.invalidCredentials, message: 'the old password is not correct' };
+      if (!check.ok || check.factor === 'app-password') return { code: RC.invalidCredentials, message: 'the old password is not correct' };
     }
     return this.setPassword(dir, tenant, uid, r.newPassword);
   }
@@ -399,7 +404,9 @@ class LdapSession implements Session {
     const check = await dir.authenticate(pos.uid, { password: r.oldPassword }, actor);
     if (!check.ok && check.reason === 'throttled') return BUSY;
     // An expired password still proves who asks: changing it is what it is good for.
-    if (!check.ok && !(check.reason === 'password-expired' && check.proven)) return { code: RC.invalidCredentials, message: 'the old password is not correct' };
+    if (check.ok ? check.factor === 'app-password' : !(check.reason === 'password-expired' && check.proven)) {
+      return { code: RC.invalidCredentials, message: 'the old password is not correct' };
+    }
     return this.setPassword(dir, t, pos.uid, r.newPassword, actor);
   }
 

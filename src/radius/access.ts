@@ -1,26 +1,37 @@
-// Access-Request, once the packet is authentic and its tenant known: PAP, MS-CHAPv2 (RFC 2759
-// over RADIUS, RFC 2548 attributes), EAP through the hook, and the refusals for CHAP and
-// MS-CHAPv1. Returns the reply to send; a store outage rejects (StoreUnavailable) instead,
-// and the front then sends nothing.
+// Access-Request, once the packet is authentic and its tenant known: MAC authentication bypass
+// (mab.ts) before anything else, PAP (with MFA challenges), MS-CHAPv2 (RFC 2759 over RADIUS, RFC
+// 2548 attributes), EAP through the hook, and the refusals for CHAP and MS-CHAPv1. Returns the
+// encoded reply, or a drop: a credential check refused as throttled is not answered (the NAS
+// retries later). A store outage rejects (StoreUnavailable) instead, and the front sends nothing.
 import { randomBytes } from 'node:crypto';
 import type { TenantConfig } from '../config/index.ts';
 import { checkNtResponse, serverMppeKeys } from '../core/mschapv2.ts';
 import type { Actor, AuthFailure, AuthResult, TenantDirectory, User } from '../directory/index.ts';
-import { ATTR, CODE, decryptUserPassword, MS, VENDOR_MICROSOFT, type OutAttribute, type Packet } from './codec.ts';
+import {
+  ATTR, CODE, decryptUserPassword, encodeResponse, MS, VENDOR_MICROSOFT, type OutAttribute, type Packet,
+} from './codec.ts';
 import type { EapHandler } from './eap-hook.ts';
 import { joinEapMessage, splitEapMessage } from './eap-message.ts';
 import { MfaChallenges } from './mfa-challenges.ts';
+import { decideMab, mabRequest, type MabAdmission, type MabRequest } from './mab.ts';
 import { encryptMppeKey } from './mppe.ts';
-import { acceptAttributes } from './replies.ts';
+import { acceptAttributes, quarantineAttributes } from './replies.ts';
 import { issueClass } from './session-class.ts';
 
-export type Method = 'pap' | 'mschapv2' | 'chap' | 'mschapv1' | 'eap' | 'none';
+export type Method = 'pap' | 'mschapv2' | 'chap' | 'mschapv1' | 'eap' | 'mab' | 'none';
+
+/** What Access-Requests need of a tenant's directory (a test may hand in a double). */
+export type AccessDirectory = Pick<TenantDirectory, 'authenticate' | 'completeChallenge' | 'authenticateDevice' | 'audit' | 'getUser' | 'groupsOf'>;
+
+/** RFC 2865 5.2: a User-Password is at most 128 bytes; a longer one is refused before any work. */
+const MAX_PAP_BYTES = 128;
+const REPLY_TOO_LARGE = 'reply-too-large';
 
 export interface AccessContext {
   packet: Packet;
   secret: string;
   tenant: TenantConfig;
-  directory: TenantDirectory;
+  directory: AccessDirectory;
   /** User-Name as sent. */
   userName: string;
   /** The name looked up in the tenant (realm stripped as configured). */
@@ -33,20 +44,65 @@ export interface AccessContext {
   eap: EapHandler | undefined;
   /** Open MFA challenges (mfa.radius: challenge), shared by the front. */
   challenges: MfaChallenges;
+  /** A take from this NAS's budget for MAB requests (front.ts). */
+  admitMab(): MabAdmission;
 }
 
-export interface AccessReply {
+/** The reply decided, before it is encoded. */
+interface AccessReply {
   code: number;
   attributes: OutAttribute[];
   method: Method;
-  /** Why a request was rejected, for the log (clients learn only what Reply-Message says). */
+  /** Why a request was rejected (or a device quarantined), for the log (clients learn only what Reply-Message says). */
   reason?: string;
+  /**
+   * The success this layer audits itself (EAP; the directory audits PAP and MS-CHAPv2): written
+   * only once the reply is known to fit, so an Accept that is never sent is never audited as one.
+   */
+  success?: { action: string; target: string; detail: Record<string, string> };
 }
+
+/** How the log and audit name a reply code. */
+export function outcomeOf(code: number): 'accept' | 'challenge' | 'reject' {
+  return code === CODE.AccessAccept ? 'accept' : code === CODE.AccessChallenge ? 'challenge' : 'reject';
+}
+
+/** Nothing is sent: the NAS retries (a throttled check), or not even an Access-Reject fits. */
+type AccessDrop = { drop: 'throttled' | typeof REPLY_TOO_LARGE; method: Method };
+
+export type AccessOutcome = { reply: Buffer; code: number; method: Method; reason?: string } | AccessDrop;
 
 const ms = (type: number, value: Buffer): OutAttribute => ({ type, value, vendor: VENDOR_MICROSOFT });
 
-export async function handleAccess(ctx: AccessContext): Promise<AccessReply> {
+export async function handleAccess(ctx: AccessContext): Promise<AccessOutcome> {
+  const decided = await decide(ctx);
+  return 'drop' in decided ? decided : encode(ctx, decided);
+}
+
+/**
+ * The reply's bytes. One that would be longer than a RADIUS packet may be (4,096 bytes: a proxy's
+ * many Proxy-State with a long Access-Accept) becomes an Access-Reject, audited as failed
+ * 'reply-too-large'; when not even that fits, nothing is sent.
+ */
+async function encode(ctx: AccessContext, r: AccessReply): Promise<AccessOutcome> {
+  const encodeWith = (code: number, attributes: readonly OutAttribute[]) => encodeResponse({ code, request: ctx.packet, secret: ctx.secret, attributes });
+  const bytes = encodeWith(r.code, r.attributes);
+  if (bytes) {
+    if (r.success) await ctx.directory.audit(ctx.actor, r.success.action, r.success.target, 'ok', r.success.detail);
+    return { reply: bytes, code: r.code, method: r.method, ...(r.reason === undefined ? {} : { reason: r.reason }) };
+  }
+  await ctx.directory.audit(ctx.actor, r.success?.action ?? 'radius.auth', r.success?.target ?? ctx.uid, 'failed', {
+    ...r.success?.detail, reason: REPLY_TOO_LARGE, method: r.method, reply: outcomeOf(r.code),
+  });
+  const reject = encodeWith(CODE.AccessReject, refusalAttributes(ctx.packet));
+  return reject ? { reply: reject, code: CODE.AccessReject, method: r.method, reason: REPLY_TOO_LARGE } : { drop: REPLY_TOO_LARGE, method: r.method };
+}
+
+async function decide(ctx: AccessContext): Promise<AccessReply | AccessDrop> {
   const p = ctx.packet;
+  // First: a request shaped as MAB never reaches a user's password check.
+  const device = mabRequest(p, ctx.uid, ctx.secret);
+  if (device) return mab(ctx, device);
   if (p.has(ATTR.EapMessage)) return eap(ctx);
   if (p.has(ATTR.ChapPassword)) {
     return refuse(ctx, 'chap', 'chap-unsupported', 'CHAP is not supported: tenantdir keeps no plaintext passwords; use PAP or MS-CHAPv2');
@@ -72,20 +128,48 @@ async function refuse(ctx: AccessContext, method: Method, reason: string, messag
  */
 async function accept(ctx: AccessContext, user: User, method: Method, extra: OutAttribute[]): Promise<AccessReply> {
   const groups = await ctx.directory.groupsOf(user);
-  const session: OutAttribute[] = [
-    { type: ATTR.UserName, value: Buffer.from(ctx.replyName(user.uid), 'utf8') },
-    { type: ATTR.Class, value: issueClass(ctx.secret, ctx.tenant.id, user.uid) },
-  ];
-  return { code: CODE.AccessAccept, attributes: [...acceptAttributes(ctx.tenant, groups), ...session, ...extra], method };
+  const attributes = [...acceptAttributes(ctx.tenant, groups), ...session(ctx, ctx.replyName(user.uid), user.uid), ...extra];
+  return { code: CODE.AccessAccept, attributes, method };
 }
 
-async function pap(ctx: AccessContext, hidden: Buffer): Promise<AccessReply> {
+/** The User-Name the NAS accounts the session under, and our Class naming who it is. */
+function session(ctx: AccessContext, userName: string, owner: string): OutAttribute[] {
+  return [
+    { type: ATTR.UserName, value: Buffer.from(userName, 'utf8') },
+    { type: ATTR.Class, value: issueClass(ctx.secret, ctx.tenant.id, owner) },
+  ];
+}
+
+/**
+ * A device gets its groups' VLAN and reply attributes as a user does; User-Name stays as the NAS
+ * spelled the MAC, and the Class names the normalised MAC, which accounting then records.
+ */
+async function mab(ctx: AccessContext, request: MabRequest): Promise<AccessReply> {
+  const v = await decideMab({ request, packet: ctx.packet, tenant: ctx.tenant, directory: ctx.directory, actor: ctx.actor, admit: () => ctx.admitMab() });
+  switch (v.kind) {
+    case 'device':
+      return { code: CODE.AccessAccept, attributes: [...acceptAttributes(ctx.tenant, v.groups), ...session(ctx, ctx.uid, v.mac)], method: 'mab' };
+    case 'quarantine':
+      return { code: CODE.AccessAccept, attributes: [...quarantineAttributes(ctx.tenant, v.vlan), ...session(ctx, ctx.uid, v.mac)], method: 'mab', reason: 'quarantined' };
+    case 'rejected':
+      return {
+        code: CODE.AccessReject,
+        attributes: [...(v.message ? [{ name: 'Reply-Message', value: v.message }] : []), ...refusalAttributes(ctx.packet)],
+        method: 'mab',
+        reason: v.reason,
+      };
+  }
+}
+
+async function pap(ctx: AccessContext, hidden: Buffer): Promise<AccessReply | AccessDrop> {
+  if (hidden.length > MAX_PAP_BYTES) return refuse(ctx, 'pap', 'too-long', `the User-Password attribute is longer than ${MAX_PAP_BYTES} bytes`);
   const password = decryptUserPassword(hidden, ctx.secret, ctx.packet.authenticator);
   if (password === undefined) return refuse(ctx, 'pap', 'malformed-password', 'the User-Password attribute is malformed');
   const state = ctx.packet.get(ATTR.State);
   if (state && MfaChallenges.isOurs(state)) return answerChallenge(ctx, state, password);
   const r = await ctx.directory.authenticate(ctx.uid, { password }, ctx.actor, ctx.tenant.mfa.radius);
   if (r.ok) return accept(ctx, r.user, 'pap', []);
+  if (r.reason === 'throttled') return { drop: 'throttled', method: 'pap' };
   if (r.reason === 'mfa-challenge') {
     const issued = ctx.challenges.issue({ tenantId: ctx.tenant.id, nasKey: ctx.nas.key, uid: ctx.uid });
     return {
@@ -113,12 +197,13 @@ function provenRefusal(r: Extract<AuthResult, { ok: false }>): OutAttribute[] {
 }
 
 /** The second round: the State we issued, for this tenant, NAS and user, and the code as User-Password. */
-async function answerChallenge(ctx: AccessContext, state: Buffer, code: string): Promise<AccessReply> {
+async function answerChallenge(ctx: AccessContext, state: Buffer, code: string): Promise<AccessReply | AccessDrop> {
   if (!ctx.challenges.take(state, { tenantId: ctx.tenant.id, nasKey: ctx.nas.key, uid: ctx.uid })) {
     return refuse(ctx, 'pap', 'unknown-challenge', 'the sign-in took too long or was already answered: start again with the password');
   }
   const r = await ctx.directory.completeChallenge(ctx.uid, code, ctx.actor);
-  return r.ok ? accept(ctx, r.user, 'pap', []) : { code: CODE.AccessReject, attributes: [], method: 'pap', reason: r.reason };
+  if (r.ok) return accept(ctx, r.user, 'pap', []);
+  return r.reason === 'throttled' ? { drop: 'throttled', method: 'pap' } : { code: CODE.AccessReject, attributes: [], method: 'pap', reason: r.reason };
 }
 
 /** RFC 2759 section 6 failure codes by our reasons; 691 ("authentication failure") otherwise. */
@@ -134,7 +219,7 @@ function mschapError(ident: number, code: number): OutAttribute {
   return ms(MS.ChapError, Buffer.concat([Buffer.from([ident]), Buffer.from(`E=${code} R=0 C=${challenge} V=3 M=Authentication failed`, 'ascii')]));
 }
 
-async function mschapv2(ctx: AccessContext): Promise<AccessReply> {
+async function mschapv2(ctx: AccessContext): Promise<AccessReply | AccessDrop> {
   const p = ctx.packet;
   const challenge = p.vendor(VENDOR_MICROSOFT, MS.ChapChallenge);
   const response = p.vendor(VENDOR_MICROSOFT, MS.Chap2Response);
@@ -166,6 +251,7 @@ async function mschapv2(ctx: AccessContext): Promise<AccessReply> {
     },
   }, ctx.actor, 'none');
   if (r.ok) return accept(ctx, r.user, 'mschapv2', success);
+  if (r.reason === 'throttled') return { drop: 'throttled', method: 'mschapv2' };
   const attributes = [mschapError(ident, MSCHAP_ERROR[r.reason] ?? 691), ...provenRefusal(r)];
   if (r.reason === 'no-nt-hash') attributes.push({ name: 'Reply-Message', value: 'no MS-CHAPv2 credential is stored for this user: set the password again' });
   return { code: CODE.AccessReject, attributes, method: 'mschapv2', reason: r.reason };
@@ -185,7 +271,7 @@ export function refusalAttributes(p: Packet): OutAttribute[] {
   return p.has(ATTR.EapMessage) ? eapAttributes(eapFailure(joinEapMessage(p.all(ATTR.EapMessage)))) : [];
 }
 
-async function eap(ctx: AccessContext): Promise<AccessReply> {
+async function eap(ctx: AccessContext): Promise<AccessReply | AccessDrop> {
   const message = joinEapMessage(ctx.packet.all(ATTR.EapMessage));
   if (!ctx.eap) {
     return refuse(ctx, 'eap', 'eap-disabled', '802.1X (EAP) is not enabled on this server', eapAttributes(eapFailure(message)));
@@ -200,6 +286,9 @@ async function eap(ctx: AccessContext): Promise<AccessReply> {
     getUser: (uid) => ctx.directory.getUser(uid),
   });
   switch (outcome.kind) {
+    case 'drop':
+      // The conversation stays: the NAS's retransmission runs the throttled step again.
+      return { drop: 'throttled', method: 'eap' };
     case 'challenge':
       return { code: CODE.AccessChallenge, attributes: [...eapAttributes(outcome.eapMessage), { type: ATTR.State, value: outcome.state }], method: 'eap' };
     case 'reject':
@@ -209,12 +298,12 @@ async function eap(ctx: AccessContext): Promise<AccessReply> {
     case 'accept': {
       const user = await ctx.directory.getUser(outcome.uid);
       if (!user) return { code: CODE.AccessReject, attributes: eapAttributes(eapFailure(message)), method: 'eap', reason: 'no-such-user' };
-      await ctx.directory.audit(ctx.actor, 'radius.eap', outcome.identity, 'ok', { method: outcome.method, uid: user.uid });
-      return accept(ctx, user, 'eap', [
+      const reply = await accept(ctx, user, 'eap', [
         ...eapAttributes(outcome.eapMessage),
         ms(MS.MppeRecvKey, encryptMppeKey(outcome.msk.subarray(0, 32), ctx.secret, ctx.packet.authenticator)),
         ms(MS.MppeSendKey, encryptMppeKey(outcome.msk.subarray(32, 64), ctx.secret, ctx.packet.authenticator)),
       ]);
+      return { ...reply, success: { action: 'radius.eap', target: outcome.identity, detail: { method: outcome.method, uid: user.uid } } };
     }
   }
 }

@@ -354,7 +354,9 @@ function frame(code: number, identifier: number, authenticator: Uint8Array, attr
  * A response (Access-Accept/Reject/Challenge, Accounting-Response) to a request. Message-
  * Authenticator goes first (the Blast-RADIUS mitigation: a forged prefix cannot reach past it),
  * computed over the packet holding the Request Authenticator; then the Response Authenticator.
- * Proxy-State attributes are echoed, as RFC 2865 requires.
+ * Proxy-State attributes are echoed, as RFC 2865 requires. Undefined when the response would be
+ * longer than MAX_PACKET (a request's many Proxy-State and a long Access-Accept): the caller
+ * decides what to send instead.
  */
 export function encodeResponse(o: {
   code: number;
@@ -362,10 +364,11 @@ export function encodeResponse(o: {
   secret: string;
   attributes: readonly OutAttribute[];
   messageAuthenticator?: boolean;
-}): Buffer {
+}): Buffer | undefined {
   const proxyState = o.request.all(ATTR.ProxyState).map((value) => ({ type: ATTR.ProxyState, value }));
   const body = encodeAttributes([...o.attributes, ...proxyState]);
   const withMa = o.messageAuthenticator ?? true;
+  if (HEADER + (withMa ? ZERO_MA.length : 0) + body.length > MAX_PACKET) return undefined;
   const out = frame(o.code, o.request.identifier, o.request.authenticator, withMa ? Buffer.concat([ZERO_MA, body]) : body);
   if (withMa) hmacMd5(o.secret, out).copy(out, HEADER + 2);
   md5(out, o.secret).copy(out, 4);

@@ -1,14 +1,16 @@
 // The RADIUS front: UDP listeners for authentication and accounting. Per datagram: framing,
 // NAS by source address (through live.current(), so reloads apply to the next packet), the
-// authenticators, duplicate detection, then access.ts or accounting.ts. Anything not authentic
-// or not well-formed is dropped without an answer, counted, and logged once per source a minute.
+// authenticators, duplicate detection, the in-flight limits (per NAS, per tenant, in total),
+// then access.ts or accounting.ts. Anything not authentic or not well-formed, and anything over
+// a limit, is dropped without an answer, counted by reason, and logged once a minute per NAS
+// (or source) and reason.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { LiveRegistry, NasMatch, Registry, TenantConfig } from '../config/index.ts';
 import { hasCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import type { Actor, Directory } from '../directory/index.ts';
+import { TokenBuckets, type Actor, type TenantDirectory, type TokenRate } from '../directory/index.ts';
 import { isOwnRealm } from '../eap/index.ts';
-import { handleAccess, refusalAttributes } from './access.ts';
+import { handleAccess, outcomeOf, refusalAttributes, type AccessDirectory } from './access.ts';
 import { accountingRecord, statusType } from './accounting.ts';
 import {
   ATTR, CODE, encodeResponse, parsePacket, verifyAccountingAuthenticator, verifyMessageAuthenticator, type Packet,
@@ -16,22 +18,28 @@ import {
 import { DuplicateCache } from './dedup.ts';
 import { MfaChallenges } from './mfa-challenges.ts';
 import type { EapHandler } from './eap-hook.ts';
+import { InFlight } from './limits.ts';
 import { joinRealm, splitRealm } from './realm.ts';
 import { ourClass, readClass } from './session-class.ts';
 import { replyProblems } from './replies.ts';
 import { emptyStats, type DropReason, type RadiusStats } from './stats.ts';
 import { LogThrottle } from '../core/log-throttle.ts';
 
+/** What the front needs of the directory: Directory, or a test's double. */
+export interface RadiusDirectory {
+  tenant(t: TenantConfig): AccessDirectory & Pick<TenantDirectory, 'recordAccounting'>;
+}
+
 export interface RadiusFrontOptions {
   live: LiveRegistry;
-  directory: Directory;
+  directory: RadiusDirectory;
   logger: Logger;
   /** 802.1X: Access-Requests with EAP-Message go here; without it they are rejected. */
   eap?: EapHandler;
   /** How long a reply is kept for retransmissions, in ms (RFC 5080 suggests seconds to tens). */
   duplicateWindowMs?: number;
-  /** Requests being worked on at once; more are dropped (the NAS retries), so a flood cannot queue without bound. */
-  maxInFlight?: number;
+  /** MAC authentication bypass requests per NAS; past it they are rejected (reason throttled). */
+  mabRate?: TokenRate;
 }
 
 type Port = 'auth' | 'acct';
@@ -39,8 +47,13 @@ type Outcome = { reply: Buffer } | { drop: DropReason };
 
 const ZERO_AUTHENTICATOR = Buffer.alloc(16);
 const DEFAULT_DUPLICATE_WINDOW_MS = 30_000;
-const DEFAULT_MAX_IN_FLIGHT = 512;
 const DROP_LOG_INTERVAL_MS = 60_000;
+/** A stack of switches re-checks every port's device at once after a reboot: a wide burst, a modest rate. */
+const DEFAULT_MAB_RATE: TokenRate = { burst: 2000, perSecond: 200 };
+const MAX_MAB_NAS = 10_000;
+
+/** A response to send, or the drop when it could not be encoded within 4,096 bytes. */
+const answer = (bytes: Buffer | undefined): Outcome => (bytes ? { reply: bytes } : { drop: 'reply-too-large' });
 
 /**
  * `uid`: the name to look up. `replyName`: the User-Name an Access-Accept gives back for the
@@ -78,6 +91,18 @@ function nasKey(match: NasMatch): string {
   return JSON.stringify(match.kind === 'tenant' ? ['tenant', match.tenant.id, match.client.name] : ['msp', match.client.name]);
 }
 
+/**
+ * The tenant whose in-flight share and duplicate cache a request counts in: the NAS's own, or for
+ * an MSP-wide NAS the tenant of the user's realm; undefined when it names none (then the NAS
+ * counts as a tenant of its own).
+ */
+function admissionTenant(registry: Registry, match: NasMatch, packet: Packet): TenantConfig | undefined {
+  if (match.kind === 'tenant') return match.tenant;
+  const userName = packet.string(ATTR.UserName);
+  const target = userName ? resolveTarget(registry, match, userName) : undefined;
+  return target?.ok ? target.tenant : undefined;
+}
+
 /** The tenants a NAS may account for: its own, or those an MSP-wide one may serve. */
 function servedTenants(registry: Registry, match: NasMatch): TenantConfig[] {
   return match.kind === 'tenant' ? [match.tenant] : match.client.realms.flatMap((id) => registry.byId(id) ?? []);
@@ -86,17 +111,20 @@ function servedTenants(registry: Registry, match: NasMatch): TenantConfig[] {
 export class RadiusFront {
   private readonly log: Logger;
   private readonly counters = emptyStats();
-  private readonly duplicates: DuplicateCache;
+  private readonly inFlight = new InFlight();
   private readonly challenges = new MfaChallenges();
   private readonly throttle = new LogThrottle({ intervalMs: DROP_LOG_INTERVAL_MS, maxKeys: 10_000 });
   private readonly sockets: Socket[] = [];
   private readonly warnedTenants = new WeakSet<TenantConfig>();
-  private registry: Registry | undefined;
-  private inFlight = 0;
+  private readonly mabBudget: TokenBuckets;
+  private registry: Registry;
+  private duplicates: DuplicateCache;
 
   constructor(private readonly o: RadiusFrontOptions) {
     this.log = o.logger.child({ component: 'radius' });
-    this.duplicates = new DuplicateCache({ windowMs: o.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS, max: 50_000 });
+    this.registry = o.live.current();
+    this.duplicates = this.duplicateCache(this.registry);
+    this.mabBudget = new TokenBuckets(o.mabRate ?? DEFAULT_MAB_RATE, MAX_MAB_NAS, Date.now);
   }
 
   /** Binds server.listen.radius (UDP); `::` gives one dual-stack socket per port. */
@@ -128,7 +156,7 @@ export class RadiusFront {
   }
 
   stats(): RadiusStats {
-    return { ...this.counters, dropped: { ...this.counters.dropped } };
+    return { ...this.counters, dropped: { ...this.counters.dropped }, inFlight: this.inFlight.size };
   }
 
   // ------------------------------------------------------------ per datagram
@@ -144,6 +172,7 @@ export class RadiusFront {
       // Replies in the cache were signed with the old secrets and built from the old settings.
       this.registry = registry;
       this.duplicates.clear();
+      this.duplicates = this.duplicateCache(registry);
     }
     const match = registry.byNas(source);
     if (!match) return this.drop('unknown-client', source);
@@ -156,21 +185,26 @@ export class RadiusFront {
       // RFC 5997: answered at once, never cached; Access-Accept on auth, Accounting-Response on acct.
       this.counters.statusServer++;
       const code = port === 'auth' ? CODE.AccessAccept : CODE.AccountingResponse;
-      return this.send(socket, rinfo, encodeResponse({ code, request: packet, secret: match.client.secret, attributes: [] }));
+      const status = answer(encodeResponse({ code, request: packet, secret: match.client.secret, attributes: [] }));
+      return 'reply' in status ? this.send(socket, rinfo, status.reply) : this.drop(status.drop, source, match);
     }
 
+    const tenant = admissionTenant(registry, match, packet);
+    const owner = tenant?.id ?? nasKey(match);
+    // A reload replaces the cache: this request's answer belongs in the one it began in.
+    const duplicates = this.duplicates;
     const key = `${port}|${DuplicateCache.key(source, rinfo.port, packet.identifier, packet.authenticator)}`;
-    const seen = this.duplicates.begin(key);
+    const seen = duplicates.begin(owner, key);
     if (seen.kind === 'done') {
       this.counters.duplicates++;
       return this.send(socket, rinfo, seen.reply);
     }
-    if (seen.kind === 'pending') return this.drop('duplicate-in-flight', source, match);
-    if (this.inFlight >= (this.o.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT)) {
-      this.duplicates.abandon(key);
-      return this.drop('overloaded', source, match);
+    if (seen.kind === 'pending') return this.drop('duplicate-in-flight', source, match, tenant);
+    const slot = this.inFlight.enter(nasKey(match), owner, registry.server.radius.limits);
+    if (!slot.ok) {
+      duplicates.abandon(owner, key);
+      return this.drop(slot.reason, source, match, tenant);
     }
-    this.inFlight++;
     const work = port === 'auth' ? this.access(packet, match, registry, source) : this.accounting(packet, match, registry, source);
     work
       .catch((err: unknown): Outcome => {
@@ -180,14 +214,22 @@ export class RadiusFront {
       })
       .then((outcome) => {
         if ('reply' in outcome) {
-          this.duplicates.finish(key, outcome.reply);
+          duplicates.finish(owner, key, outcome.reply);
           this.send(socket, rinfo, outcome.reply);
         } else {
-          this.duplicates.abandon(key);
-          this.drop(outcome.drop, source, match);
+          // Nothing was sent: the NAS's retransmission is worked on afresh.
+          duplicates.abandon(owner, key);
+          this.drop(outcome.drop, source, match, tenant);
         }
       })
-      .finally(() => { this.inFlight--; });
+      .finally(slot.release);
+  }
+
+  private duplicateCache(registry: Registry): DuplicateCache {
+    return new DuplicateCache({
+      windowMs: this.o.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS,
+      bytesPerOwner: registry.server.radius.limits.duplicateCacheBytesPerTenant,
+    });
   }
 
   /** Why the packet is not authentic, or undefined when it is. */
@@ -230,7 +272,7 @@ export class RadiusFront {
       if (target.tenant) {
         await this.o.directory.tenant(target.tenant).audit(this.actor(match, source, packet), 'radius.auth', userName, 'refused', { reason: target.reason, ...realm });
       }
-      return { reply: encodeResponse({ code: CODE.AccessReject, request: packet, secret, attributes: refusalAttributes(packet) }) };
+      return answer(encodeResponse({ code: CODE.AccessReject, request: packet, secret, attributes: refusalAttributes(packet) }));
     }
     this.warnReplyProblems(target.tenant);
     const reply = await handleAccess({
@@ -245,21 +287,23 @@ export class RadiusFront {
       nas: { key: nasKey(match), name: nas, source },
       eap: this.o.eap,
       challenges: this.challenges,
+      admitMab: () => this.mabBudget.take(nasKey(match)),
     });
-    const outcome = reply.code === CODE.AccessAccept ? 'accept' : reply.code === CODE.AccessChallenge ? 'challenge' : 'reject';
+    if ('drop' in reply) return { drop: reply.drop };
+    const outcome = outcomeOf(reply.code);
     this.counters[outcome === 'accept' ? 'accepted' : outcome === 'challenge' ? 'challenged' : 'rejected']++;
     this.log[outcome === 'challenge' ? 'debug' : 'info'](
       { event: 'radius.auth', tenant: target.tenant.id, nas, user: target.uid, method: reply.method, outcome, reason: reply.reason },
       `RADIUS ${reply.method} ${outcome}`,
     );
-    return { reply: encodeResponse({ code: reply.code, request: packet, secret, attributes: reply.attributes }) };
+    return { reply: reply.reply };
   }
 
   private async accounting(packet: Packet, match: NasMatch, registry: Registry, source: string): Promise<Outcome> {
     const secret = match.client.secret;
     const nas = match.client.name;
     // An Accounting-Response carries a MAC only if the request did (RFC 3579 3.2 applies to access).
-    const ack = { reply: encodeResponse({ code: CODE.AccountingResponse, request: packet, secret, attributes: [], messageAuthenticator: packet.has(ATTR.MessageAuthenticator) }) };
+    const ack = answer(encodeResponse({ code: CODE.AccountingResponse, request: packet, secret, attributes: [], messageAuthenticator: packet.has(ATTR.MessageAuthenticator) }));
     const status = statusType(packet);
     if (!status) {
       this.log.debug({ event: 'radius.acct', nas, outcome: 'ignored', status: packet.integer(ATTR.AcctStatusType) }, 'accounting record of a type not kept');
@@ -318,11 +362,14 @@ export class RadiusFront {
     }
   }
 
-  private drop(reason: DropReason, source: string, match?: NasMatch): void {
+  /** Counted always; logged once an interval per NAS and reason (per source and reason before a NAS is known). */
+  private drop(reason: DropReason, source: string, match?: NasMatch, tenant?: TenantConfig): void {
     this.counters.dropped[reason] = (this.counters.dropped[reason] ?? 0) + 1;
-    const t = this.throttle.shouldLog(source);
+    const t = this.throttle.shouldLog(JSON.stringify([match ? nasKey(match) : source, reason]));
     if (t.log) {
-      this.log.warn({ event: 'radius.drop', reason, source, nas: match?.client.name, suppressed: t.suppressed, outcome: 'dropped' }, `RADIUS packet dropped: ${reason}`);
+      this.log.warn({
+        event: 'radius.drop', reason, source, tenant: tenant?.id, nas: match?.client.name, suppressed: t.suppressed, outcome: 'dropped',
+      }, `RADIUS packet dropped: ${reason}`);
     }
   }
 }

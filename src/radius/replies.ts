@@ -1,5 +1,6 @@
-// What an Access-Accept carries for a user: the VLAN of the first `vlans` entry whose group the
-// user is in, the tenant's Session-Timeout, and `replyAttributes` (for everyone or by group).
+// What an Access-Accept carries for a user (or a MAB device): the VLAN of the first `vlans` entry
+// whose group it is in, the tenant's Session-Timeout, and `replyAttributes` (for everyone or by
+// group); for an unregistered device, the quarantine VLAN.
 // An attribute may be named as in the dictionary or by a vendor template (docs/radius.md).
 import type { TenantConfig } from '../config/index.ts';
 import { namedAttribute, type OutAttribute } from './codec.ts';
@@ -60,9 +61,22 @@ export function acceptAttributes(tenant: TenantConfig, groups: readonly string[]
   const out: OutAttribute[] = [];
   const vlan = tenant.radius.vlans.find((v) => member.has(v.group.toLowerCase()));
   if (vlan) out.push(...vlanAttributes(vlan.vlan));
-  if (tenant.radius.sessionTimeout !== undefined) out.push({ name: 'Session-Timeout', value: tenant.radius.sessionTimeout });
+  out.push(...sessionTimeout(tenant));
   for (const e of planFor(tenant).extras) {
     if (e.group === undefined || member.has(e.group)) out.push(e.attribute);
   }
   return out;
+}
+
+/**
+ * An unregistered device in the quarantine VLAN (radius.mab.unknownVlan): that VLAN, and the
+ * Session-Timeout, so that the NAS asks again and a device registered meanwhile moves to its
+ * own VLAN. No replyAttributes: not even those for everyone, which may grant a role.
+ */
+export function quarantineAttributes(tenant: TenantConfig, vlan: number): OutAttribute[] {
+  return [...vlanAttributes(vlan), ...sessionTimeout(tenant)];
+}
+
+function sessionTimeout(tenant: TenantConfig): OutAttribute[] {
+  return tenant.radius.sessionTimeout === undefined ? [] : [{ name: 'Session-Timeout', value: tenant.radius.sessionTimeout }];
 }

@@ -1,16 +1,18 @@
 // The in-memory store: development and tests. Nothing persists. It passes the same conformance
 // suite as mongo.ts, so code tested against it behaves the same in production. Every value
 // that goes in or comes out is a copy: callers cannot reach stored state.
+import { randomUUID } from 'node:crypto';
 import { Conflict, NotFound } from '../core/errors.ts';
 import { nameKey } from '../core/ids.ts';
 import type {
   AccountingRecord, AccountingRepo, AuditEvent, AuditQuery, FamiliarSource, LockoutRepo, LockoutState, NasHistoryRepo,
-  Page, PageResult, SequenceRepo, SessionQuery, SessionRecord, SourceRepo, Store, StoreHealth, TenantStore,
+  OutboxRepo, OutboxStatus, Page, PageResult, SequenceRepo, SessionQuery, SessionRecord, SourceRepo, Store, StoreHealth,
+  TenantStore,
 } from './port.ts';
 import {
-  ACCOUNTING_FILTERS, AUDIT_FILTERS, GROUPS, USERS, checkCount, checkPage, checkTenantId,
-  groupRepo, keepImmutables, nextLockout, renamed, restartCause, sessionChange, toPage, userRepo,
-  type AccountingQuery, type Cond, type Doc, type Kind, type RecordOps, type SessionChange, type Timeline,
+  ACCOUNTING_FILTERS, AUDIT_FILTERS, DEVICES, GROUPS, USERS, checkClaim, checkCount, checkPage, checkTenantId,
+  deviceRepo, groupRepo, keepImmutables, nextLockout, renamed, restartCause, sessionChange, toPage, userRepo,
+  type AccountingQuery, type Cond, type Doc, type Kind, type OutboxDoc, type RecordOps, type SessionChange, type Timeline,
   type TimelineQuery,
 } from './records.ts';
 
@@ -23,6 +25,7 @@ interface Entry<T> {
 interface TenantData {
   users: Map<string, Doc>;
   groups: Map<string, Doc>;
+  devices: Map<string, Doc>;
   audit: Entry<AuditEvent>[];
   accounting: Entry<AccountingRecord>[];
   /** JSON [nas, sessionId] → the session. */
@@ -32,6 +35,10 @@ interface TenantData {
   sources: Map<string, Map<string, Date>>;
   /** name → the next number to hand out. */
   sequences: Map<string, number>;
+  /** Outbox items by id, in enqueue order. */
+  outbox: Map<string, OutboxDoc>;
+  /** Destination → its last success and failure. */
+  deliveries: Map<string, Pick<OutboxStatus, 'lastSuccessAt' | 'lastFailure'>>;
   /** uid name key → the NAS it logged in through. */
   nasHistory: Map<string, Set<string>>;
 }
@@ -55,6 +62,8 @@ export class MemoryStore implements Store {
       lockouts: lockoutRepo(d.lockouts),
       sources: sourceRepo(d.sources),
       sequences: sequenceRepo(d.sequences),
+      devices: deviceRepo(new MemoryRecords(id, d.devices, DEVICES)),
+      outbox: outboxRepo(d.outbox, d.deliveries),
       nasHistory: nasHistoryRepo(d.nasHistory),
     };
   }
@@ -71,8 +80,9 @@ export class MemoryStore implements Store {
     let data = this.tenants.get(id);
     if (!data) {
       data = {
-        users: new Map(), groups: new Map(), audit: [], accounting: [], sessions: new Map(),
-        lockouts: new Map(), sources: new Map(), sequences: new Map(), nasHistory: new Map(),
+        users: new Map(), groups: new Map(), devices: new Map(), audit: [], accounting: [], sessions: new Map(),
+        lockouts: new Map(), sources: new Map(), sequences: new Map(), outbox: new Map(), deliveries: new Map(),
+        nasHistory: new Map(),
       };
       this.tenants.set(id, data);
     }
@@ -167,6 +177,11 @@ class MemoryRecords<R, N, Q> implements RecordOps<R, N, Q> {
 
   async delete(id: string): Promise<boolean> {
     return this.docs.delete(nameKey(id));
+  }
+
+  async stamp(id: string, field: string, at: Date): Promise<void> {
+    const d = this.docs.get(nameKey(id));
+    if (d) d[field] = new Date(at);
   }
 
   /** Users only: insert or replace each, keeping entryUUID and createdAt of a replaced one. */
@@ -409,6 +424,78 @@ function sequenceRepo(next: Map<string, number>): SequenceRepo {
     },
     async peek(name) {
       return next.get(name);
+    },
+  };
+}
+
+function outboxRepo(items: Map<string, OutboxDoc>, deliveries: Map<string, Pick<OutboxStatus, 'lastSuccessAt' | 'lastFailure'>>): OutboxRepo {
+  const held = (id: string, lease: string): OutboxDoc | undefined => {
+    const d = items.get(id);
+    return d?.state === 'pending' && d.lease === lease ? d : undefined;
+  };
+  const note = (destination: string, s: Pick<OutboxStatus, 'lastSuccessAt' | 'lastFailure'>): void => {
+    deliveries.set(destination, structuredClone({ ...deliveries.get(destination), ...s }));
+  };
+  return {
+    async enqueue(list, now) {
+      for (const x of list) {
+        const id = randomUUID();
+        items.set(id, structuredClone({ ...x, id, createdAt: now, attempts: 0, state: 'pending', availableAt: now }));
+      }
+    },
+    async claim(destination, o) {
+      checkClaim(o);
+      const due = [...items.values()]
+        .filter((d) => d.destination === destination && d.state === 'pending' && d.availableAt <= o.now)
+        .sort((a, b) => a.availableAt.getTime() - b.availableAt.getTime())
+        .slice(0, o.limit);
+      return due.map((d) => {
+        const lease = randomUUID();
+        Object.assign(d, { lease, availableAt: new Date(o.now.getTime() + o.leaseMs) });
+        const { id, createdAt, attempts, event } = structuredClone(d);
+        return { id, destination, event, createdAt, attempts, lease };
+      });
+    },
+    async delivered(item, at) {
+      items.delete(item.id);
+      note(item.destination, { lastSuccessAt: at });
+    },
+    async failed(item, o) {
+      const d = held(item.id, item.lease);
+      if (!d) return false;
+      d.attempts++;
+      delete d.lease;
+      if (o.retryAt) d.availableAt = new Date(o.retryAt);
+      else d.state = 'dead';
+      note(item.destination, { lastFailure: { at: o.at, error: o.error, ...(o.status === undefined ? {} : { status: o.status }) } });
+      return true;
+    },
+    async release(item, at) {
+      const d = held(item.id, item.lease);
+      if (!d) return;
+      delete d.lease;
+      d.availableAt = new Date(at);
+    },
+    async status(destination) {
+      const mine = [...items.values()].filter((d) => d.destination === destination);
+      const pending = mine.filter((d) => d.state === 'pending');
+      const oldest = pending.reduce<Date | undefined>((min, d) => (min && min <= d.createdAt ? min : d.createdAt), undefined);
+      return structuredClone({
+        pending: pending.length,
+        dead: mine.length - pending.length,
+        ...(oldest ? { oldestPendingAt: oldest } : {}),
+        ...deliveries.get(destination),
+      });
+    },
+    async purge(before) {
+      let purged = 0;
+      for (const [id, d] of items) {
+        if (d.createdAt < before) {
+          items.delete(id);
+          purged++;
+        }
+      }
+      return purged;
     },
   };
 }

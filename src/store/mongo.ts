@@ -2,6 +2,7 @@
 // starts with it. Case-insensitive lookups use stored lowercased keys (collations are not
 // portable), and the code keeps to what FerretDB, DocumentDB and Cosmos DB also run: no
 // transactions, no pipeline updates, no nested arrays, single-document atomic updates only.
+import { randomUUID } from 'node:crypto';
 import {
   MongoBulkWriteError, MongoClient, MongoClientClosedError, MongoNetworkError, MongoNotConnectedError,
   MongoOperationTimeoutError, MongoServerClosedError, MongoServerError, MongoServerSelectionError,
@@ -13,12 +14,13 @@ import { nameKey } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
 import type {
   AccountingRecord, AccountingRepo, AuditEvent, AuditQuery, FamiliarSource, LockoutRepo, LockoutState, NasHistoryRepo,
-  NewUser, Page, PageResult, SequenceRepo, SessionRecord, SourceRepo, Store, StoreHealth, TenantStore,
+  NewUser, OutboxItem, OutboxRepo, OutboxStatus, Page, PageResult, SequenceRepo, SessionRecord, SourceRepo, Store,
+  StoreHealth, TenantStore,
 } from './port.ts';
 import {
-  ACCOUNTING_FILTERS, AUDIT_FILTERS, GROUPS, USERS, absentUserFields, checkCount, checkPage,
-  checkTenantId, groupRepo, keepImmutables, nextLockout, renamed, restartCause, sessionChange, toPage, userRepo,
-  windowCutoff, without, type AccountingQuery, type Cond, type Doc, type Kind, type RecordOps, type Timeline,
+  ACCOUNTING_FILTERS, AUDIT_FILTERS, DEVICES, GROUPS, USERS, absentUserFields, checkClaim, checkCount, checkPage,
+  checkTenantId, deviceRepo, groupRepo, keepImmutables, nextLockout, renamed, restartCause, sessionChange, toPage,
+  userRepo, windowCutoff, without, type AccountingQuery, type Cond, type Doc, type Kind, type RecordOps, type Timeline,
   type TimelineQuery,
 } from './records.ts';
 
@@ -32,7 +34,9 @@ export interface MongoStoreOptions {
   retentionDays?: { audit: number; accounting: number };
 }
 
-type CollectionName = 'users' | 'groups' | 'audit' | 'accounting' | 'sessions' | 'lockouts' | 'sources' | 'sequences' | 'nasHistory';
+type CollectionName =
+  | 'users' | 'groups' | 'devices' | 'audit' | 'accounting' | 'sessions' | 'lockouts' | 'sources' | 'sequences' | 'outbox'
+  | 'deliveries' | 'nasHistory';
 
 /** Every index leads with tenantId: no query can use one across tenants. */
 const INDEXES: Record<CollectionName, IndexDescription[]> = {
@@ -51,6 +55,10 @@ const INDEXES: Record<CollectionName, IndexDescription[]> = {
     { key: { tenantId: 1, memberGroups: 1 } },
     { key: { tenantId: 1, entryUUID: 1 } },
   ],
+  devices: [
+    { key: { tenantId: 1, mac: 1 }, unique: true },
+    { key: { tenantId: 1, groups: 1 } },
+  ],
   audit: [{ key: { tenantId: 1, at: -1 } }],
   accounting: [{ key: { tenantId: 1, sessionId: 1 } }, { key: { tenantId: 1, at: 1 } }],
   sessions: [
@@ -61,6 +69,12 @@ const INDEXES: Record<CollectionName, IndexDescription[]> = {
   lockouts: [{ key: { tenantId: 1, uidKey: 1 }, unique: true }],
   sources: [{ key: { tenantId: 1, uidKey: 1, source: 1 }, unique: true }, { key: { tenantId: 1, uidKey: 1, at: -1 } }],
   sequences: [{ key: { tenantId: 1, name: 1 }, unique: true }],
+  outbox: [
+    { key: { tenantId: 1, id: 1 }, unique: true },
+    { key: { tenantId: 1, destination: 1, state: 1, availableAt: 1 } },
+    { key: { tenantId: 1, createdAt: 1 } },
+  ],
+  deliveries: [{ key: { tenantId: 1, destination: 1 }, unique: true }],
   nasHistory: [{ key: { tenantId: 1, uidKey: 1, nas: 1 }, unique: true }],
 };
 
@@ -128,6 +142,8 @@ export class MongoStore implements Store {
       lockouts: lockoutRepo(col('lockouts'), id),
       sources: sourceRepo(col('sources'), id),
       sequences: sequenceRepo(col('sequences'), id),
+      devices: deviceRepo(new MongoRecords(col('devices'), id, DEVICES, this.updates)),
+      outbox: outboxRepo(col('outbox'), col('deliveries'), id),
       nasHistory: nasHistoryRepo(col('nasHistory'), id),
     };
   }
@@ -387,6 +403,13 @@ class MongoRecords<R, N, Q> implements RecordOps<R, N, Q> {
 
   async delete(id: string): Promise<boolean> {
     return guard(async () => (await this.col.deleteOne(this.byId(id))).deletedCount === 1);
+  }
+
+  /** Bumps rev like any write, so that a concurrent update() reads again and keeps the stamp. */
+  async stamp(id: string, field: string, at: Date): Promise<void> {
+    return guard(async () => {
+      await this.col.updateOne(this.byId(id), { $set: { [field]: at }, $inc: { rev: 1 } });
+    });
   }
 
   /**
@@ -687,5 +710,77 @@ function sequenceRepo(col: Collection<Document>, tenantId: string): SequenceRepo
       const d = await col.findOne({ tenantId, name });
       return d ? Number(d.next) : undefined;
     }),
+  };
+}
+
+/**
+ * One document per item; `availableAt` is both when it is due and, while claimed, when the lease
+ * runs out, so one indexed range finds what may be claimed. A claim is one findOneAndUpdate per
+ * item: atomic on MongoDB, so two processes never hold one item.
+ */
+function outboxRepo(col: Collection<Document>, deliveries: Collection<Document>, tenantId: string): OutboxRepo {
+  const held = (item: OutboxItem) => ({ tenantId, id: item.id, state: 'pending', lease: item.lease });
+  const note = (destination: string, set: Document) =>
+    deliveries.updateOne({ tenantId, destination }, { $set: set }, { upsert: true });
+  return {
+    enqueue: (items, now) => guard(async () => {
+      if (items.length === 0) return;
+      await col.insertMany(items.map((x) => ({
+        tenantId, id: randomUUID(), destination: x.destination, event: x.event,
+        createdAt: now, attempts: 0, state: 'pending', availableAt: now,
+      })), { ordered: true });
+    }),
+    async claim(destination, o) {
+      checkClaim(o);
+      return guard(async () => {
+        const claimed: OutboxItem[] = [];
+        while (claimed.length < o.limit) {
+          const lease = randomUUID();
+          const d = await col.findOneAndUpdate(
+            { tenantId, destination, state: 'pending', availableAt: { $lte: o.now } },
+            { $set: { lease, availableAt: new Date(o.now.getTime() + o.leaseMs) } },
+            { sort: { availableAt: 1 }, ...AFTER },
+          );
+          if (!d) break;
+          claimed.push({
+            id: String(d.id), destination, event: d.event as AuditEvent,
+            createdAt: d.createdAt as Date, attempts: Number(d.attempts), lease,
+          });
+        }
+        return claimed;
+      });
+    },
+    delivered: (item, at) => guard(async () => {
+      await col.deleteOne({ tenantId, id: item.id });
+      await note(item.destination, { lastSuccessAt: at });
+    }),
+    failed: (item, o) => guard(async () => {
+      const r = await col.updateOne(held(item), {
+        $inc: { attempts: 1 },
+        $unset: { lease: '' },
+        $set: o.retryAt ? { availableAt: o.retryAt } : { state: 'dead' },
+      });
+      if (r.matchedCount === 0) return false;
+      await note(item.destination, { lastFailure: { at: o.at, error: o.error, ...(o.status === undefined ? {} : { status: o.status }) } });
+      return true;
+    }),
+    release: (item, at) => guard(async () => {
+      await col.updateOne(held(item), { $unset: { lease: '' }, $set: { availableAt: at } });
+    }),
+    status: (destination) => guard(async () => {
+      const mine = { tenantId, destination };
+      const [pending, dead, oldest, last] = await Promise.all([
+        col.countDocuments({ ...mine, state: 'pending' }),
+        col.countDocuments({ ...mine, state: 'dead' }),
+        col.find({ ...mine, state: 'pending' }).sort({ createdAt: 1 }).limit(1).toArray(),
+        deliveries.findOne(mine),
+      ]);
+      const s: OutboxStatus = { pending, dead };
+      if (oldest[0]) s.oldestPendingAt = oldest[0].createdAt as Date;
+      if (last?.lastSuccessAt) s.lastSuccessAt = last.lastSuccessAt as Date;
+      if (last?.lastFailure) s.lastFailure = last.lastFailure as NonNullable<OutboxStatus['lastFailure']>;
+      return s;
+    }),
+    purge: (before) => guard(async () => (await col.deleteMany({ tenantId, createdAt: { $lt: before } })).deletedCount),
   };
 }

@@ -28,6 +28,8 @@ export interface TenantStore {
   readonly lockouts: LockoutRepo;
   readonly sources: SourceRepo;
   readonly sequences: SequenceRepo;
+  readonly devices: DeviceRepo;
+  readonly outbox: OutboxRepo;
   readonly nasHistory: NasHistoryRepo;
 }
 
@@ -114,9 +116,24 @@ export interface GroupRecord {
   modifiedAt: Date;
 }
 
+/** A device admitted by MAC authentication bypass (a printer, a camera, a phone). */
+export interface DeviceRecord {
+  tenantId: string;
+  /** 12 lowercase hex digits (core/mac.ts): unique per tenant. */
+  mac: string;
+  name?: string;
+  /** Groups whose VLAN and reply attributes the device gets: group name keys. */
+  groups: string[];
+  createdAt: Date;
+  modifiedAt: Date;
+  /** The device's last MAB login; written at most hourly, so that re-authentications cost no write each time. */
+  lastSeenAt?: Date;
+}
+
 /** A record as created: the store adds tenantId and checks uniqueness. */
 export type NewUser = Omit<UserRecord, 'tenantId'>;
 export type NewGroup = Omit<GroupRecord, 'tenantId'>;
+export type NewDevice = Omit<DeviceRecord, 'tenantId'>;
 
 // ---------------------------------------------------------------- queries
 
@@ -219,6 +236,28 @@ export interface GroupRepo {
   /** As UserRepo.rename, for a group's name. */
   rename(name: string, newName: string): Promise<GroupRecord>;
   delete(name: string): Promise<boolean>;
+}
+
+/**
+ * Devices by MAC. Every method takes a MAC in any common spelling (core/mac.ts) and stores the
+ * normalised form; anything else is InvalidInput.
+ */
+export interface DeviceRepo {
+  get(mac: string): Promise<DeviceRecord | undefined>;
+  /** Keyset pagination in MAC order. */
+  list(page: Page): Promise<PageResult<DeviceRecord>>;
+  /** Conflict if the MAC is registered already. */
+  create(d: NewDevice): Promise<DeviceRecord>;
+  /** As UserRepo.update: tenantId, mac and createdAt cannot change; modifiedAt is set. NotFound if absent. */
+  update(mac: string, fn: (old: DeviceRecord) => DeviceRecord): Promise<DeviceRecord>;
+  /** true if deleted. */
+  delete(mac: string): Promise<boolean>;
+  /** Sets lastSeenAt, and nothing else (modifiedAt stays); a MAC that is not registered is left alone. */
+  touch(mac: string, at: Date): Promise<void>;
+  /** Removes a group key from every device (group deletion). Returns how many changed. */
+  removeGroupEverywhere(groupKey: string): Promise<number>;
+  /** Moves a group key to a new one in every device that holds it (group rename), like UserRepo's. */
+  replaceGroupEverywhere(oldKey: string, newKey: string): Promise<number>;
 }
 
 export interface AuditEvent {
@@ -377,6 +416,58 @@ export interface NasHistoryRepo {
   note(uid: string, nas: string, at: Date): Promise<{ first: boolean; others: boolean }>;
   /** Forgets every NAS of `uid` (a deleted or renamed account). */
   forget(uid: string): Promise<void>;
+}
+
+/** An audit event waiting to be delivered to one destination (a webhook). */
+export interface NewOutboxItem {
+  /** The destination's id (integrations decides what it names). */
+  destination: string;
+  event: AuditEvent;
+}
+
+/** A claimed outbox item: the caller holds it until `lease` expires. */
+export interface OutboxItem extends NewOutboxItem {
+  /** Assigned by the store; the same on every attempt (receivers deduplicate on it). */
+  id: string;
+  createdAt: Date;
+  /** Attempts made before this claim. */
+  attempts: number;
+  /** This claim's token: failed() and release() apply only while it still holds. */
+  lease: string;
+}
+
+export interface OutboxStatus {
+  /** Items waiting (due, retrying or claimed). */
+  pending: number;
+  /** Items given up on, kept until retention purges them. */
+  dead: number;
+  oldestPendingAt?: Date;
+  lastSuccessAt?: Date;
+  lastFailure?: { at: Date; status?: number; error: string };
+}
+
+/**
+ * A durable queue of deliveries per destination: at-least-once. An item stays until delivered()
+ * or until it is dead and purged. A claim leases items for `leaseMs`; an item whose lease ran out
+ * (a crashed or stopped worker) is claimed again, so two workers never hold one item at once.
+ */
+export interface OutboxRepo {
+  /** Many items in one write, each with its own id, created and due at `now`. */
+  enqueue(items: NewOutboxItem[], now: Date): Promise<void>;
+  /** Up to `limit` items of `destination` due at `now`, oldest due first, leased until now + leaseMs. */
+  claim(destination: string, o: { now: Date; leaseMs: number; limit: number }): Promise<OutboxItem[]>;
+  /** Delivered: the item is gone (whoever holds its lease), and the destination's last success is `at`. */
+  delivered(item: Pick<OutboxItem, 'id' | 'destination'>, at: Date): Promise<void>;
+  /**
+   * A failed attempt: counted, recorded as the destination's last failure, and the item is due
+   * again at `retryAt`, or dead without it. false (and nothing changed) if the lease was lost.
+   */
+  failed(item: OutboxItem, o: { at: Date; status?: number; error: string; retryAt?: Date }): Promise<boolean>;
+  /** Hands a claimed item back, unattempted and due at `at` (a worker stopping). */
+  release(item: OutboxItem, at: Date): Promise<void>;
+  status(destination: string): Promise<OutboxStatus>;
+  /** Deletes items (pending or dead) created before `before`; returns how many. */
+  purge(before: Date): Promise<number>;
 }
 
 /** Monotonic counters per tenant (POSIX ids): never reused. */

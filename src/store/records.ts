@@ -5,9 +5,10 @@
 // mongo.ts translates it into a filter.
 import { InvalidInput } from '../core/errors.ts';
 import { isTenantId, nameKey } from '../core/ids.ts';
+import { toMac } from '../core/mac.ts';
 import type {
-  AccountingRecord, AccountingRepo, GroupQuery, GroupRecord, GroupRepo, LockoutState, NewGroup, NewUser, Page,
-  PageResult, SessionRecord, UserQuery, UserRecord, UserRepo,
+  AccountingRecord, AccountingRepo, AuditEvent, DeviceRecord, DeviceRepo, GroupQuery, GroupRecord, GroupRepo, LockoutState,
+  NewDevice, NewGroup, NewUser, Page, PageResult, SessionRecord, UserQuery, UserRecord, UserRepo,
 } from './port.ts';
 
 /** A stored document: a record plus internal fields the port never shows. */
@@ -76,26 +77,29 @@ function toCond(q: UserQuery | GroupQuery, s: QuerySchema): Cond {
 
 // ---------------------------------------------------------------- kinds
 
-/** What differs between users and groups; everything else is written once, generically. */
+/** What differs between users, groups and devices; everything else is written once, generically. */
 export interface Kind<R, N, Q> {
-  label: 'user' | 'group';
-  /** The public name field and its stored lowercased key (unique per tenant). */
-  idField: 'uid' | 'name';
-  keyField: 'uidKey' | 'nameKey';
+  label: 'user' | 'group' | 'device';
+  /** The public name field and its stored lowercased key (unique per tenant); a MAC is its own key. */
+  idField: 'uid' | 'name' | 'mac';
+  keyField: 'uidKey' | 'nameKey' | 'mac';
   /** The array of group keys that membership edits change. */
-  listField: 'memberOf' | 'memberGroups';
+  listField: 'memberOf' | 'memberGroups' | 'groups';
   toStored(tenantId: string, r: N): Doc;
   fromStored(d: Doc): R;
   cond(q: Q): Cond;
 }
 
+type IdField = Kind<unknown, unknown, unknown>['idField'];
+
 /** An update's result keeps identity and creation; modifiedAt always moves forward. */
-export function keepImmutables<R>(old: R, next: R, idField: 'uid' | 'name'): R {
+export function keepImmutables<R>(old: R, next: R, idField: IdField): R {
   const was = old as Doc;
   return {
     ...next,
     [idField]: was[idField],
     tenantId: was.tenantId,
+    // Devices have none: undefined is dropped when stored.
     entryUUID: was.entryUUID,
     createdAt: was.createdAt,
     modifiedAt: new Date(Math.max(Date.now(), (was.modifiedAt as Date).getTime() + 1)),
@@ -103,7 +107,7 @@ export function keepImmutables<R>(old: R, next: R, idField: 'uid' | 'name'): R {
 }
 
 /** A rename's result: the record under its new name, otherwise kept as an update keeps it. */
-export function renamed<R>(old: R, newId: string, idField: 'uid' | 'name'): R {
+export function renamed<R>(old: R, newId: string, idField: IdField): R {
   return { ...keepImmutables(old, old, idField), [idField]: newId };
 }
 
@@ -139,7 +143,7 @@ interface KindSpec extends QuerySchema, KindNames {
 }
 
 function kind<R, N, Q>(s: KindSpec): Kind<R, N, Q> {
-  const internal = ['_id', 'rev', s.keyField, ...Object.keys(s.folded)];
+  const internal = ['_id', 'rev', ...(s.keyField === s.idField ? [] : [s.keyField]), ...Object.keys(s.folded)];
   return {
     label: s.label,
     idField: s.idField,
@@ -151,7 +155,7 @@ function kind<R, N, Q>(s: KindSpec): Kind<R, N, Q> {
       return defined({
         ...d,
         tenantId,
-        entryUUID: String(d.entryUUID).toLowerCase(),
+        ...(d.entryUUID === undefined ? {} : { entryUUID: String(d.entryUUID).toLowerCase() }),
         [s.listField]: keys(d[s.listField] as string[]),
         [s.keyField]: fold(d[s.idField]),
         ...Object.fromEntries(Object.entries(s.folded).map(([key, field]) => [key, fold(d[field])])),
@@ -183,6 +187,20 @@ export const GROUPS = kind<GroupRecord, NewGroup, GroupQuery>({
   folded: {},
   fields: { name: 'nameKey', entryUUID: 'entryUUID', gidNumber: 'gidNumber' },
   member: 'hasMemberGroup',
+});
+
+/** Devices are listed in MAC order only. */
+export type DeviceQuery = { all: true };
+
+/** A device's key is its MAC, normalised before it reaches the store's operations (deviceRepo). */
+export const DEVICES = kind<DeviceRecord, NewDevice, DeviceQuery>({
+  label: 'device',
+  idField: 'mac',
+  keyField: 'mac',
+  listField: 'groups',
+  folded: {},
+  fields: { mac: 'mac' },
+  member: 'inGroups',
 });
 
 /** Fields of UserRecord that a replacing import may leave out (and must then remove). */
@@ -318,6 +336,8 @@ export interface RecordOps<R, N, Q> {
   /** NotFound if `id` is absent, Conflict if another record has `newId`. */
   rename(id: string, newId: string): Promise<R>;
   delete(id: string): Promise<boolean>;
+  /** Sets one date field and nothing else (modifiedAt stays); an absent record is left alone. */
+  stamp(id: string, field: string, at: Date): Promise<void>;
 }
 
 /** The methods users and groups share, over one set of record operations. */
@@ -348,6 +368,20 @@ export function userRepo(
   };
 }
 
+export function deviceRepo(ops: RecordOps<DeviceRecord, NewDevice, DeviceQuery>): DeviceRepo {
+  // async: a MAC that is none rejects, as every store error does, rather than throwing.
+  return {
+    get: async (mac) => ops.get(toMac(mac)),
+    list: async (page) => ops.find({ all: true }, page.after === undefined ? page : { ...page, after: toMac(page.after) }),
+    create: async (d) => ops.create({ ...d, mac: toMac(d.mac) }),
+    update: async (mac, fn) => ops.update(toMac(mac), fn),
+    delete: async (mac) => ops.delete(toMac(mac)),
+    touch: async (mac, at) => ops.stamp(toMac(mac), 'lastSeenAt', at),
+    removeGroupEverywhere: (groupKey) => ops.removeEverywhere(groupKey),
+    replaceGroupEverywhere: (oldKey, newKey) => ops.replaceEverywhere(oldKey, newKey),
+  };
+}
+
 export function groupRepo(ops: RecordOps<GroupRecord, NewGroup, GroupQuery>): GroupRepo {
   return {
     ...recordRepo(ops),
@@ -356,4 +390,24 @@ export function groupRepo(ops: RecordOps<GroupRecord, NewGroup, GroupQuery>): Gr
     removeMemberGroupEverywhere: (childKey) => ops.removeEverywhere(childKey),
     replaceMemberGroupEverywhere: (oldKey, newKey) => ops.replaceEverywhere(oldKey, newKey),
   };
+}
+
+// ---------------------------------------------------------------- outbox
+
+/** An outbox item as stored: due (or leased) until `availableAt`; the lease token while claimed. */
+export interface OutboxDoc {
+  id: string;
+  destination: string;
+  event: AuditEvent;
+  createdAt: Date;
+  attempts: number;
+  state: 'pending' | 'dead';
+  availableAt: Date;
+  lease?: string;
+}
+
+export function checkClaim(o: { limit: number; leaseMs: number }): void {
+  checkCount('limit', o.limit, 1);
+  if (o.limit > MAX_PAGE) throw new InvalidInput(`claim limit must be at most ${MAX_PAGE}`);
+  checkCount('leaseMs', o.leaseMs, 1);
 }

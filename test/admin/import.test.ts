@@ -68,3 +68,31 @@ test('a full batch of 2000 rows imports in one request', async (t) => {
   t.is(r.body.created, 2000);
   t.is(r.body.failed, 0);
 });
+
+test('a row naming a DN outside the tenant\'s subtree is refused by line, whatever its case and spaces; the rest imports', async (t) => {
+  const { api } = t.context;
+  // ops, not globex-it: the first test counts globex-it's audit events.
+  const r = await api.call(TOKENS.ops, 'POST', `${G}/import`, {
+    users: [
+      { uid: 'dn-own', dn: 'uid=dn-own,ou=people,dc=globex,dc=example', line: 1 },
+      { uid: 'dn-odd', dn: 'UID=dn-odd , OU=People,DC=GLOBEX,  dc=Example', line: 6 },
+      { uid: 'dn-acme', dn: 'uid=dn-acme,ou=people,DC=Acme, dc=example', line: 11 },
+      { uid: 'dn-look-alike', dn: 'uid=dn-look-alike,ou=people,dc=notglobex,dc=example', line: 16 },
+      { uid: 'dn-bad', dn: 'not a dn', line: 21 },
+      { uid: 'dn-none', line: 26 },
+    ],
+    groups: [{ name: 'dn-acme-group', dn: 'cn=dn-acme-group,ou=groups,dc=acme,dc=example', members: ['dn-own'], line: 31 }],
+  });
+  t.is(r.status, 200);
+  t.is(r.body.created, 3);
+  t.is(r.body.failed, 4);
+  t.deepEqual(r.body.errors.map((e: { line: number; name: string }) => [e.line, e.name]), [[11, 'dn-acme'], [16, 'dn-look-alike'], [21, 'dn-bad'], [31, 'dn-acme-group']]);
+  t.is(r.body.errors[0].message, 'dn uid=dn-acme,ou=people,DC=Acme, dc=example is not under globex\'s base dc=globex,dc=example; not imported');
+  t.is(r.body.errors[2].message, 'dn "not a dn" is not a valid DN; not imported');
+  for (const [tenant, what, status] of [
+    ['globex', 'users/dn-own', 200], ['globex', 'users/dn-odd', 200], ['globex', 'users/dn-none', 200],
+    ['globex', 'users/dn-acme', 404], ['acme', 'users/dn-acme', 404], ['globex', 'users/dn-bad', 404], ['globex', 'groups/dn-acme-group', 404],
+  ] as const) {
+    t.is((await api.call(TOKENS.ops, 'GET', `/api/v1/tenants/${tenant}/${what}`)).status, status, `${tenant} ${what}`);
+  }
+});

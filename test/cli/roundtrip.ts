@@ -1,5 +1,7 @@
 // The CLI's round trip through a real AdminServer: users, groups, imports of CSV and LDIF,
 // exit codes. Run once on the memory store and once on MongoDB (memory.test.ts, mongo.test.ts).
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestFn } from 'ava';
 import { startAdmin, TOKENS, type Api } from '../admin/helpers.ts';
@@ -108,6 +110,31 @@ export function cliRoundTrip(test: TestFn<RoundTripContext>, open: () => Promise
     t.is((await api.call(TOKENS.ops, 'GET', '/api/v1/tenants/acme/groups/pilots-g')).status, 404);
   });
 
+  test.serial('device add in any spelling, list, delete; a bad or taken MAC is exit 1 saying why', async (t) => {
+    const { env, api } = t.context;
+    const add = await cli(acme('device', 'add', '--mac', 'AA-BB-CC-00-11-22', '--name', 'Printer 2nd floor', '--group', 'staff'), { env });
+    t.is(add.code, 0, add.stderr);
+    t.is(add.stdout, 'registered device aabbcc001122 in staff in acme\n');
+    const list = await cli(acme('device', 'list'), { env });
+    t.is(list.code, 0, list.stderr);
+    t.regex(list.stdout, /^MAC\s+NAME\s+GROUPS\s+LAST SEEN\naabbcc001122\s+Printer 2nd floor\s+staff\s+never$/m);
+    const acmeConfig = api.world.registry.byId('acme')!;
+    await api.world.directory.tenant(acmeConfig).authenticateDevice('aabbcc001122', { name: 'radius:ap', protocol: 'radius' });
+    const json = JSON.parse((await cli(acme('device', 'list', '--json'), { env })).stdout) as { mac: string; lastSeenAt?: string }[];
+    t.truthy(json.find((d) => d.mac === 'aabbcc001122')?.lastSeenAt);
+    const bad = await cli(acme('device', 'add', '--mac', 'printer-1'), { env });
+    t.is(bad.code, 1);
+    t.regex(bad.stderr, /mac "printer-1" is not a MAC address/);
+    const taken = await cli(acme('device', 'add', '--mac', 'aabb.cc00.1122'), { env });
+    t.is(taken.code, 1);
+    t.regex(taken.stderr, /already exists/);
+    t.is((await cli(acme('device', 'delete'), { env })).code, 2, '--mac is required');
+    const del = await cli(acme('device', 'delete', '--mac', 'aa:bb:cc:00:11:22'), { env });
+    t.is(del.code, 0, del.stderr);
+    t.is((await api.call(TOKENS.ops, 'GET', '/api/v1/tenants/acme/devices/aabbcc001122')).status, 404);
+    t.is((await cli(acme('device', 'delete', '--mac', 'aa:bb:cc:00:11:22'), { env })).code, 1);
+  });
+
   test.serial('user list shows who is locked; unlock says when there was no lock', async (t) => {
     const { env, api } = t.context;
     for (let i = 0; i < 5; i++) await directoryOf(api).authenticate('bob', { password: `wrong-${i}` }, ldapActor);
@@ -191,6 +218,43 @@ export function cliRoundTrip(test: TestFn<RoundTripContext>, open: () => Promise
     const again = await cli(acme('import', ldif), { env: t.context.env });
     t.is(again.code, 1);
     t.regex(again.stdout, /0 created, 0 updated, 4 unchanged, 1 failed/);
+  });
+
+  const twoTenants = join(FIXTURES, 'two-tenants.ldif');
+  test.serial('import LDIF naming another tenant\'s entries: those are refused by line, nothing of them reaches acme', async (t) => {
+    const { env, api } = t.context;
+    const r = await cli(acme('import', twoTenants), { env });
+    t.is(r.code, 1);
+    t.regex(r.stderr, new RegExp(`${twoTenants}:8: dn uid=gil,ou=people,DC=Globex, dc=example is not under acme's base dc=acme,dc=example; not imported`));
+    t.regex(r.stderr, new RegExp(`${twoTenants}:20: dn cn=globex-staff,ou=groups,dc=globex,dc=example is not under acme's base`));
+    t.regex(r.stderr, new RegExp(`${twoTenants}:25: cn=mixed,ou=groups,dc=acme,dc=example: member uid=gil,ou=people,dc=globex,dc=example is not under acme's base`));
+    t.regex(r.stdout, /3 created, 0 updated, 0 unchanged, 3 failed/);
+    const get = (tenant: string, what: string) => api.call(TOKENS.ops, 'GET', `/api/v1/tenants/${tenant}/${what}`);
+    t.is((await get('acme', 'users/gil')).status, 404);
+    t.is((await get('globex', 'users/gil')).status, 404, 'an acme token never writes to globex either');
+    t.is((await get('acme', 'groups/globex-staff')).status, 404);
+    t.is((await get('acme', 'users/lou')).status, 200, 'an acme DN in odd case and with spaces is acme\'s');
+    const mixed = await get('acme', 'groups/mixed/members');
+    t.deepEqual(mixed.body.items.map((u: { uid: string }) => u.uid), ['kim']);
+  });
+
+  test.serial('import of rows longer than the server\'s 4 MiB import limit in all: sent in several requests', async (t) => {
+    const { env, api } = t.context;
+    const dir = await mkdtemp(join(tmpdir(), 'tenantdir-cli-'));
+    try {
+      // 400 users with two 6 KB keys each: 4.8 MB in fewer rows than one batch holds.
+      const key = (i: number, k: number) => `ssh-ed25519 ${'A'.repeat(6_000)} key${i}-${k}`;
+      const rows = Array.from({ length: 400 }, (_, i) => `keyed${i},"${key(i, 1)}\n${key(i, 2)}"`);
+      const file = join(dir, 'keyed.csv');
+      await writeFile(file, ['uid,sshPublicKey', ...rows, ''].join('\n'));
+      const r = await cli(acme('import', file), { env });
+      t.is(r.code, 0, r.stderr);
+      t.regex(r.stdout, /400 created, 0 updated, 0 unchanged, 0 failed/);
+      const last = await api.call(TOKENS.ops, 'GET', '/api/v1/tenants/acme/users/keyed399');
+      t.is(last.body.sshPublicKeys.length, 2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test.serial('exit 1 with the API\'s message when refused', async (t) => {

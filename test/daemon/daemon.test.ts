@@ -126,6 +126,12 @@ test.serial('/readyz follows the MongoDB store through an outage', async (t) => 
     t.is(await readyz(), 200);
     await mongo.kill();
     t.is(await readyz(), 503);
+    // The driver's error names the store's host: only an msp-admin token sees it.
+    const anonymous = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { checks: Record<string, unknown> };
+    t.is(anonymous.checks.store, false);
+    const detailed = (await (await api(d, '/readyz')).json()) as { checks: Record<string, unknown> };
+    t.is(typeof detailed.checks.store, 'string');
+    t.not(detailed.checks.store, '');
     t.is((await api(d, '/api/v1/tenants/acme/users')).status, 503, 'a store call fails fast as unavailable');
     await mongo.restart();
     let status = 0;
@@ -171,7 +177,8 @@ test('listens before the seed loads: LDAP answers unavailable, RADIUS is silent,
       bindAs(p.ldap),
       client('radclient', ['-r', '1', '-t', '1', `127.0.0.1:${p.radiusAuth}`, 'auth', 'acme-secret-0123456789'],
         'User-Name = u1, User-Password = Correct-Horse-9, Message-Authenticator = 0x00\n'),
-      fetch(`http://127.0.0.1:${p.http}/readyz`).then(async (r) => ({ status: r.status, body: (await r.json()) as { checks: Record<string, unknown> } })),
+      fetch(`http://127.0.0.1:${p.http}/readyz`, { headers: { authorization: `Bearer ${TOKEN}` } })
+        .then(async (r) => ({ status: r.status, body: (await r.json()) as { checks: Record<string, unknown> } })),
     ]);
   };
   const d = await startDaemon({ configDir: dir, logger, onListening });

@@ -30,7 +30,7 @@ async function bareConfig(): Promise<string> {
   return d;
 }
 
-const started = (p: ServeProcess) => until('tenantdir to start', () => events(p).some((l) => l.event === 'daemon.start'), 8_000)
+const started = (p: ServeProcess) => until('tenantdir to start', () => events(p).some((l) => l.event === 'daemon.start'), 20_000)
   .catch((err: Error) => {
     throw new Error(`${err.message}; it wrote:\n${p.stdout()}${p.stderr()}`);
   });

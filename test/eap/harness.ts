@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
 import { createLogger, type Logger } from '../../src/core/log.ts';
 import { EapServer, type EapServerOptions } from '../../src/eap/index.ts';
-import { RadiusFront } from '../../src/radius/index.ts';
+import { RadiusFront, type RadiusDirectory } from '../../src/radius/index.ts';
 import { makeWorld, type World } from '../helpers/world.ts';
 import { makePki, type Pki } from './certs.ts';
 
@@ -41,6 +41,8 @@ export async function startHarness(o: {
   pki?: Pki;
   /** Another configuration (a copy of FIXTURE with edits); default: FIXTURE. */
   configDir?: string;
+  /** The directory the front uses, made over the world (default: the world's own). */
+  directory?: (world: World) => RadiusDirectory;
 } = {}): Promise<Harness> {
   const pki = o.pki ?? makePki();
   const logs: Record<string, unknown>[] = [];
@@ -54,7 +56,7 @@ export async function startHarness(o: {
     settings: (id) => (id === 'acme' ? { clientCa: pki.read('acme-ca.crt'), crl: pki.read('acme.crl') } : undefined),
     ...o.eap,
   });
-  const front = new RadiusFront({ live: world.live, directory: world.directory, logger, eap });
+  const front = new RadiusFront({ live: world.live, directory: o.directory?.(world) ?? world.directory, logger, eap });
   const { auth, acct } = await front.listen();
   return {
     pki, world, eap, port: auth, acctPort: acct, logs,
@@ -105,11 +107,14 @@ function acceptAttributes(out: string): Map<number, string[]> {
 }
 
 /**
- * Runs eapol_test with the `network` block's lines; resolves when it exits (at most ~10 s).
+ * Runs eapol_test with the `network` block's lines; resolves when it exits (at most
+ * `timeoutSeconds` + 2 s; a run that waits for a RADIUS retransmission, 3 s, may want more).
  * The outer identity (anonymous_identity, else identity) gets a unique tag. Rejects when
  * eapol_test cannot run at all (missing: run .ci/radius-deps.sh), so no test passes without it.
  */
-export function eapol(h: Pick<Harness, 'pki' | 'port'>, network: Record<string, string>, nas: keyof typeof NAS = 'acme', secret: string = NAS[nas].secret): Promise<EapolResult> {
+export function eapol(
+  h: Pick<Harness, 'pki' | 'port'>, network: Record<string, string>, nas: keyof typeof NAS = 'acme', secret: string = NAS[nas].secret, timeoutSeconds = 8,
+): Promise<EapolResult> {
   const n = runCounter++;
   const outerKey = network['anonymous_identity'] ? 'anonymous_identity' : 'identity';
   const net = { ...network, [outerKey]: tagged(network[outerKey] ?? '"anonymous"', n) };
@@ -117,9 +122,9 @@ export function eapol(h: Pick<Harness, 'pki' | 'port'>, network: Record<string, 
   const conf = h.pki.path(`eapol-${process.pid}-${n}.conf`);
   const lines = Object.entries(net).map(([k, v]) => `  ${k}=${v}`);
   writeFileSync(conf, `network={\n  ssid="tenantdir"\n  key_mgmt=WPA-EAP\n${lines.join('\n')}\n}\n`);
-  const args = ['-c', conf, '-a', '127.0.0.1', '-p', String(h.port), '-s', secret, '-A', NAS[nas].address, '-t', '8', '-r', '0'];
+  const args = ['-c', conf, '-a', '127.0.0.1', '-p', String(h.port), '-s', secret, '-A', NAS[nas].address, '-t', String(timeoutSeconds), '-r', '0'];
   return new Promise((resolve, reject) => {
-    execFile('eapol_test', args, { timeout: 10_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => {
+    execFile('eapol_test', args, { timeout: (timeoutSeconds + 2) * 1000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => {
       const out = String(stdout);
       const code = err ? err.code : 0;
       if (typeof code !== 'number') {

@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import test from 'ava';
 import { makePki, type Pki } from './certs.ts';
+import { directoryWith } from '../radius/helpers.ts';
 import { eapTls, eapol, failedWith, NAS, peapMschapv2, q, startHarness, ttlsPap, type Harness, type EapolResult } from './harness.ts';
 
 let pki: Pki;
@@ -106,6 +107,34 @@ test('accounting: the NAS echoes the Class and the session is stored under the i
   t.deepEqual(await h.world.store.tenant('acme').accounting.list({ limit: 10, sessionId: 'eapol-cross-1' }), []);
   const [cross] = await h.world.store.tenant('globex').accounting.list({ limit: 10, sessionId: 'eapol-cross-1' });
   t.is(cross?.user, peap.outer);
+});
+
+test('a check the directory throttles drops the packet; eapol_test\'s RADIUS retransmission completes PEAP/MSCHAPv2 and TTLS/PAP', async (t) => {
+  // Each user's first check is refused as throttled; the conversation must survive it.
+  const throttled: string[] = [];
+  const th = await startHarness({
+    pki,
+    directory: (w) => directoryWith(w, async (_tenant, real, uid) => {
+      if (throttled.includes(uid)) return real();
+      throttled.push(uid);
+      return { ok: false, reason: 'throttled' };
+    }),
+  });
+  try {
+    // Each run waits once for eapol_test's retransmission (3 s): more time than the default 8 s.
+    const [peap, ttls] = await Promise.all([
+      eapol(th, peapMschapv2(th, 'alice', 'Correct-Horse-9'), 'acme', NAS.acme.secret, 20),
+      eapol(th, ttlsPap(th, 'vince', 'Vlan-Twenty-20'), 'acme', NAS.acme.secret, 20),
+    ]);
+    t.true(peap.success, peap.output.slice(-2000));
+    t.true(ttls.success, ttls.output.slice(-2000));
+    t.true(peap.mppeOk && ttls.mppeOk);
+    t.deepEqual(throttled.sort(), ['alice', 'vince']);
+    // eapol_test saw no answer to the throttled request and sent it again.
+    for (const r of [peap, ttls]) t.regex(r.output, /Resending RADIUS message/);
+  } finally {
+    await th.close();
+  }
 });
 
 test('wrong passwords fail (TTLS/PAP, PEAP/MSCHAPv2)', async (t) => {

@@ -56,6 +56,20 @@ test('the RFC 2759 response succeeds, and the Success request carries the RFC\'s
   t.deepEqual(done, { success: { user: { uid: 'user', enabled: true } } });
 });
 
+test('a check refused as throttled defers the step: nothing is sent, and the same response later succeeds', async (t) => {
+  const calls: string[] = [];
+  const ctx = context(calls);
+  const start = mschapv2.start(ctx);
+  if (!('send' in start)) return t.fail();
+  const state = { ...(start.state as { msId: number }), authChallenge: AUTH_CHALLENGE } as typeof start.state;
+  const msId = start.send[1] as number;
+  const throttled = { ...ctx, authenticate: async () => ({ ok: false as const, reason: 'throttled' }) };
+  t.deepEqual(await mschapv2.next(state, response(msId, NT_RESPONSE), throttled), { deferred: 'throttled' });
+  const step = await mschapv2.next(state, response(msId, NT_RESPONSE), ctx);
+  if (!('send' in step)) return t.fail(JSON.stringify(step));
+  t.is(step.send[0], 3, 'Success request');
+});
+
 test('a wrong NT-Response gets a Failure request (E=691) and the method fails on the peer\'s answer', async (t) => {
   const ctx = context([]);
   const start = mschapv2.start(ctx);

@@ -65,6 +65,8 @@ export interface PeerOptions {
   fragmentSize?: number;
   exchange?: Partial<EapExchange>;
   identity?: string;
+  /** Runs before each of the peer's responses (a test's other traffic, interleaved). */
+  between?: () => Promise<void>;
 }
 
 export interface PeerResult {
@@ -73,6 +75,8 @@ export interface PeerResult {
   clientMsk: Buffer | undefined;
   version: string | null;
   rounds: number;
+  /** Responses the server dropped (deferred steps), each retransmitted as a NAS would. */
+  drops: number;
 }
 
 const TLS12_LABEL: Record<number, string> = { [EAP_TYPE.tls]: 'client EAP encryption', [EAP_TYPE.peap]: 'client EAP encryption', [EAP_TYPE.ttls]: 'ttls keying material' };
@@ -86,13 +90,23 @@ function clientMsk(socket: TLSSocket, type: number): Buffer | undefined {
   return km.subarray(0, 64);
 }
 
-/** Runs one whole conversation; bounded to 200 round trips. */
+/** Runs one whole conversation; bounded to 200 round trips. A dropped response is sent again, as a NAS does. */
 export async function converse(server: EapServer, o: PeerOptions): Promise<PeerResult> {
   const base = { ...BASE_EXCHANGE, ...o.exchange };
+  let drops = 0;
+  const handle = async (x: EapExchange): Promise<EapOutcome> => {
+    await o.between?.();
+    let outcome = await server.handle(x);
+    for (let i = 0; i < 10 && outcome.kind === 'drop'; i++) {
+      drops++;
+      outcome = await server.handle(x);
+    }
+    return outcome;
+  };
   const frag = new Fragmenter({ fragmentSize: o.fragmentSize ?? 1000, maxMessage: 1 << 20 });
   let client: ClientTunnel | undefined;
   let appSent = false;
-  let outcome = await server.handle({ ...base, eapMessage: buildEap(EAP_CODE.response, 1, EAP_TYPE.identity, Buffer.from(o.identity ?? 'anonymous@acme')), state: undefined });
+  let outcome = await handle({ ...base, eapMessage: buildEap(EAP_CODE.response, 1, EAP_TYPE.identity, Buffer.from(o.identity ?? 'anonymous@acme')), state: undefined });
   let rounds = 0;
   let msk: Buffer | undefined;
   let version: string | null = null;
@@ -103,7 +117,7 @@ export async function converse(server: EapServer, o: PeerOptions): Promise<PeerR
       let data: Buffer;
       if (req.type !== o.type) {
         data = Buffer.from([o.type]);
-        outcome = await server.handle({ ...base, eapMessage: buildEap(EAP_CODE.response, req.id, EAP_TYPE.nak, data), state: outcome.state });
+        outcome = await handle({ ...base, eapMessage: buildEap(EAP_CODE.response, req.id, EAP_TYPE.nak, data), state: outcome.state });
         continue;
       }
       const r = frag.receive(req.data);
@@ -119,7 +133,7 @@ export async function converse(server: EapServer, o: PeerOptions): Promise<PeerR
         }
         data = frag.send(records);
       }
-      outcome = await server.handle({ ...base, eapMessage: buildEap(EAP_CODE.response, req.id, o.type, data), state: outcome.state });
+      outcome = await handle({ ...base, eapMessage: buildEap(EAP_CODE.response, req.id, o.type, data), state: outcome.state });
     }
     if (client?.secure) {
       msk = clientMsk(client.socket, o.type);
@@ -128,5 +142,5 @@ export async function converse(server: EapServer, o: PeerOptions): Promise<PeerR
   } finally {
     client?.destroy();
   }
-  return { outcome, rounds, version, clientMsk: msk };
+  return { outcome, rounds, version, clientMsk: msk, drops };
 }

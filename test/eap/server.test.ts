@@ -3,7 +3,7 @@
 // timeout, and hostile input ending only its own conversation.
 import test from 'ava';
 import { createLogger, silentLogger } from '../../src/core/log.ts';
-import { EapServer, type EapExchange, type EapOutcome, type EapServerOptions } from '../../src/eap/index.ts';
+import { EapServer, type EapExchange, type EapOutcome, type EapProof, type EapServerOptions } from '../../src/eap/index.ts';
 import { methodAfterNak } from '../../src/eap/identity.ts';
 import { EAP_CODE, EAP_TYPE, buildEap, parseEap } from '../../src/eap/packet.ts';
 import { EapTenant } from '../../src/eap/tenant.ts';
@@ -50,6 +50,26 @@ for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
     t.deepEqual([...r.outcome.eapMessage], [EAP_CODE.success, r.outcome.eapMessage[1], 0, 4]);
   });
 
+  test(`TTLS/PAP: a check refused as throttled drops the packet and keeps the conversation; the retransmission completes it (${version})`, async (t) => {
+    const s = server();
+    const checks: string[] = [];
+    const r = await converse(s, {
+      type: EAP_TYPE.ttls, tls: tlsClient(version), app: papAvps('alice', 'Correct-Horse-9'),
+      exchange: {
+        authenticate: async (uid, proof) => {
+          checks.push(uid);
+          if (checks.length <= 2) return { ok: false, reason: 'throttled' };
+          return BASE_EXCHANGE.authenticate(uid, proof);
+        },
+      },
+    });
+    s.close();
+    t.is(r.outcome.kind, 'accept', r.outcome.kind === 'reject' ? r.outcome.reason : '');
+    t.is(r.drops, 2);
+    t.deepEqual(checks, ['alice', 'alice', 'alice']);
+    if (r.outcome.kind === 'accept') t.deepEqual(r.outcome.msk, r.clientMsk, 'the tunnel survived the retransmissions');
+  });
+
   test(`EAP-TLS with a 6 KB server chain and small fragments both ways (${version})`, async (t) => {
     const s = server({ limits: { fragmentSize: 300 } }, 'long');
     const r = await converse(s, {
@@ -67,9 +87,22 @@ test('TTLS/PAP with a wrong password is rejected with EAP-Failure', async (t) =>
   const s = server();
   const r = await converse(s, { type: EAP_TYPE.ttls, tls: tlsClient(), app: papAvps('alice', 'nope') });
   s.close();
-  t.is(r.outcome.kind, 'reject');
+  if (r.outcome.kind !== 'reject') return t.fail(r.outcome.kind);
   t.is(r.outcome.eapMessage[0], EAP_CODE.failure);
   t.is(s.open, 0);
+});
+
+test('TTLS/PAP: NUL padding is cut; a password AVP of 64 KiB of NULs is refused as too-long before any check', async (t) => {
+  const s = server({ limits: { maxMessage: 1 << 20 } });
+  const checks: string[] = [];
+  const exchange = { authenticate: async (uid: string, proof: EapProof) => { checks.push(uid); return BASE_EXCHANGE.authenticate(uid, proof); } };
+  const padded = await converse(s, { type: EAP_TYPE.ttls, tls: tlsClient(), exchange, app: Buffer.concat([avp(1, Buffer.from('alice')), avp(2, Buffer.from('Correct-Horse-9\0'))]) });
+  t.is(padded.outcome.kind, 'accept');
+  const nuls = Buffer.concat([Buffer.alloc(65_536), Buffer.from('x'), Buffer.alloc(15)]);
+  const flood = await converse(s, { type: EAP_TYPE.ttls, tls: tlsClient(), exchange, app: Buffer.concat([avp(1, Buffer.from('alice')), avp(2, nuls)]) });
+  s.close();
+  t.like(flood.outcome, { kind: 'reject', reason: 'ttls/pap: too-long' });
+  t.deepEqual(checks, ['alice'], 'the long one never reached the directory');
 });
 
 test('TTLS: an unknown AVP marked mandatory fails the session (RFC 5281 §10.1)', async (t) => {
@@ -224,6 +257,39 @@ test('a full pool gives way to a tenant below its share: the biggest tenant lose
   t.deepEqual([await alive(acme[0]!), await alive(acme[1]!)], ['reject', 'reject']);
   t.deepEqual([await alive(acme[2]!), await alive(acme[3]!)], ['challenge', 'challenge']);
   t.true(lines.some((l) => l['event'] === 'eap.capped' && l['cap'] === 'evicted' && l['victim'] === 'acme'));
+  s.close();
+});
+
+test('with 5 NAS one tenant fills the pool, and another tenant\'s EAP still completes while the flood goes on', async (t) => {
+  // The issue's probe in small: 5 acme NAS at their per-NAS cap fill the whole pool.
+  const s = server({ limits: { maxPerNas: 4, maxConversations: 20 } });
+  const acmeNas = Array.from({ length: 5 }, (_, i) => ({ nas: { key: `acme/ap-${i}`, name: `ap-${i}`, source: `127.0.0.${10 + i}` } }));
+  const flood = async (): Promise<number> => {
+    let opened = 0;
+    for (const nas of acmeNas) if ((await s.handle(x(identity(), undefined, nas))).kind === 'challenge') opened++;
+    return opened;
+  };
+  for (let i = 0; i < 4; i++) await flood();
+  t.is(s.open, 20);
+  // globex's conversation runs to the end; before each of its responses, acme tries 5 more.
+  const globex = {
+    tenant: GLOBEX, nas: { key: 'globex/ap', name: 'ap', source: '127.0.0.2' },
+    authenticate: async (uid: string, proof: EapProof) => (uid === 'gina' && 'password' in proof && proof.password === 'Engineer-Pass-77'
+      ? { ok: true as const, user: { uid: 'gina', enabled: true } } : { ok: false as const, reason: 'bad-password' }),
+  };
+  let refused = 0;
+  const open: number[] = [];
+  const r = await converse(s, {
+    type: EAP_TYPE.ttls, tls: tlsClient(), app: papAvps('gina', 'Engineer-Pass-77'), identity: 'anonymous@globex', exchange: globex,
+    between: async () => {
+      refused += 5 - await flood();
+      open.push(s.open);
+    },
+  });
+  t.is(r.outcome.kind, 'accept', r.outcome.kind === 'reject' ? r.outcome.reason : '');
+  t.true(refused > 0, 'acme kept trying and was refused above its share');
+  t.true(open.length > 2 && open.every((n) => n === 20), `the pool stayed full: ${open.join(',')}`);
+  t.is(s.open, 19, 'globex\'s ended; acme\'s live on');
   s.close();
 });
 

@@ -2,7 +2,8 @@
 // Message-Authenticator rules, refusals, lockout, duplicates, reloads, audit and logs.
 import test from 'ava';
 import { ATTR, CODE, encodeRequest, MS, verifyResponse, VENDOR_MICROSOFT, parsePacket, type Packet } from '../../src/radius/codec.ts';
-import { exchange, fixtureCopy, identifier, loadRegistry, NAS, papRequest, startFront, vendorValues, type Harness } from './helpers.ts';
+import { Directory } from '../../src/directory/index.ts';
+import { ANSWER_MS, exchange, fixtureCopy, identifier, loadRegistry, NAS, papRequest, startFront, until, vendorValues, type Harness } from './helpers.ts';
 
 let h: Harness;
 test.before(async () => { h = await startFront(); });
@@ -197,13 +198,13 @@ test.serial('smart lockout over RADIUS: a guessing station waits, the account lo
   const l = await startFront();
   try {
     const send = (password: string, station: string) => exchange({
-      from: NAS.acme.address, port: l.ports.auth,
+      from: NAS.acme.address, port: l.ports.auth, timeoutMs: 500,
       packet: papRequest({ user: 'dave', password, secret: NAS.acme.secret, attributes: [{ type: ATTR.CallingStationId, value: Buffer.from(station) }] }),
     });
     const own = 'AA-BB-CC-00-00-01';
     t.is((await send('Three-Strikes-42', own))?.code, CODE.AccessAccept, "dave's phone signs in: a familiar station");
     for (let i = 0; i < 3; i++) t.is((await send(`Not-His-Pass-${i}`, 'EE-EE-EE-00-00-66'))?.code, CODE.AccessReject);
-    t.is((await send('Three-Strikes-42', 'EE-EE-EE-00-00-66'))?.code, CODE.AccessReject, 'the guessing station must wait');
+    t.is(await send('Three-Strikes-42', 'EE-EE-EE-00-00-66'), undefined, 'the guessing station must wait: dropped, the NAS retries');
     t.is((await send('Three-Strikes-42', 'CC-CC-CC-00-00-02'))?.code, CODE.AccessReject, 'another station: the account is locked');
     const events = await l.world.store.tenant('acme').audit.list({ action: 'radius.auth', target: 'dave', limit: 1 });
     t.is(events[0]?.reason, 'locked');
@@ -212,6 +213,69 @@ test.serial('smart lockout over RADIUS: a guessing station waits, the account lo
   } finally {
     await l.close();
   }
+});
+
+test.serial('lockout: the NAS that failed waits (its request dropped, not rejected; its retry after the wait answered); the lock refuses the right password elsewhere', async (t) => {
+  // The directory's clock is the test's: the source's wait ends when the test says so.
+  let clock = Date.now();
+  let directory: Directory | undefined;
+  const l = await startFront({
+    directory: (w) => (directory = new Directory({ store: w.store, auditor: w.auditor, logger: w.logger, bcryptCost: 4, now: () => new Date(clock) })),
+  });
+  try {
+    const send = (from: string, packet: Buffer, timeoutMs = ANSWER_MS) => exchange({ from, port: l.ports.auth, packet, timeoutMs });
+    const pap = (password: string) => papRequest({ user: 'dave', password, secret: NAS.acme.secret });
+    for (let i = 0; i < 3; i++) t.is((await send(NAS.acme.address, pap(`Not-His-Pass-${i}`)))?.code, CODE.AccessReject);
+    // Three wrong passwords from this NAS: it must wait. Dropped, not rejected: the NAS retries.
+    const right = pap('Three-Strikes-42');
+    t.is(await send(NAS.acme.address, right, 500), undefined);
+    await until(() => l.front.stats().dropped.throttled === 1, 'the throttled drop');
+    // The lock (threshold 3) refuses the right password from another NAS, without a wait there.
+    const elsewhere = await send(NAS.msp.address, papRequest({ user: 'dave@acme', password: 'Three-Strikes-42', secret: NAS.msp.secret }));
+    t.is(elsewhere?.code, CODE.AccessReject);
+    const events = await l.world.store.tenant('acme').audit.list({ action: 'radius.auth', target: 'dave', limit: 10 });
+    t.is(events[0]?.reason, 'locked');
+    t.is(events[1]?.reason, 'throttled');
+    t.truthy(await directory!.tenant(l.world.registry.byId('acme')!).lockedUntil('dave'));
+    // After the wait the NAS's retry is checked, and the lock refuses it.
+    clock += 5_000;
+    t.is((await send(NAS.acme.address, right))?.code, CODE.AccessReject);
+    t.is(l.front.stats().dropped.throttled, 1);
+    t.is((await l.world.store.tenant('acme').audit.list({ action: 'radius.auth', target: 'dave', limit: 1 }))[0]?.reason, 'locked');
+  } finally {
+    await l.close();
+    await directory?.close();
+  }
+});
+
+test.serial('a reply over 4,096 bytes (many Proxy-State) becomes an Access-Reject audited as reply-too-large; when not even that fits, nothing is sent', async (t) => {
+  // As many Proxy-State as fit: the request is 4,096 bytes; alice's Accept (VLAN, Class, vendor
+  // attributes) would be longer, the Reject (Message-Authenticator and Proxy-State) is not.
+  const proxyStates = Array.from({ length: 15 }, (_, i) => ({ type: ATTR.ProxyState, value: Buffer.alloc(253, 0x41 + i) }));
+  const pap = (extra: typeof proxyStates) => papRequest({ user: 'alice', password: 'Correct-Horse-9', secret: NAS.acme.secret, attributes: extra });
+  const filler = { type: ATTR.ProxyState, value: Buffer.alloc(4096 - pap(proxyStates).length - 2, 0x5a) };
+  proxyStates.push(filler);
+  const req = pap(proxyStates);
+  t.is(req.length, 4096);
+  const reply = await auth(NAS.acme.address, req, ANSWER_MS);
+  t.is(reply?.code, CODE.AccessReject);
+  t.true(reply!.bytes.length <= 4096);
+  t.true(verifyResponse(reply!, request(req), NAS.acme.secret));
+  t.deepEqual(reply!.all(ATTR.ProxyState), proxyStates.map((p) => p.value));
+  const [event] = await h.world.store.tenant('acme').audit.list({ action: 'radius.auth', target: 'alice', limit: 1 });
+  t.like(event, { outcome: 'failed', reason: 'reply-too-large', detail: { method: 'pap', reply: 'accept' } });
+  t.true(h.logs.some((l) => l['event'] === 'radius.auth' && l['user'] === 'alice' && l['outcome'] === 'reject' && l['reason'] === 'reply-too-large'));
+
+  // globex takes requests without Message-Authenticator, so Proxy-State can fill one to 4,096
+  // bytes; the answer must add a Message-Authenticator and cannot fit: dropped and counted.
+  const before = h.front.stats().dropped['reply-too-large'] ?? 0;
+  const full = encodeRequest({
+    code: CODE.AccessRequest, identifier: identifier(), secret: NAS.globex.secret,
+    attributes: [...proxyStates.slice(0, 15), { type: ATTR.ProxyState, value: Buffer.alloc(4096 - 20 - 15 * 255 - 2, 0x50) }],
+  });
+  t.is(full.length, 4096);
+  t.is(await auth(NAS.globex.address, full, 400), undefined);
+  await until(() => h.front.stats().dropped['reply-too-large'] === before + 1, 'the drop');
 });
 
 test.serial('reload: a changed secret applies to the next packet, and a removed NAS is no longer answered', async (t) => {

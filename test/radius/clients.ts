@@ -1,5 +1,6 @@
-// Real RADIUS clients for the tests: radclient (freeradius-utils) and pyrad (python3-pyrad), which
-// .ci/radius-deps.sh installs; a missing client fails the test rather than skipping it.
+// The real RADIUS clients the interop tests drive: radclient (freeradius-utils) and an
+// independent pyrad client (interop/pyrad_client.py). Install them with .ci/radius-deps.sh; a
+// missing client fails the test rather than skipping it. Every run is bounded.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -15,12 +16,12 @@ export function run(cmd: string, args: string[], input?: string): Promise<{ code
   });
 }
 
-/** radclient from 127.0.0.1: one request of `type` (auth, acct, status), attributes as radclient reads them. */
+/** radclient to 127.0.0.1:port, one try of one second; `attrs` as radclient reads them. */
 export function radclient(port: number, type: string, secret: string, attrs: string): Promise<{ code: number; out: string }> {
   return run('radclient', ['-x', '-r', '1', '-t', '1', `127.0.0.1:${port}`, type, secret], `${attrs}\n`);
 }
 
-/** One request through interop/pyrad_client.py (its `bind` picks the source address); its JSON answer. */
+/** The pyrad client with these arguments (see pyrad_client.py); its one JSON line. */
 export async function pyrad(args: Record<string, unknown>): Promise<Record<string, unknown>> {
   const r = await run('/usr/bin/python3', [PYRAD_CLIENT, JSON.stringify(args)]);
   const last = r.out.trim().split('\n').pop() ?? '';

@@ -64,7 +64,7 @@ test('responses: Message-Authenticator first and verifiable, Response Authentica
   if (!req.ok) return t.fail();
   t.true(verifyMessageAuthenticator(req.packet, 'sec-0123456789abcdef'));
   t.false(verifyMessageAuthenticator(req.packet, 'sec-0123456789abcdeF'));
-  const res = parsePacket(encodeResponse({ code: CODE.AccessAccept, request: req.packet, secret: 'sec-0123456789abcdef', attributes: [{ name: 'Reply-Message', value: 'hi' }] }));
+  const res = parsePacket(encodeResponse({ code: CODE.AccessAccept, request: req.packet, secret: 'sec-0123456789abcdef', attributes: [{ name: 'Reply-Message', value: 'hi' }] })!);
   if (!res.ok) return t.fail();
   t.is(res.packet.identifier, 9);
   t.is(res.packet.attributes[0]?.type, ATTR.MessageAuthenticator);

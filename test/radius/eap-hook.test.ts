@@ -5,7 +5,7 @@ import { ATTR, CODE, encodeRequest, MS, VENDOR_MICROSOFT } from '../../src/radiu
 import type { EapExchange, EapHandler, EapOutcome } from '../../src/radius/index.ts';
 import { decryptMppeKey } from '../../src/radius/mppe.ts';
 import { splitEapMessage } from '../../src/radius/eap-message.ts';
-import { exchange, identifier, NAS, startFront, vendorValues } from './helpers.ts';
+import { ANSWER_MS, exchange, identifier, NAS, startFront, until, vendorValues } from './helpers.ts';
 
 function eapRequest(eap: Buffer, o: { state?: Buffer; ma?: boolean; user?: string } = {}): Buffer {
   return encodeRequest({
@@ -72,6 +72,50 @@ test('EAP needs Message-Authenticator even where the tenant would not; no handle
     });
     t.is(await exchange({ from: NAS.globex.address, port: h.ports.auth, packet: noMa, timeoutMs: 400 }), undefined);
     t.is(h.front.stats().dropped['missing-message-authenticator'], 1);
+  } finally {
+    await h.close();
+  }
+});
+
+test('an EAP Accept that would pass 4,096 bytes is a Reject with EAP-Failure, audited as failed, never as a success', async (t) => {
+  const msk = Buffer.alloc(64, 7);
+  const eap: EapHandler = {
+    handle: async () => ({ kind: 'accept', eapMessage: Buffer.from([3, 5, 0, 4]), uid: 'bob', msk, method: 'ttls/pap', identity: 'bob@acme' }),
+  };
+  const h = await startFront({ eap });
+  try {
+    // Proxy-State up to a 4,096-byte request: the Accept would add keys, VLAN, User-Name and Class.
+    const proxyStates = Array.from({ length: 15 }, () => ({ type: ATTR.ProxyState, value: Buffer.alloc(253, 0x50) }));
+    const request = () => encodeRequest({
+      code: CODE.AccessRequest, identifier: identifier(), secret: NAS.acme.secret, messageAuthenticator: true,
+      attributes: [{ type: ATTR.UserName, value: Buffer.from('bob@acme') }, { type: ATTR.EapMessage, value: Buffer.from([2, 5, 0, 6, 21, 0]) }, ...proxyStates],
+    });
+    proxyStates.push({ type: ATTR.ProxyState, value: Buffer.alloc(4096 - request().length - 2, 0x51) });
+    const packet = request();
+    t.is(packet.length, 4096);
+    const reply = await exchange({ from: NAS.acme.address, port: h.ports.auth, packet, timeoutMs: ANSWER_MS });
+    t.is(reply?.code, CODE.AccessReject);
+    t.deepEqual(reply!.get(ATTR.EapMessage), Buffer.from([4, 5, 0, 4]));
+    t.is(reply!.all(ATTR.ProxyState).length, 16);
+    const events = await h.world.store.tenant('acme').audit.list({ action: 'radius.eap', limit: 10 });
+    t.deepEqual(events.map((e) => [e.target, e.outcome, e.reason]), [['bob@acme', 'failed', 'reply-too-large']]);
+  } finally {
+    await h.close();
+  }
+});
+
+test('an EAP step deferred by a throttled check is not answered; the retransmission goes on with the conversation', async (t) => {
+  let calls = 0;
+  const eap: EapHandler = {
+    handle: async () => (++calls === 1 ? { kind: 'drop', reason: 'throttled' } : { kind: 'challenge', eapMessage: Buffer.from([1, 6, 0, 6, 21, 0]), state: Buffer.from('s') }),
+  };
+  const h = await startFront({ eap });
+  try {
+    const packet = eapRequest(Buffer.from([2, 5, 0, 6, 21, 0]), { state: Buffer.from('s') });
+    t.is(await exchange({ from: NAS.acme.address, port: h.ports.auth, packet, timeoutMs: 400 }), undefined);
+    await until(() => h.front.stats().dropped.throttled === 1, 'the throttled drop');
+    t.is((await exchange({ from: NAS.acme.address, port: h.ports.auth, packet, timeoutMs: ANSWER_MS }))?.code, CODE.AccessChallenge);
+    t.is(calls, 2);
   } finally {
     await h.close();
   }

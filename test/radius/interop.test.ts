@@ -101,6 +101,21 @@ test.serial('pyrad MS-CHAPv2 (independent MD4/DES): authenticator response and R
   t.regex(String(off['Reply-Message']), /MS-CHAPv2 is not enabled/);
 });
 
+test.serial('pyrad MS-CHAPv2 through a chain of proxies: an Accept that would pass 4,096 bytes becomes an Access-Reject that fits, every Proxy-State echoed', async (t) => {
+  // 15 Proxy-State of 253 bytes fit in the request; with MS-CHAP2-Success, the MPPE keys, the
+  // VLAN and the Class the Accept would not.
+  const r = await pyrad({ mode: 'mschapv2', port: strict.ports.auth, secret: NAS.acme.secret, ma: true, user: 'alice', password: 'Correct-Horse-9', proxy_states: 15, timeout: 6 });
+  t.is(r['code'], 3);
+  t.is(r['proxy_states'], 15);
+  t.true((r['length'] as number) <= 4096);
+  t.true(strict.logs.some((l) => l['event'] === 'radius.auth' && l['user'] === 'alice' && l['method'] === 'mschapv2' && l['reason'] === 'reply-too-large'));
+  // Fewer hops, and the same Accept fits.
+  const ok = await pyrad({ mode: 'mschapv2', port: strict.ports.auth, secret: NAS.acme.secret, ma: true, user: 'alice', password: 'Correct-Horse-9', proxy_states: 2, timeout: 6 });
+  t.is(ok['code'], 2);
+  t.true(ok['success_ok']);
+  t.is(ok['proxy_states'], 2);
+});
+
 test.serial('pyrad: PAP and MS-CHAPv2 accepts name the user and carry our Class; accounting echoing it is stored under that user', async (t) => {
   const pap = await pyrad({ mode: 'pap', port: strict.ports.auth, secret: NAS.acme.secret, ma: true, user: 'alice@acme.example', password: 'Correct-Horse-9' });
   t.is(pap['code'], 2);

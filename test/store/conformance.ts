@@ -5,7 +5,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
 import type {
-  AccountingRecord, AuditEvent, AuditQuery, GroupQuery, GroupRepo, NewGroup, NewUser, SessionQuery, Store,
+  AccountingRecord, AuditEvent, AuditQuery, GroupQuery, GroupRepo, NewDevice, NewGroup, NewUser, SessionQuery, Store,
   TenantStore, UserQuery, UserRecord, UserRepo,
 } from '../../src/store/index.ts';
 
@@ -65,6 +65,10 @@ function newGroup(name: string, over: Partial<NewGroup> = {}): NewGroup {
     modifiedAt: T0,
     ...over,
   };
+}
+
+function newDevice(mac: string, over: Partial<NewDevice> = {}): NewDevice {
+  return { mac, groups: [], createdAt: T0, modifiedAt: T0, ...over };
 }
 
 function event(when: Date, over: Partial<AuditEvent> = {}): AuditEvent {
@@ -318,6 +322,20 @@ export function runStoreConformance(o: ConformanceOptions): void {
     const got = await a.users.get('fay');
     t.false(got !== undefined && ('title' in got || 'mail' in got));
     t.deepEqual(await uids(a.users, { prefix: 'mail', value: 'fay' }), []);
+  });
+
+  def('users: app passwords (records with arrays and dates, in an array) round-trip, change one by one, and go', async (t, { a }) => {
+    const app = (name: string, lastUsedAt?: Date) => ({
+      name, lookupId: name.slice(0, 4), digest: 'ZGlnZXN0', keyId: 'k1', ntHash: '00'.repeat(16),
+      scopes: ['radius', 'ldap'] as ('radius' | 'ldap')[], createdAt: T0, ...(lastUsedAt ? { lastUsedAt } : {}),
+    });
+    await a.users.create(newUser('gail', { appPasswords: [app('phone'), app('laptop')] }));
+    const touched = await a.users.update('gail', (u) => ({ ...u, appPasswords: u.appPasswords!.map((x) => (x.name === 'phone' ? { ...x, lastUsedAt: at(60) } : x)) }));
+    t.deepEqual(touched.appPasswords, [app('phone', at(60)), app('laptop')]);
+    t.deepEqual((await a.users.get('gail'))?.appPasswords, [app('phone', at(60)), app('laptop')]);
+    await a.users.update('gail', ({ appPasswords: _, ...u }) => u);
+    const got = await a.users.get('gail');
+    t.false(got !== undefined && 'appPasswords' in got);
   });
 
   def('users: update of a missing user is NotFound', async (t, { a }) => {
@@ -835,6 +853,103 @@ export function runStoreConformance(o: ConformanceOptions): void {
   def('sequences: concurrent callers never share a number', async (t, { a }) => {
     const got = await Promise.all(Array.from({ length: 20 }, () => a.sequences.next('uidNumber', 1000)));
     t.deepEqual(got.sort((x, y) => x - y), Array.from({ length: 20 }, (_, i) => 1000 + i));
+  });
+
+  // ---------------------------------------------------------------- devices
+
+  def('devices: create then get in any spelling returns the normalised record', async (t, { a }) => {
+    const d = newDevice('AA:BB:CC:00:11:22', { name: 'Printer 2nd floor', groups: ['Printers', 'printers', 'staff'] });
+    const created = await a.devices.create(d);
+    const expected = { ...d, mac: 'aabbcc001122', groups: ['printers', 'staff'], tenantId: a.tenantId };
+    t.deepEqual(created, expected);
+    for (const spelling of ['aabbcc001122', 'aa-bb-cc-00-11-22', 'AABB.CC00.1122', ' aabbcc-001122 ']) {
+      t.deepEqual(await a.devices.get(spelling), expected, spelling);
+    }
+    t.true((await a.devices.get('aabbcc001122'))?.createdAt instanceof Date);
+    t.is(await a.devices.get('aabbcc001123'), undefined);
+    const { name: _, ...unnamed } = newDevice('aabbcc001124');
+    await a.devices.create(unnamed);
+    const got = await a.devices.get('aabbcc001124');
+    t.false(got !== undefined && ('name' in got || 'lastSeenAt' in got || 'entryUUID' in got));
+  });
+
+  def('devices: a MAC is unique in every spelling; anything not a MAC is invalid', async (t, { a }) => {
+    await a.devices.create(newDevice('aabbcc001122'));
+    await t.throwsAsync(a.devices.create(newDevice('AA-BB-CC-00-11-22')), CONFLICT);
+    for (const bad of ['', 'aabbcc00112', 'aabbcc0011223', 'gg:bb:cc:00:11:22', 'aa:bb-cc:00:11:22', 'aabbcc001122x', '$where']) {
+      await t.throwsAsync(a.devices.create(newDevice(bad)), INVALID, bad);
+      await t.throwsAsync(a.devices.get(bad), INVALID, bad);
+    }
+    t.is((await a.devices.list({ limit: 10 })).items.length, 1);
+  });
+
+  def('devices: update keeps mac and createdAt, moves modifiedAt; NotFound if absent', async (t, { a }) => {
+    await a.devices.create(newDevice('aabbcc001122', { name: 'old' }));
+    const u = await a.devices.update('AA:BB:CC:00:11:22', (d) => ({
+      ...d, mac: 'ffffffffffff', createdAt: new Date(0), name: 'new', groups: ['Cameras'],
+    }));
+    t.is(u.mac, 'aabbcc001122');
+    t.deepEqual(u.createdAt, T0);
+    t.is(u.name, 'new');
+    t.deepEqual(u.groups, ['cameras']);
+    t.true(u.modifiedAt > T0);
+    t.deepEqual(await a.devices.get('aabbcc001122'), u);
+    t.is(await a.devices.get('ffffffffffff'), undefined);
+    await t.throwsAsync(a.devices.update('aabbcc009999', (d) => d), NOT_FOUND);
+    const { name: _, ...cleared } = u;
+    t.false('name' in (await a.devices.update('aabbcc001122', () => cleared)));
+  });
+
+  def('devices: touch sets lastSeenAt only; an unknown MAC is left alone', async (t, { a }) => {
+    const before = await a.devices.create(newDevice('aabbcc001122', { name: 'cam' }));
+    await a.devices.touch('aa:bb:cc:00:11:22', at(60));
+    t.deepEqual(await a.devices.get('aabbcc001122'), { ...before, lastSeenAt: at(60) });
+    await a.devices.touch('aabbcc001122', at(7200));
+    t.deepEqual((await a.devices.get('aabbcc001122'))?.lastSeenAt, at(7200));
+    await a.devices.touch('aabbcc009999', at(60));
+    t.is(await a.devices.get('aabbcc009999'), undefined);
+    // An update after a touch keeps the stamp.
+    const u = await a.devices.update('aabbcc001122', (d) => ({ ...d, name: 'camera' }));
+    t.deepEqual(u.lastSeenAt, at(7200));
+  });
+
+  def('devices: list pages in MAC order, each device once', async (t, { a }) => {
+    const macs = Array.from({ length: 23 }, (_, i) => `0200000000${i.toString(16).padStart(2, '0')}`);
+    for (const mac of shuffled(macs)) await a.devices.create(newDevice(mac));
+    const pages = await allPages((after) => a.devices.list({ limit: 5, ...(after === undefined ? {} : { after }) }), 10);
+    t.is(pages.length, 5);
+    t.deepEqual(pages.flat().map((d) => d.mac), macs);
+    t.deepEqual((await a.devices.list({ limit: 3, after: '02:00:00:00:00:14' })).items.map((d) => d.mac), macs.slice(21));
+    await t.throwsAsync(a.devices.list({ limit: 0 }), INVALID);
+  });
+
+  def('devices: delete; group removal and rename reach every device', async (t, { a }) => {
+    await a.devices.create(newDevice('aabbcc000001', { groups: ['printers', 'staff'] }));
+    await a.devices.create(newDevice('aabbcc000002', { groups: ['printers'] }));
+    await a.devices.create(newDevice('aabbcc000003', { groups: ['cameras'] }));
+    t.is(await a.devices.replaceGroupEverywhere('Printers', 'print'), 2);
+    t.deepEqual((await a.devices.get('aabbcc000001'))?.groups, ['staff', 'print']);
+    t.is(await a.devices.removeGroupEverywhere('print'), 2);
+    t.deepEqual((await a.devices.get('aabbcc000002'))?.groups, []);
+    t.deepEqual((await a.devices.get('aabbcc000003'))?.groups, ['cameras']);
+    t.true(await a.devices.delete('AA-BB-CC-00-00-03'));
+    t.false(await a.devices.delete('aabbcc000003'));
+    t.is(await a.devices.get('aabbcc000003'), undefined);
+  });
+
+  def("tenants: B cannot read, list, change or delete A's devices", async (t, { a, b }) => {
+    const cam = await a.devices.create(newDevice('aabbcc001122', { groups: ['cameras'] }));
+    t.is(await b.devices.get('aabbcc001122'), undefined);
+    t.deepEqual((await b.devices.list({ limit: 100 })).items, []);
+    await t.throwsAsync(b.devices.update('aabbcc001122', (d) => ({ ...d, name: 'pwned' })), NOT_FOUND);
+    t.false(await b.devices.delete('aabbcc001122'));
+    await b.devices.touch('aabbcc001122', at(1));
+    t.is(await b.devices.removeGroupEverywhere('cameras'), 0);
+    t.is(await b.devices.replaceGroupEverywhere('cameras', 'pwned'), 0);
+    // The same MAC in B is B's own record.
+    const smuggled = { ...newDevice('aabbcc001122', { name: 'B cam' }), tenantId: a.tenantId } as NewDevice;
+    t.is((await b.devices.create(smuggled)).tenantId, b.tenantId);
+    t.deepEqual(await a.devices.get('aabbcc001122'), cam);
   });
 
   // ---------------------------------------------------------------- tenants, as an attacker

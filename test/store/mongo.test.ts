@@ -7,6 +7,7 @@ import { createLogger, silentLogger, type Logger } from '../../src/core/log.ts';
 import { openStore, type NewUser, type Store } from '../../src/store/index.ts';
 import { startFerretDb, startMongo } from '../helpers/mongo-server.ts';
 import { runStoreConformance } from './conformance.ts';
+import { runOutboxConformance } from './outbox-conformance.ts';
 import { runPosixConformance } from './posix-conformance.ts';
 
 // No server is a failure of this file, never a skip: startMongo throws and says what to do.
@@ -26,6 +27,7 @@ const conformance = {
 };
 runStoreConformance(conformance);
 runPosixConformance(conformance);
+runOutboxConformance(conformance);
 
 const alice: NewUser = {
   uid: 'alice', entryUUID: '0b6c1bd4-8a4e-4cf5-9a3e-1b2f0c9d7e61', cn: 'Alice', sn: 'A',
@@ -105,6 +107,9 @@ test('mongo: opening twice on one database keeps the indexes (idempotent)', asyn
   const indexes = await client.db().collection('users').indexes();
   t.true(indexes.some((i) => i.unique === true && JSON.stringify(i.key) === '{"tenantId":1,"uidKey":1}'));
   t.true(indexes.filter((i) => i.name !== '_id_').every((i) => Object.keys(i.key)[0] === 'tenantId'));
+  const devices = await client.db().collection('devices').indexes();
+  t.true(devices.some((i) => i.unique === true && JSON.stringify(i.key) === '{"tenantId":1,"mac":1}'));
+  t.true(devices.filter((i) => i.name !== '_id_').every((i) => Object.keys(i.key)[0] === 'tenantId'));
 });
 
 test('mongo: TTL indexes where the server has them, one info line where it refuses', async (t) => {

@@ -18,6 +18,8 @@ interface UserParams extends TenantParams {
 const read = { access: 'read' } as const;
 const write = { access: 'write' } as const;
 const credential = { access: 'credential' } as const;
+/** A user's fields with a few dozen SSH keys; the server's default (16 KiB) for the other bodies. */
+const USER_BODY_LIMIT = 64 * 1024;
 
 /** A create or import row as the directory takes it (timestamps as Dates). */
 export function newUserInput<T extends NewUserBody>(b: T): Omit<T, 'expiresAt'> & NewUserInput {
@@ -59,7 +61,7 @@ export function userRoutes(app: FastifyInstance, ctx: AdminContext): void {
   });
 
   app.post<{ Params: TenantParams; Body: NewUserBody }>(base, {
-    config: write, schema: { params: TenantPath, body: NewUserBody, response: { 201: UserJson } },
+    config: write, bodyLimit: USER_BODY_LIMIT, schema: { params: TenantPath, body: NewUserBody, response: { 201: UserJson } },
   }, async (req, reply) => {
     const user = await directoryOf(ctx, req).createUser(newUserInput(req.body), actorOf(req));
     return reply.status(201).header('location', `/api/v1/tenants/${req.params.tenant}/users/${user.uid}`).send(user);
@@ -74,7 +76,7 @@ export function userRoutes(app: FastifyInstance, ctx: AdminContext): void {
   });
 
   app.patch<{ Params: UserParams; Body: UserPatchBody }>(`${base}/:uid`, {
-    config: write, schema: { ...one, body: UserPatchBody, response: { 200: UserJson } },
+    config: write, bodyLimit: USER_BODY_LIMIT, schema: { ...one, body: UserPatchBody, response: { 200: UserJson } },
   }, async (req) => directoryOf(ctx, req).updateUser(req.params.uid, userFields(req.body), actorOf(req)));
 
   app.delete<{ Params: UserParams }>(`${base}/:uid`, { config: write, schema: one }, async (req, reply) => {

@@ -3,20 +3,23 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
-import type { ImportBody, ImportResult } from '../../admin/api.ts';
+import type { ImportBody, ImportResult, TenantJson } from '../../admin/api.ts';
 import { ApiClient, CliError, UsageError } from '../client.ts';
+import type { ImportScope } from '../import/ldif.ts';
 import { RowError, type ParsedFile } from '../import/rows.ts';
 import { printJson } from '../output.ts';
 import { apiCommand, clientFor, type ApiOptions } from './common.ts';
 
 /** Rows per request: half the server's limit, so a slow store still answers within the timeout. */
 const BATCH_ROWS = 1000;
+/** Bytes per request, well under the server's import body limit (4 MiB): rows with many SSH keys are long. */
+const BATCH_BYTES = 1024 * 1024;
 /** Groups go in smaller requests: each group is one membership write over its members. */
 const GROUPS_PER_BATCH = 25;
 const BATCH_TIMEOUT_MS = 300_000;
 
 // Loaded on use, so that other commands start faster.
-type Parser = (text: string) => ParsedFile;
+type Parser = (text: string, scope: ImportScope) => ParsedFile;
 const csv = async (): Promise<Parser> => (await import('../import/csv.ts')).parseCsv;
 const ldif = async (): Promise<Parser> => (await import('../import/ldif.ts')).parseLdif;
 const PARSERS: Record<string, () => Promise<Parser>> = { '.csv': csv, '.ldif': ldif, '.ldf': ldif };
@@ -27,7 +30,7 @@ interface Report extends Omit<ImportResult, 'errors'> {
   errors: { line?: number; name?: string; message: string }[];
 }
 
-async function parseFile(file: string): Promise<ParsedFile> {
+async function parseFile(file: string, scope: ImportScope): Promise<ParsedFile> {
   const load = PARSERS[extname(file).toLowerCase()];
   if (!load) throw new UsageError(`${file}: import takes .csv or .ldif files`);
   let text: string;
@@ -38,7 +41,7 @@ async function parseFile(file: string): Promise<ParsedFile> {
   }
   const parser = await load();
   try {
-    return parser(text);
+    return parser(text, scope);
   } catch (err) {
     // A file-level problem (unknown CSV column, broken quoting): nothing is sent.
     const line = (err as { lines?: number }).lines ?? 1;
@@ -49,11 +52,30 @@ async function parseFile(file: string): Promise<ParsedFile> {
   }
 }
 
-function batches(parsed: ParsedFile): ImportBody[] {
-  const out: ImportBody[] = [];
-  for (let i = 0; i < parsed.users.length; i += BATCH_ROWS) out.push({ users: parsed.users.slice(i, i + BATCH_ROWS) });
-  for (let i = 0; i < parsed.groups.length; i += GROUPS_PER_BATCH) out.push({ groups: parsed.groups.slice(i, i + GROUPS_PER_BATCH) });
+/** Up to `maxRows` rows and BATCH_BYTES of JSON a request (a longer row goes alone). */
+function chunks<T>(rows: T[], maxRows: number): T[][] {
+  const out: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = Buffer.byteLength(JSON.stringify(row)) + 1;
+    if (current.length > 0 && (current.length >= maxRows || bytes + size > BATCH_BYTES)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(row);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
   return out;
+}
+
+function batches(parsed: ParsedFile): ImportBody[] {
+  return [
+    ...chunks(parsed.users, BATCH_ROWS).map((users) => ({ users })),
+    ...chunks(parsed.groups, GROUPS_PER_BATCH).map((groups) => ({ groups })),
+  ];
 }
 
 /** A progress bar on stderr, for a person at a terminal. */
@@ -69,7 +91,9 @@ export function importCommand(program: Command): void {
     .argument('<file>', 'FILE.csv (header row: uid,cn,sn,mail,password,groups,...) or FILE.ldif (slapcat/ldapsearch output)')
     .action(async (file: string, o: ApiOptions) => {
       const client = clientFor(o);
-      const parsed = await parseFile(file);
+      // The tenant's base DN bounds what an LDIF file may name (and an unknown tenant stops here).
+      const tenant = await client.request<TenantJson>('GET', ApiClient.tenantPath(o.tenant));
+      const parsed = await parseFile(file, { tenant: tenant.id, baseDN: tenant.baseDN });
       const report: Report = {
         file, created: 0, updated: 0, unchanged: 0, failed: parsed.errors.length, skipped: parsed.skipped, errors: [...parsed.errors],
       };

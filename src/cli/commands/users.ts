@@ -1,9 +1,10 @@
-// tenantdir user add/passwd/disable/enable/unlock/renumber/delete/show/list
+// tenantdir user add/passwd/disable/enable/unlock/renumber/delete/show/list, and app-password (app-passwords.ts)
 import type { Command } from 'commander';
 import type { NewUserBody, UnlockResult, UserJson } from '../../admin/api.ts';
 import { ApiClient } from '../client.ts';
 import { print, printRecord, printTable } from '../output.ts';
 import { readPassword } from '../secret.ts';
+import { appPasswordCommands } from './app-passwords.ts';
 import { apiCommand, clientFor, collect, integer, type ApiOptions } from './common.ts';
 
 interface UserOptions extends ApiOptions {
@@ -122,4 +123,6 @@ export function userCommands(program: Command): void {
         users.map((u) => [u.uid, u.cn, u.mail, u.enabled ? 'yes' : 'no', u.lockedUntil ? `until ${u.lockedUntil}` : '', u.memberOf.join(',')]),
       ));
     });
+
+  appPasswordCommands(user);
 }

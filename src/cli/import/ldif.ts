@@ -1,6 +1,9 @@
 // LDIF import files (RFC 2849 content records), the shape `slapcat` or `ldapsearch -LLL` gives:
 // posixAccount / inetOrgPerson entries become users; posixGroup / groupOfNames /
-// groupOfUniqueNames entries become groups, with members from memberUid and member DNs.
+// groupOfUniqueNames entries become groups, with members from memberUid and member DNs. Only
+// entries and member DNs in the tenant's subtree count: a file that names another tenant's
+// entries must not create them here.
+import { isWithin, normalizeDn, parseDn, tryNormalizeDn } from '../../core/dn.ts';
 import { emptyParsed, importGroup, importUser, RowError, type Fields, type ParsedFile } from './rows.ts';
 
 export interface LdifEntry {
@@ -92,32 +95,49 @@ function attribute(l: LogicalLine): { name: string; value: string } {
 const USER_CLASSES = ['posixaccount', 'inetorgperson'];
 const GROUP_CLASSES = ['posixgroup', 'groupofnames', 'groupofuniquenames'];
 
-/** DNs compare case-insensitively and without the spaces some exports put around , and =. */
-function normDn(dn: string): string {
-  return dn.replace(/\s*([,=])\s*/g, '$1').trim().toLowerCase();
+/** The tenant the file is imported into: its entries must be under its base DN. */
+export interface ImportScope {
+  tenant: string;
+  baseDN: string;
 }
 
+/** The first RDN of a DN known to parse (one in the tenant's subtree). */
 function rdn(dn: string): { attr: string; value: string } | undefined {
-  const m = /^\s*([A-Za-z0-9.-]+)\s*=\s*((?:\\.|[^,+])*)/.exec(dn);
-  return m?.[1] && m[2] !== undefined ? { attr: m[1].toLowerCase(), value: m[2].trim().replace(/\\(.)/g, '$1') } : undefined;
+  const first = parseDn(dn)[0];
+  return first && { attr: first.type, value: first.value };
 }
 
-export function parseLdif(text: string): ParsedFile {
+export function parseLdif(text: string, scope: ImportScope): ParsedFile {
   const out = emptyParsed();
   const { entries, errors } = readLdif(text);
   // Not push(...errors): a file of 200,000 bad entries would exceed the argument limit.
   for (const e of errors) out.errors.push(e);
+  const base = normalizeDn(scope.baseDN);
+  /** The normal form of a DN in the tenant's subtree; undefined for any other (or a malformed one). */
+  const inScope = (dn: string): string | undefined => {
+    const norm = tryNormalizeDn(dn);
+    return norm !== undefined && isWithin(norm, base) ? norm : undefined;
+  };
+  const outside = (dn: string) => (tryNormalizeDn(dn) === undefined
+    ? `"${dn}" is not a valid DN`
+    : `${dn} is not under ${scope.tenant}'s base ${scope.baseDN}`);
   const classes = (e: LdifEntry) => (e.attrs.get('objectclass') ?? []).map((c) => c.toLowerCase());
-  const users = entries.filter((e) => classes(e).some((c) => USER_CLASSES.includes(c)));
-  const isUser = new Set(users);
-  const groups = entries.filter((e) => !isUser.has(e) && classes(e).some((c) => GROUP_CLASSES.includes(c)));
-  out.skipped = entries.length - users.length - groups.length;
+  const isUser = (e: LdifEntry) => classes(e).some((c) => USER_CLASSES.includes(c));
+  const isGroup = (e: LdifEntry) => classes(e).some((c) => GROUP_CLASSES.includes(c));
+  const users: LdifEntry[] = [];
+  const groups: LdifEntry[] = [];
+  for (const e of entries) {
+    const kind = isUser(e) ? users : isGroup(e) ? groups : undefined;
+    if (!kind) out.skipped++;
+    else if (inScope(e.dn) === undefined) out.errors.push({ line: e.line, message: `dn ${outside(e.dn)}; not imported` });
+    else kind.push(e);
+  }
 
   // Member DNs resolve to entries of this file first, then to a uid= RDN.
   const byDn = new Map<string, { user: string } | { group: string }>();
   for (const e of users) {
     const uid = e.attrs.get('uid')?.[0];
-    if (uid) byDn.set(normDn(e.dn), { user: uid });
+    if (uid) byDn.set(normalizeDn(e.dn), { user: uid });
   }
   const groupName = (e: LdifEntry) => {
     const r = rdn(e.dn);
@@ -125,12 +145,12 @@ export function parseLdif(text: string): ParsedFile {
   };
   for (const e of groups) {
     const name = groupName(e);
-    if (name) byDn.set(normDn(e.dn), { group: name });
+    if (name) byDn.set(normalizeDn(e.dn), { group: name });
   }
 
   for (const e of users) {
     try {
-      out.users.push(importUser(e.attrs, e.line));
+      out.users.push({ ...importUser(e.attrs, e.line), dn: e.dn });
     } catch (err) {
       if (!(err instanceof RowError)) throw err;
       out.errors.push({ line: e.line, message: `${e.dn}: ${err.message}` });
@@ -146,7 +166,12 @@ export function parseLdif(text: string): ParsedFile {
     // uniqueMember may carry an optional "#'0101'B" unique identifier after the DN.
     const dns = [...(e.attrs.get('member') ?? []), ...(e.attrs.get('uniquemember') ?? []).map((d) => d.replace(/#'[01]*'B$/, ''))];
     for (const dn of dns.filter((d) => d.trim() !== '')) {
-      const known = byDn.get(normDn(dn));
+      const norm = inScope(dn);
+      if (norm === undefined) {
+        out.errors.push({ line: e.line, message: `${e.dn}: member ${outside(dn)}; skipped` });
+        continue;
+      }
+      const known = byDn.get(norm);
       const r = rdn(dn);
       if (known && 'user' in known) members.users.push(known.user);
       else if (known) members.groups.push(known.group);
@@ -154,7 +179,7 @@ export function parseLdif(text: string): ParsedFile {
       else out.errors.push({ line: e.line, message: `${e.dn}: member "${dn}" is neither a user nor a group of this file; skipped` });
     }
     try {
-      out.groups.push(importGroup(name, e.line, e.attrs, members));
+      out.groups.push({ ...importGroup(name, e.line, e.attrs, members), dn: e.dn });
     } catch (err) {
       if (!(err instanceof RowError)) throw err;
       out.errors.push({ line: e.line, message: `${e.dn}: ${err.message}` });

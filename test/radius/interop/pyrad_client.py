@@ -43,6 +43,7 @@ def send(req, port):
     reply = client.CreatePacket(packet=data)
     if not req.VerifyReply(reply, data):
         raise SystemExit(json.dumps({"error": "reply authenticator does not verify"}))
+    reply.wire_length = len(data)
     return reply
 
 
@@ -80,10 +81,14 @@ if a["mode"] == "acct":
 else:
     req = client.CreateAuthPacket(code=rp.AccessRequest, User_Name=a["user"])
     req["NAS-Port"] = 7
+    for name, value in a.get("attrs", {}).items():  # e.g. {"Service-Type": "Call-Check"}
+        req[name] = value
     if a.get("ma"):
         req["Message-Authenticator"] = b"\0" * 16
     if "state" in a:  # the answer to an Access-Challenge carries its State back
         req["State"] = bytes.fromhex(a["state"])
+    for i in range(a.get("proxy_states", 0)):  # as a chain of proxies adds them, 253 bytes each
+        req.AddAttribute("Proxy-State", bytes([65 + i % 26]) * 253)
     if a["mode"] == "pap":
         req["User-Password"] = req.PwCrypt(a["password"])
         reply = send(req, a["port"])
@@ -126,4 +131,6 @@ else:
         result["State"] = reply["State"][0].hex()
     if "User-Name" in reply:
         result["User-Name"] = reply["User-Name"][0]
+    result["proxy_states"] = len(reply["Proxy-State"]) if "Proxy-State" in reply else 0
+    result["length"] = reply.wire_length
     print(json.dumps(result, default=str))
