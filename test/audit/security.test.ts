@@ -158,3 +158,14 @@ test('security events are logged at warn, with the tenant', async (t) => {
   t.is(line?.level, 40);
   t.is(line?.tenant, 'acme');
 });
+
+test('security events go where every event goes: the integrations sink hears them too', async (t) => {
+  const heard: string[] = [];
+  const store = new MemoryStore();
+  const auditor = new Auditor(store, createLogger({ destination: { write: () => undefined } }), {
+    security: () => POLICY,
+    sink: { destinations: () => [], recorded: (_tenant, events) => void heard.push(...events.map((e) => e.action)) },
+  });
+  for (const [i, s] of ['a', 'b', 'c'].entries()) await auditor.tenant('acme').record(failure('alice', s, min(i)));
+  t.deepEqual(heard, ['ldap.auth', 'ldap.auth', 'ldap.auth', 'security.failures-across-sources']);
+});
