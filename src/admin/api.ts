@@ -14,6 +14,7 @@ const Opt = <T extends TSchema>(t: T) => Type.Optional(t);
 /** A patch value: null (or '') clears the field. */
 const Clearable = <T extends TSchema>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
 const Int = Type.Integer({ minimum: 0, maximum: 2_147_483_647 });
+const Count = Type.Integer({ minimum: 0 });
 const Password = Type.String({ minLength: 1, maxLength: 1024 });
 const SshKeys = Type.Array(Type.String({ maxLength: 16_384 }), { maxItems: 64 });
 
@@ -317,15 +318,31 @@ export type ImportResult = Static<typeof ImportResult>;
 
 // ---------------------------------------------------------------- audit
 
+const Outcome = Type.Union([Type.Literal('ok'), Type.Literal('failed'), Type.Literal('refused')]);
+const auditFilters = {
+  action: Opt(Type.String({ maxLength: 64 })),
+  target: Opt(Type.String({ maxLength: 256 })),
+  outcome: Opt(Outcome),
+};
+
 export const AuditQuery = Type.Object({
   since: Opt(Time),
   /** Events strictly before this time: pass the last event's `at` for the next page. */
   until: Opt(Time),
-  action: Opt(Type.String({ maxLength: 64 })),
-  target: Opt(Type.String({ maxLength: 256 })),
+  ...auditFilters,
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
 }, { additionalProperties: false });
 export type AuditQuery = Static<typeof AuditQuery>;
+
+/** The live stream (Server-Sent Events) takes the same filters, exact matches all. */
+export const AuditStreamQuery = Type.Object({
+  ...auditFilters,
+  /** The newest stored events (matching) to send first; a resumed stream sends what it missed instead. */
+  backlog: Type.Integer({ minimum: 0, maximum: 1000, default: 0 }),
+  /** Resume after this event id, for clients that cannot send the Last-Event-ID header (which wins). */
+  lastEventId: Opt(Type.String({ maxLength: 64 })),
+}, { additionalProperties: false });
+export type AuditStreamQuery = Static<typeof AuditStreamQuery>;
 
 export const AuditEventJson = Type.Object({
   at: Time,
@@ -339,6 +356,47 @@ export const AuditEventJson = Type.Object({
 });
 export type AuditEventJson = Static<typeof AuditEventJson>;
 export const AuditList = Type.Object({ items: Type.Array(AuditEventJson) });
+
+// ---------------------------------------------------------------- sessions
+
+export const SessionQuery = Type.Object({
+  /** The user as accounting names it (the inner identity from our Class); exact. */
+  user: Opt(Type.String({ maxLength: 256 })),
+  /** Only sessions without a stop whose NAS sent a record within `activeWithinHours`. */
+  active: Type.Boolean({ default: false }),
+  /** Only sessions with a record at or after this time. */
+  since: Opt(Time),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+}, { additionalProperties: false });
+export type SessionQuery = Static<typeof SessionQuery>;
+
+export const SessionJson = Type.Object({
+  user: Opt(Type.String()),
+  nas: Type.String(),
+  nasAddress: Type.String(),
+  sessionId: Type.String(),
+  callingStationId: Opt(Type.String()),
+  calledStationId: Opt(Type.String()),
+  framedAddress: Opt(Type.String()),
+  startedAt: Time,
+  /** The latest record (Start, Interim-Update or Stop). */
+  lastAt: Time,
+  stoppedAt: Opt(Time),
+  /** Acct-Terminate-Cause; Accounting-On / Accounting-Off when the NAS restarted. */
+  stopCause: Opt(Type.String()),
+  active: Type.Boolean(),
+  /** Seconds: to the stop, to now while active, to the last record for a session that went quiet. */
+  duration: Count,
+  inputOctets: Opt(Count),
+  outputOctets: Opt(Count),
+});
+export type SessionJson = Static<typeof SessionJson>;
+export const SessionList = Type.Object({
+  items: Type.Array(SessionJson),
+  /** What `active` means: a record within this many hours, and no stop. */
+  activeWithinHours: Type.Integer(),
+});
+export type SessionList = Static<typeof SessionList>;
 
 // ---------------------------------------------------------------- doctor
 
@@ -360,7 +418,6 @@ export type DoctorJson = Static<typeof DoctorJson>;
 
 // ---------------------------------------------------------------- integrations
 
-const Count = Type.Integer({ minimum: 0 });
 const DestinationScope = Type.Union([Type.Literal('tenant'), Type.Literal('msp')]);
 
 export const WebhookStatusJson = Type.Object({

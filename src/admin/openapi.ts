@@ -28,7 +28,9 @@ function operation(r: RouteOptions): Record<string, unknown> {
   const access = r.config?.access ?? 'write';
   const responses: Record<string, unknown> = {};
   for (const [status, s] of Object.entries((schema.response ?? {}) as Record<string, unknown>)) {
-    responses[status] = { description: status, content: { 'application/json': { schema: s } } };
+    // A schema per media type (the event stream) is given as fastify takes it: `{ content }`.
+    const content = (s as { content?: unknown }).content ?? { 'application/json': { schema: s } };
+    responses[status] = { description: status, content };
   }
   if (Object.keys(responses).length === 0) responses['204'] = { description: 'done' };
   responses.default = { description: 'an error', content: { 'application/json': { schema: ErrorBody } } };

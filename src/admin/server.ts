@@ -12,6 +12,7 @@ import type { Directory } from '../directory/index.ts';
 import { authenticate, checkRole, scopedTenant } from './access.ts';
 import type { AdminContext, IntegrationsView, TenantParams } from './context.ts';
 import { toErrorReply } from './errors.ts';
+import { auditStreamRoutes } from './routes/audit-stream.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { boundedJsonParser } from './json-body.ts';
 import { appPasswordRoutes } from './routes/app-passwords.ts';
@@ -21,6 +22,8 @@ import { importRoutes } from './routes/import.ts';
 import { integrationRoutes } from './routes/integrations.ts';
 import { mfaRoutes } from './routes/mfa.ts';
 import { openApiCollector } from './openapi.ts';
+import { sessionRoutes } from './routes/sessions.ts';
+import type { SseLimits } from './sse.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { userRoutes } from './routes/users.ts';
 
@@ -34,7 +37,14 @@ export interface AdminServerOptions {
   tls?: TlsMaterial;
   /** Webhook and syslog status; absent: none configured. */
   integrations?: IntegrationsView;
+  /** The audit stream's heartbeat and how far a client may fall behind; the defaults otherwise. */
+  stream?: Partial<SseLimits>;
 }
+
+const STREAM_LIMITS: SseLimits = {
+  heartbeatMs: 15_000, // under the 30-60 s idle timeouts of common proxies and load balancers
+  maxQueuedBytes: 1024 * 1024, // a few thousand events not yet taken by the client
+};
 
 /**
  * The body limit of a route that does not set its own: a group, a password, a renumber, a body
@@ -49,7 +59,8 @@ export class AdminServer {
 
   constructor(private readonly o: AdminServerOptions) {
     this.log = o.logger.child({ component: 'admin' });
-    this.app = buildApp({ live: o.live, directory: o.directory, ...(o.integrations ? { integrations: o.integrations } : {}) }, this.log, o.readiness, o.tls);
+    const ctx = { live: o.live, directory: o.directory, ...(o.integrations ? { integrations: o.integrations } : {}) };
+    this.app = buildApp(ctx, this.log, o.readiness, o.tls, { ...STREAM_LIMITS, ...o.stream });
   }
 
   /** Binds listen.http and resolves with the bound port (listen.http.port 0 = ephemeral). */
@@ -85,7 +96,7 @@ function isLoopback(host: string): boolean {
   return ipaddr.isValid(host) && ipaddr.process(host).range() === 'loopback';
 }
 
-function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls: TlsMaterial | undefined): FastifyInstance {
+function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls: TlsMaterial | undefined, stream: SseLimits): FastifyInstance {
   const app = fastify({
     ...(tls ? { https: tlsOptions(tls) } : {}),
     loggerInstance: log as FastifyBaseLogger,
@@ -145,6 +156,8 @@ function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls
   deviceRoutes(app, ctx);
   importRoutes(app, ctx);
   mfaRoutes(app, ctx);
+  auditStreamRoutes(app, ctx, stream);
+  sessionRoutes(app, ctx);
   appPasswordRoutes(app, ctx);
   integrationRoutes(app, ctx);
   return app;

@@ -1,11 +1,14 @@
 // The CLI's way to a running daemon: its admin HTTP API. Errors come back as CliError with the
 // API's own message, so the CLI says what the server said.
 import type { ErrorBody, PageJson } from '../admin/api.ts';
+import { readEvents, type StreamMessage } from './event-stream.ts';
 
 /** Exit status 1: refused or invalid. */
 export class CliError extends Error {}
 /** Exit status 2: the command line itself is wrong. */
 export class UsageError extends Error {}
+/** The daemon did not answer (down, restarting, or a network fault): worth trying again. */
+export class Unreachable extends CliError {}
 
 export const DEFAULT_URL = 'http://127.0.0.1:9090';
 // The server audits requests with this prefix (admin/context.ts CLI_USER_AGENT) as protocol `cli`.
@@ -40,35 +43,72 @@ export class ApiClient {
   }
 
   async request<T>(method: string, path: string, o: { body?: unknown; query?: Query; timeoutMs?: number } = {}): Promise<T> {
-    const qs = new URLSearchParams();
-    for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) qs.set(k, String(v));
-    const url = `${this.base}${path}${qs.size ? `?${qs}` : ''}`;
     const timeoutMs = o.timeoutMs ?? TIMEOUT_MS;
+    const res = await this.fetch(this.url(path, o.query), {
+      method,
+      headers: o.body === undefined ? {} : { 'content-type': 'application/json' },
+      ...(o.body === undefined ? {} : { body: JSON.stringify(o.body) }),
+      signal: AbortSignal.timeout(timeoutMs),
+    }, timeoutMs);
+    const text = await res.text();
+    if (!res.ok) throw new CliError(errorMessage(res.status, text));
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /**
+   * A Server-Sent Events stream (GET): its messages once the server has answered 200. The
+   * connection is given up, and the iteration throws, when nothing at all (not even a
+   * heartbeat) arrives for `idleMs`.
+   */
+  async events(path: string, o: { query?: Query; lastEventId?: string; idleMs: number }): Promise<AsyncGenerator<StreamMessage>> {
+    const abort = new AbortController();
+    const idle = setTimeout(() => abort.abort(new DOMException('no data', 'TimeoutError')), o.idleMs);
     let res: Response;
     try {
-      res = await fetch(url, {
-        method,
-        headers: {
-          authorization: `Bearer ${this.o.token}`,
-          'user-agent': USER_AGENT,
-          ...(o.body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(o.body === undefined ? {} : { body: JSON.stringify(o.body) }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      res = await this.fetch(this.url(path, o.query), {
+        headers: { accept: 'text/event-stream', ...(o.lastEventId === undefined ? {} : { 'last-event-id': o.lastEventId }) },
+        signal: abort.signal,
+      }, o.idleMs);
+      if (!res.ok || !res.body) throw new CliError(errorMessage(res.status, await res.text()));
+    } catch (err) {
+      clearTimeout(idle);
+      throw err;
+    }
+    const body = res.body as unknown as AsyncIterable<Uint8Array>;
+    async function* watched(): AsyncGenerator<Uint8Array> {
+      try {
+        for await (const chunk of body) {
+          idle.refresh();
+          yield chunk;
+        }
+      } finally {
+        clearTimeout(idle);
+        abort.abort();
+      }
+    }
+    return readEvents(watched());
+  }
+
+  private url(path: string, query: Query = {}): string {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, String(v));
+    return `${this.base}${path}${qs.size ? `?${qs}` : ''}`;
+  }
+
+  /** fetch with our token and user agent; what cannot reach the server becomes a CliError that says why. */
+  private async fetch(url: string, init: RequestInit & { headers: Record<string, string> }, timeoutMs: number): Promise<Response> {
+    try {
+      return await fetch(url, { ...init, headers: { authorization: `Bearer ${this.o.token}`, 'user-agent': USER_AGENT, ...init.headers } });
     } catch (err) {
       if (err instanceof Error && err.name === 'TimeoutError') {
-        throw new CliError(`tenantdir at ${this.o.url} did not answer within ${timeoutMs / 1000} s`);
+        throw new Unreachable(`tenantdir at ${this.o.url} did not answer within ${timeoutMs / 1000} s`);
       }
       if (UNTRUSTED_CERTIFICATE.has(causeCode(err))) {
         throw new CliError(`tenantdir at ${this.o.url} has a certificate this machine does not trust (${reason(err)}): `
           + 'set NODE_EXTRA_CA_CERTS to its CA file (the development certificate: <data dir>/certs/dev-server.crt)');
       }
-      throw new CliError(`cannot reach tenantdir at ${this.o.url}: ${reason(err)}; is it running? set --url or TENANTDIR_URL`);
+      throw new Unreachable(`cannot reach tenantdir at ${this.o.url}: ${reason(err)}; is it running? set --url or TENANTDIR_URL`);
     }
-    const text = await res.text();
-    if (!res.ok) throw new CliError(errorMessage(res.status, text));
-    return (text ? JSON.parse(text) : undefined) as T;
   }
 
   /** Every item of a paged list, following cursors, at most `max`. */

@@ -3,12 +3,14 @@
 // server's message on stderr), 2 usage error.
 import { Command, CommanderError } from 'commander';
 import { CliError, UsageError } from './client.ts';
+import { auditCommands } from './commands/audit.ts';
 import { deviceCommands } from './commands/devices.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { groupCommands } from './commands/groups.ts';
 import { importCommand } from './commands/import.ts';
 import { localCommands } from './commands/local.ts';
 import { mfaCommands } from './commands/mfa.ts';
+import { sessionsCommand } from './commands/sessions.ts';
 import { userCommands } from './commands/users.ts';
 
 function program(): Command {
@@ -25,6 +27,8 @@ function program(): Command {
   importCommand(p);
   doctorCommand(p);
   mfaCommands(p);
+  auditCommands(p);
+  sessionsCommand(p);
   return p;
 }
 

@@ -44,6 +44,7 @@ export function checkAcross(server: Part | undefined, tenants: Part[], allTenant
     unique(t, ['ldap', 'serviceAccounts'], 'name', 'service account name', out);
     unique(t, ['radius', 'vlans'], 'group', 'VLAN group', out);
     checkEapCertificate(t, out);
+    checkSecurity(t, out);
     checkWebhooks(t, out);
   }
   if (server) {
@@ -79,6 +80,17 @@ function checkEapCertificate(t: Part, out: ConfigProblem[]): void {
     if (has(present) && !has(missing)) {
       out.push(t.source.problem(['eap', 'tls', present], `eap.tls.${present} needs eap.tls.${missing} too: give both, or neither to use tls of tenantdir.yaml`));
     }
+  }
+}
+
+/** security.userFailures: `sources` distinct sources need at least as many failures. */
+function checkSecurity(t: Part, out: ConfigProblem[]): void {
+  const failures = get(t.value, 'security', 'userFailures');
+  const count = get(failures, 'count');
+  const sources = get(failures, 'sources');
+  if (typeof count === 'number' && typeof sources === 'number' && sources > count) {
+    out.push(t.source.problem(['security', 'userFailures', 'sources'],
+      `security.userFailures.sources (${sources}) is more than its count (${count}): that many sources cannot fit in that many failures; lower sources or raise count`));
   }
 }
 

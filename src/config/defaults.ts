@@ -111,6 +111,13 @@ export const DEFAULTS = {
       exemptGroups: [], // groups whose members need no code (printers, scanners)
       appPasswordsSatisfy: true, // an app password counts as both factors over RADIUS and 802.1X
     },
+    security: {
+      // security.failures-across-sources: one account failing this often from this many sources
+      userFailures: { enabled: true, count: 10, sources: 3, minutes: 15 },
+      // security.spraying: one source failing for this many accounts
+      spraying: { enabled: true, users: 10, minutes: 15 },
+      newNas: true, // security.new-nas: a login through a NAS the account never used before
+    },
     integrations: {
       webhooks: [],
       syslog: [],

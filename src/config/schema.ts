@@ -411,6 +411,26 @@ const Mfa = Obj({
     'An app password (generated, per device) counts as both factors over RADIUS and 802.1X, where no code can travel (PEAP-MSCHAPv2).'),
 }, 'Multi-factor authentication.');
 
+const SEC = T.security;
+const Window = (def: number) => Int(1, 1440, def, 'The window, in minutes: the failures counted are those of the last this many minutes.');
+
+const Security = Obj({
+  userFailures: Def(Obj({
+    enabled: Bool(SEC.userFailures.enabled, 'Raise security.failures-across-sources.'),
+    count: Int(2, 1000, SEC.userFailures.count, 'Failed logins of one account within the window.'),
+    sources: Int(1, 100, SEC.userFailures.sources,
+      'Distinct sources among them (an LDAP client address; a RADIUS NAS with its Calling-Station-Id, or the NAS address without one); at most count.'),
+    minutes: Window(SEC.userFailures.minutes),
+  }, 'Many failed logins of one account from several sources (guessing from many places, or a stale password on many devices).'), SEC.userFailures),
+  spraying: Def(Obj({
+    enabled: Bool(SEC.spraying.enabled, 'Raise security.spraying.'),
+    users: Int(2, 1000, SEC.spraying.users, 'Distinct accounts (existing or not) one source failed for within the window.'),
+    minutes: Window(SEC.spraying.minutes),
+  }, 'One source failing for many accounts (password spraying).'), SEC.spraying),
+  newNas: Bool(SEC.newNas,
+    'Raise security.new-nas when an account logs in through a RADIUS NAS it has never logged in through before (not on its first login through any).'),
+}, 'Suspicious activity, each kind raised as a security.* audit event once per window and key (account or source), not per failure.');
+
 const Posix = Obj({
   uidNumberStart: Int(1, 2_147_483_647, T.posix.uidNumberStart, 'Lowest uidNumber a new user gets; users and groups share one counter per tenant, which starts at max(uidNumberStart, gidNumberStart).'),
   gidNumberStart: Int(1, 2_147_483_647, T.posix.gidNumberStart, 'Lowest gidNumber a new group gets; see uidNumberStart.'),
@@ -432,6 +452,7 @@ export const TenantFile = Type.Object({
   eap: Def(TenantEap, T.eap),
   passwordPolicy: Def(PasswordPolicy, T.passwordPolicy),
   mfa: Def(Mfa, T.mfa),
+  security: Def(Security, T.security),
   posix: Def(Posix, T.posix),
   integrations: Def(Obj(integrationLists('this tenant\'s'), 'Where this tenant\'s audit events are sent besides its audit trail.'), T.integrations),
 }, {

@@ -75,7 +75,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     retentionDays: { audit: registry.server.retention.auditDays, accounting: registry.server.retention.accountingDays },
   });
   const integrations = new Integrations({ live, store, logger: log });
-  const auditor = new Auditor(store, log, integrations.sink);
+  // Thresholds per event from the live registry: a reload changes them at once.
+  const auditor = new Auditor(store, log, { sink: integrations.sink, security: (id) => live.current().byId(id)?.security });
   const { passwords } = registry.server;
   const directoryOver = (s: Store) => new Directory({
     store: s, auditor, logger: log,

@@ -194,10 +194,11 @@ export class TenantAuthentication {
     await this.store.lockouts.clear(uid);
   }
 
-  /** A deleted or renamed account: its name keeps nothing (lock, waits, familiar sources) for a later one. */
+  /** A deleted or renamed account: its name keeps nothing (lock, waits, familiar sources, NAS used) for a later one. */
   async forget(uid: string): Promise<void> {
     await this.reset(uid);
     await this.store.sources.forget(uid);
+    await this.store.nasHistory.forget(uid);
   }
 
   // ------------------------------------------------------------ the shared steps

@@ -2,8 +2,9 @@ export { Directory, type DirectoryServiceOptions } from './directory.ts';
 export {
   TenantDirectory, type Actor, type AppPasswordInfo, type AuthFailure, type AuthResult, type Device, type DeviceAuthResult,
   type DeviceFields, type NewAppPassword, type NewDeviceInput, type NewGroupInput, type NewUserInput, type Proof,
-  type ServiceAuthResult, type UserFields,
+  type ServiceAuthResult, type Session, type SessionFilter, type UserFields,
 } from './tenant-directory.ts';
+export { ACTIVE_WITHIN_HOURS } from './sessions.ts';
 export { DEFAULT_CREDENTIAL_LIMITS, type CredentialLimits, type TokenRate } from './limits.ts';
 export { TokenBuckets } from './throttle.ts';
 export type { DoctorProblem, DoctorReport } from './doctor.ts';
@@ -11,4 +12,4 @@ export { MAX_IMPORT_BATCH, type ImportBatch, type ImportGroup, type ImportRowErr
 export type { Group, User } from './views.ts';
 export { hashPassword, ntHash } from './passwords.ts';
 // The query and paging shapes the fronts pass through: fronts see the directory, never the store.
-export type { GroupQuery, Page, PageResult, UserQuery } from '../store/index.ts';
+export type { AuditEvent, GroupQuery, Page, PageResult, UserQuery } from '../store/index.ts';

@@ -1,5 +1,5 @@
 // One tenant's audit trail as the directory writes it: who acted (and from where), what, on what.
-import type { AuditInput, TenantAuditor } from '../audit/index.ts';
+import type { AuditInput, AuditListener, TenantAuditor } from '../audit/index.ts';
 import type { AuditEvent, AuditQuery, TenantStore } from '../store/index.ts';
 import type { Actor } from './inputs.ts';
 
@@ -23,6 +23,11 @@ export class TenantAudit {
   /** This tenant's audit events, newest first. */
   list(q: AuditQuery): Promise<AuditEvent[]> {
     return this.store.audit.list(q);
+  }
+
+  /** This tenant's events as they are stored, until the returned function is called. */
+  subscribe(listener: AuditListener): () => void {
+    return this.auditor.subscribe(listener);
   }
 }
 

@@ -2,7 +2,7 @@
 // in its own file: users (users.ts), groups (groups.ts), authentication with smart lockout
 // (authentication.ts, over the shared verifier.ts), credentials (credentials.ts), TOTP (totp.ts),
 // app passwords (app-passwords.ts), and the audit trail (tenant-audit.ts). Only these parts touch the tenant-scoped store.
-import type { TenantAuditor } from '../audit/index.ts';
+import type { AuditListener, TenantAuditor } from '../audit/index.ts';
 import type { TenantConfig } from '../config/index.ts';
 import type { KeyRing } from '../core/keyring.ts';
 import type {
@@ -17,6 +17,7 @@ import { TenantGroups, type Member } from './groups.ts';
 import { importBatch, type ImportBatch, type ImportSummary } from './import.ts';
 import type { Actor, NewGroupInput, NewUserInput, UserFields } from './inputs.ts';
 import { PosixNumbers } from './posix.ts';
+import { listSessions, type Session, type SessionFilter } from './sessions.ts';
 import { TenantAudit, type Outcome } from './tenant-audit.ts';
 import type { CodeCarrier } from './second-factor.ts';
 import { TenantTotp, type Enrolment, type TotpStatus } from './totp.ts';
@@ -30,6 +31,7 @@ export type { CodeCarrier } from './second-factor.ts';
 export type { Enrolment, TotpStatus } from './totp.ts';
 export type { Device, DeviceAuthResult, DeviceFields, NewDeviceInput } from './devices.ts';
 export type { AppPasswordInfo, NewAppPassword } from './app-passwords.ts';
+export type { Session, SessionFilter } from './sessions.ts';
 
 export interface DirectoryOptions {
   bcryptCost: number;
@@ -52,6 +54,7 @@ export class TenantDirectory {
   private readonly totp: TenantTotp;
   private readonly devices: TenantDevices;
   private readonly appPasswords: TenantAppPasswords;
+  private readonly now: () => Date;
 
   constructor(
     readonly tenant: TenantConfig,
@@ -59,6 +62,7 @@ export class TenantDirectory {
     o: DirectoryOptions,
   ) {
     const now = o.now ?? (() => new Date());
+    this.now = now;
     this.numbers = new PosixNumbers(store, tenant.posix);
     this.log = new TenantAudit(o.auditor, store);
     this.credentials = new TenantCredentials(tenant, o.verifier, o.bcryptCost);
@@ -174,6 +178,12 @@ export class TenantDirectory {
 
   /** This tenant's audit events, newest first: for the admin API. */
   listAudit(q: AuditQuery): Promise<AuditEvent[]> { return this.log.list(q); }
+
+  /** Each audit event of this tenant as it is stored (the live tail); call the result to stop. Must not block. */
+  watchAudit(listener: AuditListener): () => void { return this.log.subscribe(listener); }
+
+  /** RADIUS accounting as sessions, the most recently active first (sessions.ts). */
+  listSessions(q: SessionFilter): Promise<Session[]> { return listSessions(this.store, q, this.now()); }
 
   audit(actor: Actor, action: string, target: string | undefined, outcome: Outcome, detail: Record<string, string> = {}): Promise<void> {
     return this.log.record(actor, action, target, outcome, detail);

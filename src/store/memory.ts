@@ -5,13 +5,15 @@ import { randomUUID } from 'node:crypto';
 import { Conflict, NotFound } from '../core/errors.ts';
 import { nameKey } from '../core/ids.ts';
 import type {
-  AccountingRecord, AuditEvent, AuditQuery, FamiliarSource, LockoutRepo, LockoutState, OutboxRepo, OutboxStatus, Page,
-  PageResult, SequenceRepo, SourceRepo, Store, StoreHealth, TenantStore,
+  AccountingRecord, AccountingRepo, AuditEvent, AuditQuery, FamiliarSource, LockoutRepo, LockoutState, NasHistoryRepo,
+  OutboxRepo, OutboxStatus, Page, PageResult, SequenceRepo, SessionQuery, SessionRecord, SourceRepo, Store, StoreHealth,
+  TenantStore,
 } from './port.ts';
 import {
   ACCOUNTING_FILTERS, AUDIT_FILTERS, DEVICES, GROUPS, USERS, checkClaim, checkCount, checkPage, checkTenantId,
-  deviceRepo, groupRepo, keepImmutables, nextLockout, renamed, toPage, userRepo, type AccountingQuery, type Cond,
-  type Doc, type Kind, type OutboxDoc, type RecordOps, type Timeline, type TimelineQuery,
+  deviceRepo, groupRepo, keepImmutables, nextLockout, renamed, restartCause, sessionChange, toPage, userRepo,
+  type AccountingQuery, type Cond, type Doc, type Kind, type OutboxDoc, type RecordOps, type SessionChange, type Timeline,
+  type TimelineQuery,
 } from './records.ts';
 
 /** `seq` is append order: it breaks ties between entries of the same instant (newest first). */
@@ -26,6 +28,8 @@ interface TenantData {
   devices: Map<string, Doc>;
   audit: Entry<AuditEvent>[];
   accounting: Entry<AccountingRecord>[];
+  /** JSON [nas, sessionId] → the session. */
+  sessions: Map<string, SessionRecord>;
   lockouts: Map<string, LockoutState>;
   /** uid name key → source → last success. */
   sources: Map<string, Map<string, Date>>;
@@ -35,6 +39,8 @@ interface TenantData {
   outbox: Map<string, OutboxDoc>;
   /** Destination → its last success and failure. */
   deliveries: Map<string, Pick<OutboxStatus, 'lastSuccessAt' | 'lastFailure'>>;
+  /** uid name key → the NAS it logged in through. */
+  nasHistory: Map<string, Set<string>>;
 }
 
 export class MemoryStore implements Store {
@@ -52,12 +58,13 @@ export class MemoryStore implements Store {
       users: userRepo(users, async (list) => users.upsertMany(list)),
       groups: groupRepo(new MemoryRecords(id, d.groups, GROUPS)),
       audit: timeline<AuditEvent, AuditQuery>(d.audit, nextSeq, AUDIT_FILTERS),
-      accounting: timeline<AccountingRecord, AccountingQuery>(d.accounting, nextSeq, ACCOUNTING_FILTERS),
+      accounting: accountingRepo(timeline<AccountingRecord, AccountingQuery>(d.accounting, nextSeq, ACCOUNTING_FILTERS), d.sessions),
       lockouts: lockoutRepo(d.lockouts),
       sources: sourceRepo(d.sources),
       sequences: sequenceRepo(d.sequences),
       devices: deviceRepo(new MemoryRecords(id, d.devices, DEVICES)),
       outbox: outboxRepo(d.outbox, d.deliveries),
+      nasHistory: nasHistoryRepo(d.nasHistory),
     };
   }
 
@@ -73,8 +80,9 @@ export class MemoryStore implements Store {
     let data = this.tenants.get(id);
     if (!data) {
       data = {
-        users: new Map(), groups: new Map(), devices: new Map(), audit: [], accounting: [],
+        users: new Map(), groups: new Map(), devices: new Map(), audit: [], accounting: [], sessions: new Map(),
         lockouts: new Map(), sources: new Map(), sequences: new Map(), outbox: new Map(), deliveries: new Map(),
+        nasHistory: new Map(),
       };
       this.tenants.set(id, data);
     }
@@ -286,6 +294,74 @@ function timeline<T extends { at: Date }, Q extends TimelineQuery>(
       const purged = entries.length - kept;
       entries.length = kept;
       return purged;
+    },
+  };
+}
+
+/** The accounting log, with each record folded into its session as mongo.ts's upsert does. */
+function accountingRepo(log: Timeline<AccountingRecord, AccountingQuery>, sessions: Map<string, SessionRecord>): AccountingRepo {
+  const matches = (s: SessionRecord, q: SessionQuery): boolean =>
+    (q.user === undefined || s.user === q.user)
+    && (q.since === undefined || s.lastAt >= q.since)
+    && (q.activeSince === undefined || (s.stoppedAt === undefined && s.lastAt >= q.activeSince));
+  const order = (a: SessionRecord, b: SessionRecord): number =>
+    b.lastAt.getTime() - a.lastAt.getTime() || compare(a.nas, b.nas) || compare(a.sessionId, b.sessionId);
+  return {
+    async append(r) {
+      await log.append(r);
+      const change = sessionChange(r);
+      if (change) {
+        const key = JSON.stringify([change.key.nas, change.key.sessionId]);
+        sessions.set(key, applyChange(sessions.get(key), structuredClone(change)));
+      }
+      const cause = restartCause(r);
+      if (cause === undefined) return;
+      for (const s of sessions.values()) {
+        if (s.nas === r.nas && s.stoppedAt === undefined && s.lastAt <= r.at) Object.assign(s, { stoppedAt: new Date(r.at), stopCause: cause });
+      }
+    },
+    list: (q) => log.list(q),
+    async sessions(q) {
+      checkPage(q);
+      return [...sessions.values()].filter((s) => matches(s, q)).sort(order).slice(0, q.limit).map((s) => structuredClone(s));
+    },
+    async purge(before) {
+      for (const [key, s] of sessions) if (s.lastAt < before) sessions.delete(key);
+      return log.purge(before);
+    },
+  };
+}
+
+/** $min, $max and $set, as MongoDB applies them (a missing field takes the value). */
+function applyChange(old: SessionRecord | undefined, c: SessionChange): SessionRecord {
+  const s = (old ?? { ...c.key }) as Record<string, unknown>;
+  const pick = (field: string, value: Date | number, larger: boolean) => {
+    const was = s[field] as Date | number | undefined;
+    if (was === undefined || (larger ? value > was : value < was)) s[field] = value;
+  };
+  for (const [field, value] of Object.entries(c.min)) pick(field, value, false);
+  for (const [field, value] of Object.entries(c.max)) pick(field, value as Date | number, true);
+  Object.assign(s, c.set);
+  return s as unknown as SessionRecord;
+}
+
+/** Code-unit order, as MongoDB sorts (equal to its byte order outside astral characters). */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function nasHistoryRepo(byUid: Map<string, Set<string>>): NasHistoryRepo {
+  return {
+    async note(uid, nas) {
+      const known = byUid.get(nameKey(uid)) ?? new Set<string>();
+      const first = !known.has(nas);
+      const others = known.size > (first ? 0 : 1);
+      known.add(nas);
+      byUid.set(nameKey(uid), known);
+      return { first, others };
+    },
+    async forget(uid) {
+      byUid.delete(nameKey(uid));
     },
   };
 }

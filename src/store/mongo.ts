@@ -13,13 +13,14 @@ import { Conflict, NotFound, StoreUnavailable } from '../core/errors.ts';
 import { nameKey } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
 import type {
-  AccountingRecord, AuditEvent, AuditQuery, FamiliarSource, LockoutRepo, LockoutState, NewUser, OutboxItem, OutboxRepo,
-  OutboxStatus, Page, PageResult, SequenceRepo, SourceRepo, Store, StoreHealth, TenantStore,
+  AccountingRecord, AccountingRepo, AuditEvent, AuditQuery, FamiliarSource, LockoutRepo, LockoutState, NasHistoryRepo,
+  NewUser, OutboxItem, OutboxRepo, OutboxStatus, Page, PageResult, SequenceRepo, SessionRecord, SourceRepo, Store,
+  StoreHealth, TenantStore,
 } from './port.ts';
 import {
   ACCOUNTING_FILTERS, AUDIT_FILTERS, DEVICES, GROUPS, USERS, absentUserFields, checkClaim, checkCount, checkPage,
-  checkTenantId, deviceRepo, groupRepo, keepImmutables, nextLockout, renamed, toPage, userRepo, windowCutoff, without,
-  type AccountingQuery, type Cond, type Doc, type Kind, type RecordOps, type Timeline,
+  checkTenantId, deviceRepo, groupRepo, keepImmutables, nextLockout, renamed, restartCause, sessionChange, toPage,
+  userRepo, windowCutoff, without, type AccountingQuery, type Cond, type Doc, type Kind, type RecordOps, type Timeline,
   type TimelineQuery,
 } from './records.ts';
 
@@ -33,7 +34,9 @@ export interface MongoStoreOptions {
   retentionDays?: { audit: number; accounting: number };
 }
 
-type CollectionName = 'users' | 'groups' | 'devices' | 'audit' | 'accounting' | 'lockouts' | 'sources' | 'sequences' | 'outbox' | 'deliveries';
+type CollectionName =
+  | 'users' | 'groups' | 'devices' | 'audit' | 'accounting' | 'sessions' | 'lockouts' | 'sources' | 'sequences' | 'outbox'
+  | 'deliveries' | 'nasHistory';
 
 /** Every index leads with tenantId: no query can use one across tenants. */
 const INDEXES: Record<CollectionName, IndexDescription[]> = {
@@ -58,6 +61,11 @@ const INDEXES: Record<CollectionName, IndexDescription[]> = {
   ],
   audit: [{ key: { tenantId: 1, at: -1 } }],
   accounting: [{ key: { tenantId: 1, sessionId: 1 } }, { key: { tenantId: 1, at: 1 } }],
+  sessions: [
+    { key: { tenantId: 1, nas: 1, sessionId: 1 }, unique: true },
+    { key: { tenantId: 1, lastAt: -1 } },
+    { key: { tenantId: 1, user: 1, lastAt: -1 } },
+  ],
   lockouts: [{ key: { tenantId: 1, uidKey: 1 }, unique: true }],
   sources: [{ key: { tenantId: 1, uidKey: 1, source: 1 }, unique: true }, { key: { tenantId: 1, uidKey: 1, at: -1 } }],
   sequences: [{ key: { tenantId: 1, name: 1 }, unique: true }],
@@ -67,6 +75,7 @@ const INDEXES: Record<CollectionName, IndexDescription[]> = {
     { key: { tenantId: 1, createdAt: 1 } },
   ],
   deliveries: [{ key: { tenantId: 1, destination: 1 }, unique: true }],
+  nasHistory: [{ key: { tenantId: 1, uidKey: 1, nas: 1 }, unique: true }],
 };
 
 const DEFAULT_SELECTION_TIMEOUT_MS = 2000;
@@ -129,12 +138,13 @@ export class MongoStore implements Store {
       users: userRepo(users, (list) => guard(() => upsertUsers(col('users'), id, list))),
       groups: groupRepo(new MongoRecords(col('groups'), id, GROUPS, this.updates)),
       audit: timeline<AuditEvent, AuditQuery>(col('audit'), id, AUDIT_FILTERS),
-      accounting: timeline<AccountingRecord, AccountingQuery>(col('accounting'), id, ACCOUNTING_FILTERS),
+      accounting: accountingRepo(timeline<AccountingRecord, AccountingQuery>(col('accounting'), id, ACCOUNTING_FILTERS), col('sessions'), id),
       lockouts: lockoutRepo(col('lockouts'), id),
       sources: sourceRepo(col('sources'), id),
       sequences: sequenceRepo(col('sequences'), id),
       devices: deviceRepo(new MongoRecords(col('devices'), id, DEVICES, this.updates)),
       outbox: outboxRepo(col('outbox'), col('deliveries'), id),
+      nasHistory: nasHistoryRepo(col('nasHistory'), id),
     };
   }
 
@@ -533,6 +543,83 @@ function timeline<T extends { at: Date }, Q extends TimelineQuery>(
       });
     },
     purge: (before) => guard(async () => (await col.deleteMany({ tenantId, at: { $lt: before } })).deletedCount),
+  };
+}
+
+/**
+ * The accounting log, with each record folded into its session document by one upsert of
+ * update operators (records.ts sessionChange), which every MongoDB-wire server runs.
+ */
+function accountingRepo(log: Timeline<AccountingRecord, AccountingQuery>, sessions: Collection<Document>, tenantId: string): AccountingRepo {
+  const fold = async (r: AccountingRecord): Promise<void> => {
+    const change = sessionChange(r);
+    if (change) {
+      const update = { $min: change.min, $max: change.max, ...(Object.keys(change.set).length > 0 && { $set: change.set }) };
+      // Two upserts of a new session at once: one inserts, the other's duplicate key means it
+      // now exists, and the update applies on a second try.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await sessions.updateOne({ tenantId, ...change.key }, update, { upsert: true });
+          break;
+        } catch (e) {
+          if (!isDuplicateKey(e) || attempt > 0) throw e;
+        }
+      }
+    }
+    const cause = restartCause(r);
+    if (cause !== undefined) {
+      await sessions.updateMany(
+        { tenantId, nas: r.nas, stoppedAt: { $exists: false }, lastAt: { $lte: r.at } },
+        { $set: { stoppedAt: r.at, stopCause: cause } },
+      );
+    }
+  };
+  return {
+    async append(r) {
+      await log.append(r);
+      await guard(() => fold(r));
+    },
+    list: (q) => log.list(q),
+    async sessions(q) {
+      checkPage(q);
+      const since = [q.since, q.activeSince].filter((d) => d !== undefined).sort((a, b) => b.getTime() - a.getTime())[0];
+      const filter: Filter<Document> = {
+        tenantId,
+        ...(q.user !== undefined && { user: q.user }),
+        ...(since !== undefined && { lastAt: { $gte: since } }),
+        ...(q.activeSince !== undefined && { stoppedAt: { $exists: false } }),
+      };
+      return guard(async () => {
+        const docs = await sessions.find(filter).sort({ lastAt: -1, nas: 1, sessionId: 1 }).limit(q.limit).toArray();
+        return docs.map((d) => without(d, ['_id', 'tenantId']) as unknown as SessionRecord);
+      });
+    },
+    async purge(before) {
+      const purged = await log.purge(before);
+      await guard(() => sessions.deleteMany({ tenantId, lastAt: { $lt: before } }));
+      return purged;
+    },
+  };
+}
+
+/** One document per account and NAS; the unique index makes `first` true for one caller only. */
+function nasHistoryRepo(col: Collection<Document>, tenantId: string): NasHistoryRepo {
+  const byUid = (uid: string) => ({ tenantId, uidKey: nameKey(uid) });
+  return {
+    note: (uid, nas, at) => guard(async () => {
+      let first: boolean;
+      try {
+        first = (await col.updateOne({ ...byUid(uid), nas }, { $setOnInsert: { at } }, { upsert: true })).upsertedCount === 1;
+      } catch (e) {
+        if (!isDuplicateKey(e)) throw e;
+        first = false; // another login through this NAS inserted it in between
+      }
+      const others = (await col.countDocuments({ ...byUid(uid), nas: { $ne: nas } }, { limit: 1 })) > 0;
+      return { first, others };
+    }),
+    forget: (uid) => guard(async () => {
+      await col.deleteMany(byUid(uid));
+    }),
   };
 }
 

@@ -30,6 +30,7 @@ export interface TenantStore {
   readonly sequences: SequenceRepo;
   readonly devices: DeviceRepo;
   readonly outbox: OutboxRepo;
+  readonly nasHistory: NasHistoryRepo;
 }
 
 // ---------------------------------------------------------------- records
@@ -311,9 +312,55 @@ export interface AccountingRecord {
 }
 
 export interface AccountingRepo {
+  /**
+   * Stores the record and folds it into its session (see SessionRecord); an Accounting-On or
+   * -Off ends the sessions of its NAS that were still open. Appending the same record again
+   * (a NAS's retry) leaves the session as it was.
+   */
   append(r: AccountingRecord): Promise<void>;
   list(q: { sessionId?: string; user?: string; since?: Date; limit: number }): Promise<AccountingRecord[]>;
+  /** Sessions, the most recently active first (ties by NAS, then session id). */
+  sessions(q: SessionQuery): Promise<SessionRecord[]>;
+  /** Deletes records older than `before`, and sessions whose last record is; returns how many records. */
   purge(before: Date): Promise<number>;
+}
+
+/**
+ * One accounting session (a NAS and its Acct-Session-Id), folded from its records as they
+ * arrive: the earliest start, the latest counters (octets and Acct-Session-Time count up, so
+ * the largest value is the latest), the last value given of each address.
+ */
+export interface SessionRecord {
+  nas: string;
+  sessionId: string;
+  /** As the records name it: the uid from our Class, else User-Name. */
+  user?: string;
+  nasAddress: string;
+  callingStationId?: string;
+  calledStationId?: string;
+  framedAddress?: string;
+  /** The earliest record's instant less its Acct-Session-Time: the start, even when the Start was lost. */
+  startedAt: Date;
+  /** The latest record's instant (Start, Interim-Update or Stop). */
+  lastAt: Date;
+  /** Set by a Stop, or by an Accounting-On/Off of its NAS while the session was open. */
+  stoppedAt?: Date;
+  /** Acct-Terminate-Cause of the Stop; `Accounting-On` / `Accounting-Off` when the NAS restarted. */
+  stopCause?: string;
+  /** Seconds, the largest Acct-Session-Time reported. */
+  sessionTime?: number;
+  inputOctets?: number;
+  outputOctets?: number;
+}
+
+export interface SessionQuery {
+  /** Only this user's sessions (exact, as stored). */
+  user?: string;
+  /** Only sessions whose latest record is at or after this instant. */
+  since?: Date;
+  /** Only sessions without a stop (stoppedAt) whose latest record is at or after this instant. */
+  activeSince?: Date;
+  limit: number;
 }
 
 export interface LockoutState {
@@ -354,6 +401,20 @@ export interface SourceRepo {
   /** Records a success from `source` at `at`, and drops this uid's entries older than `forgetBefore`. */
   remember(uid: string, source: string, o: { at: Date; forgetBefore: Date }): Promise<void>;
   /** Forgets every source of `uid` (a deleted or renamed account). */
+  forget(uid: string): Promise<void>;
+}
+
+/**
+ * The NAS each account has logged in through, for the security.new-nas event: one entry per
+ * account and NAS, kept until the account is deleted or renamed. Keyed by uid (name key).
+ */
+export interface NasHistoryRepo {
+  /**
+   * Records a login of `uid` through `nas`. `first`: the first through this NAS; `others`: the
+   * account had logged in through another NAS before.
+   */
+  note(uid: string, nas: string, at: Date): Promise<{ first: boolean; others: boolean }>;
+  /** Forgets every NAS of `uid` (a deleted or renamed account). */
   forget(uid: string): Promise<void>;
 }
 

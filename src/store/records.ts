@@ -7,8 +7,8 @@ import { InvalidInput } from '../core/errors.ts';
 import { isTenantId, nameKey } from '../core/ids.ts';
 import { toMac } from '../core/mac.ts';
 import type {
-  AccountingRepo, AuditEvent, DeviceRecord, DeviceRepo, GroupQuery, GroupRecord, GroupRepo, LockoutState, NewDevice,
-  NewGroup, NewUser, Page, PageResult, UserQuery, UserRecord, UserRepo,
+  AccountingRecord, AccountingRepo, AuditEvent, DeviceRecord, DeviceRepo, GroupQuery, GroupRecord, GroupRepo, LockoutState,
+  NewDevice, NewGroup, NewUser, Page, PageResult, SessionRecord, UserQuery, UserRecord, UserRepo,
 } from './port.ts';
 
 /** A stored document: a record plus internal fields the port never shows. */
@@ -247,6 +247,49 @@ export interface Timeline<T, Q> {
 /** The fields a listing compares for equality when the query gives them. */
 export const AUDIT_FILTERS = ['action', 'target', 'outcome'] as const;
 export const ACCOUNTING_FILTERS = ['sessionId', 'user'] as const;
+
+// ---------------------------------------------------------------- sessions
+
+/**
+ * How one accounting record changes its session, as update operators: memory.ts applies them
+ * itself, mongo.ts sends them as $min, $max and $set in one upsert. (A fold on write, not an
+ * aggregation on read: FerretDB 1.24's $group has only $count and $sum.)
+ */
+export interface SessionChange {
+  key: Pick<SessionRecord, 'nas' | 'sessionId'>;
+  /** Each field becomes the smaller of the stored value and this one. */
+  min: Pick<SessionRecord, 'startedAt'>;
+  /** Each field becomes the larger of the stored value and this one. */
+  max: Pick<SessionRecord, 'lastAt'> & Partial<Pick<SessionRecord, 'stoppedAt' | 'sessionTime' | 'inputOctets' | 'outputOctets'>>;
+  /** The values this record gives replace the stored ones. */
+  set: Partial<Pick<SessionRecord, 'user' | 'nasAddress' | 'callingStationId' | 'calledStationId' | 'framedAddress' | 'stopCause'>>;
+}
+
+/** The change a Start, Interim-Update or Stop makes; undefined for Accounting-On/Off (see restartCause). */
+export function sessionChange(r: AccountingRecord): SessionChange | undefined {
+  if (r.statusType === 'on' || r.statusType === 'off') return undefined;
+  const stop = r.statusType === 'stop';
+  return {
+    key: { nas: r.nas, sessionId: r.sessionId },
+    min: { startedAt: new Date(r.at.getTime() - (r.sessionTime ?? 0) * 1000) },
+    max: defined({
+      lastAt: r.at, stoppedAt: stop ? r.at : undefined,
+      sessionTime: r.sessionTime, inputOctets: r.inputOctets, outputOctets: r.outputOctets,
+    }),
+    set: defined({
+      user: r.user, nasAddress: r.nasAddress, callingStationId: r.callingStationId, calledStationId: r.calledStationId,
+      framedAddress: r.framedAddress, stopCause: stop ? r.terminateCause : undefined,
+    }),
+  };
+}
+
+/**
+ * An Accounting-On/Off (the NAS started or stops) ends the sessions of its NAS that are open
+ * and last heard of at or before it, with this stopCause; undefined for any other record.
+ */
+export function restartCause(r: AccountingRecord): string | undefined {
+  return r.statusType === 'on' ? 'Accounting-On' : r.statusType === 'off' ? 'Accounting-Off' : undefined;
+}
 
 // ---------------------------------------------------------------- lockouts
 

@@ -1,8 +1,13 @@
 // An AdminServer over the fixture config (two tenants, one admin of each role), on an ephemeral
 // port, and a small fetch wrapper that returns status and parsed JSON.
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestFn } from 'ava';
-import { AdminServer } from '../../src/admin/index.ts';
+import { AdminServer, type AdminServerOptions } from '../../src/admin/index.ts';
+import { loadConfig, type Registry } from '../../src/config/index.ts';
+import type { Logger } from '../../src/core/log.ts';
 import { makeWorld, type World } from '../helpers/world.ts';
 
 export const CONFIG_DIR = fileURLToPath(new URL('./fixtures/config', import.meta.url));
@@ -28,14 +33,15 @@ export interface Api {
   close(): Promise<void>;
 }
 
-export async function startAdmin(o: { storeUri?: string } = {}): Promise<Api> {
-  const world = await makeWorld({ configDir: CONFIG_DIR, ...(o.storeUri ? { storeUri: o.storeUri } : {}) });
+export async function startAdmin(o: { storeUri?: string; stream?: AdminServerOptions['stream']; logger?: Logger } = {}): Promise<Api> {
+  const world = await makeWorld({ configDir: CONFIG_DIR, ...(o.storeUri ? { storeUri: o.storeUri } : {}), ...(o.logger ? { logger: o.logger } : {}) });
   const ready = { value: true };
   const server = new AdminServer({
     live: world.live,
     directory: world.directory,
     logger: world.logger,
     readiness: async () => ({ ready: ready.value, checks: { config: true, store: ready.value || 'unreachable', listeners: true } }),
+    ...(o.stream ? { stream: o.stream } : {}),
   });
   const port = await server.listen();
   const url = `http://127.0.0.1:${port}`;
@@ -79,4 +85,19 @@ export function withAdmin(test: TestFn<{ api: Api }>): void {
   test.after.always(async (t) => {
     await t.context.api?.close();
   });
+}
+
+/** The fixture configuration as a reload would load it with `token` rotated to a new one. */
+export async function registryRotating(token: string): Promise<Registry> {
+  const dir = await mkdtemp(join(tmpdir(), 'tenantdir-rotated-'));
+  try {
+    await cp(CONFIG_DIR, dir, { recursive: true });
+    const server = join(dir, 'tenantdir.yaml');
+    await writeFile(server, (await readFile(server, 'utf8')).replace(token, 'a-freshly-rotated-token-00000000009'));
+    const loaded = await loadConfig(dir);
+    if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('\n'));
+    return loaded.registry;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -62,7 +62,7 @@ test('a broken edit keeps the last good registry and logs every problem', async 
   t.is(h.live.current(), h.first);
   const problems = h.logs.filter((l) => l.event === 'config.problem').map((l) => String(l.msg).replaceAll(`${h.dir}/`, ''));
   t.deepEqual(problems, [
-    'tenants/globex.yaml:4:1: unknown key `colour`: remove it (allowed here: id, name, baseDN, ldap, radius, eap, passwordPolicy, mfa, posix, integrations)',
+    'tenants/globex.yaml:4:1: unknown key `colour`: remove it (allowed here: id, name, baseDN, ldap, radius, eap, passwordPolicy, mfa, security, posix, integrations)',
     'tenants/globex.yaml:5:14: "always" is not allowed here: use one of off, optional, required',
   ]);
   const summary = h.logs.find((l) => l.event === 'config.reload');

@@ -16,14 +16,16 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function makeWorld(o: { configDir: string; storeUri?: string; logger?: Logger; seed?: boolean }): Promise<World> {
+/** `security`: watch for suspicious activity with each tenant's thresholds, as the daemon does. */
+export async function makeWorld(o: { configDir: string; storeUri?: string; logger?: Logger; seed?: boolean; security?: boolean }): Promise<World> {
   const loaded = await loadConfig(o.configDir);
   if (!loaded.ok) {
     throw new Error(`test config ${o.configDir} is invalid:\n${loaded.problems.map((p) => `${p.file}:${p.line}:${p.col}: ${p.message}`).join('\n')}`);
   }
   const logger = o.logger ?? silentLogger();
   const store = await openStore({ ...(o.storeUri ? { uri: o.storeUri } : {}), logger });
-  const auditor = new Auditor(store, logger);
+  const live = new LiveRegistry(loaded.registry);
+  const auditor = new Auditor(store, logger, o.security ? { security: (id) => live.current().byId(id)?.security } : {});
   // Cost 4: tests check behaviour, not hashing strength.
   const directory = new Directory({ store, auditor, logger, bcryptCost: 4 });
   const registry = loaded.registry;
@@ -31,5 +33,5 @@ export async function makeWorld(o: { configDir: string; storeUri?: string; logge
     const seed = await loadSeed(registry);
     if (seed) await directory.seed(registry, seed);
   }
-  return { registry, live: new LiveRegistry(registry), store, auditor, directory, logger, close: () => store.close() };
+  return { registry, live, store, auditor, directory, logger, close: () => store.close() };
 }

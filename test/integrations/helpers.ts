@@ -169,7 +169,7 @@ export async function makeWorld(t: ExecutionContext, o: WorldOptions): Promise<W
   const store = o.store ?? new MemoryStore();
   const live = new LiveRegistry(loaded.registry);
   const integrations = new Integrations({ live, store, logger });
-  const auditor = new Auditor(store, logger, integrations.sink);
+  const auditor = new Auditor(store, logger, { sink: integrations.sink });
   integrations.start();
   t.teardown(async () => {
     await integrations.close();

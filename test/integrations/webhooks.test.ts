@@ -145,7 +145,7 @@ test('two workers on one store deliver each event once: claims are leased', asyn
   const second = new Integrations({ live: w.live, store, logger: captureLogger().logger });
   second.start();
   t.teardown(() => second.close());
-  const otherAuditor = new Auditor(store, captureLogger().logger, second.sink);
+  const otherAuditor = new Auditor(store, captureLogger().logger, { sink: second.sink });
   for (let i = 0; i < 30; i++) await (i % 2 ? w.tenant('acme') : otherAuditor.tenant('acme')).record(auth(`u${i}`));
   await until('30 deliveries', async () => (await store.tenant('acme').outbox.status('tenant/psa')).pending === 0, 8_000);
   const got = await r.deliveries();

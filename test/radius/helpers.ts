@@ -38,6 +38,8 @@ export async function startFront(o: {
   configDir?: string; eap?: EapHandler; duplicateWindowMs?: number; mabRate?: TokenRate;
   /** The directory the front uses, made over the world (default: the world's own). */
   directory?: (world: World) => RadiusDirectory;
+  /** Watch for suspicious activity with the tenants' thresholds, as the daemon does. */
+  security?: boolean;
 } = {}): Promise<Harness> {
   const logs: Record<string, unknown>[] = [];
   const raw: string[] = [];
@@ -45,7 +47,7 @@ export async function startFront(o: {
     level: 'debug',
     destination: { write: (s: string) => { raw.push(s); logs.push(JSON.parse(s) as Record<string, unknown>); } },
   });
-  const world = await makeWorld({ configDir: o.configDir ?? FIXTURE, logger });
+  const world = await makeWorld({ configDir: o.configDir ?? FIXTURE, logger, ...(o.security ? { security: true } : {}) });
   const front = new RadiusFront({
     live: world.live, directory: o.directory?.(world) ?? world.directory, logger,
     ...(o.eap ? { eap: o.eap } : {}),

@@ -5,7 +5,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { randomUUID } from 'node:crypto';
 import type {
-  AccountingRecord, AuditEvent, AuditQuery, GroupQuery, GroupRepo, NewDevice, NewGroup, NewUser, Store,
+  AccountingRecord, AuditEvent, AuditQuery, GroupQuery, GroupRepo, NewDevice, NewGroup, NewUser, SessionQuery, Store,
   TenantStore, UserQuery, UserRecord, UserRepo,
 } from '../../src/store/index.ts';
 
@@ -641,6 +641,109 @@ export function runStoreConformance(o: ConformanceOptions): void {
     t.deepEqual((await a.accounting.list({ limit: 10 })).map((r) => r.sessionId), ['s5', 's4']);
   });
 
+  // ---------------------------------------------------------------- sessions
+
+  def('sessions: Start, Interim and Stop fold into one session with the latest counters and the stop cause', async (t, { a }) => {
+    await a.accounting.append(acct(at(0), { callingStationId: '02-00-00-00-00-01' }));
+    await a.accounting.append(acct(at(60), { statusType: 'interim', framedAddress: '10.0.0.7', inputOctets: 100, outputOctets: 200, sessionTime: 60 }));
+    const open = await a.accounting.sessions({ limit: 10 });
+    t.deepEqual(open, [{
+      nas: 'ap-1', sessionId: 's1', user: 'alice', nasAddress: '192.0.2.1', callingStationId: '02-00-00-00-00-01',
+      framedAddress: '10.0.0.7', startedAt: at(0), lastAt: at(60), sessionTime: 60, inputOctets: 100, outputOctets: 200,
+    }]);
+    await a.accounting.append(acct(at(90), {
+      statusType: 'stop', inputOctets: 150, outputOctets: 900, sessionTime: 90, terminateCause: 'User-Request',
+    }));
+    const [stopped] = await a.accounting.sessions({ limit: 10 });
+    t.deepEqual(stopped, {
+      nas: 'ap-1', sessionId: 's1', user: 'alice', nasAddress: '192.0.2.1', callingStationId: '02-00-00-00-00-01',
+      framedAddress: '10.0.0.7', startedAt: at(0), lastAt: at(90), stoppedAt: at(90), stopCause: 'User-Request',
+      sessionTime: 90, inputOctets: 150, outputOctets: 900,
+    });
+    // A retransmitted interim (older, smaller counters) changes nothing; the same Stop again neither.
+    await a.accounting.append(acct(at(60), { statusType: 'interim', inputOctets: 100, outputOctets: 200, sessionTime: 60 }));
+    await a.accounting.append(acct(at(90), { statusType: 'stop', inputOctets: 150, outputOctets: 900, sessionTime: 90, terminateCause: 'User-Request' }));
+    t.deepEqual(await a.accounting.sessions({ limit: 10 }), [stopped]);
+  });
+
+  def('sessions: without its Start, a session starts at the first record less its session time', async (t, { a }) => {
+    await a.accounting.append(acct(at(600), { statusType: 'interim', sessionTime: 300 }));
+    await a.accounting.append(acct(at(900), { statusType: 'interim', sessionTime: 600 }));
+    const [s] = await a.accounting.sessions({ limit: 10 });
+    t.deepEqual(s?.startedAt, at(300));
+    t.deepEqual(s?.lastAt, at(900));
+    t.is(s?.stoppedAt, undefined);
+  });
+
+  def('sessions: a session is its NAS and session id; the most recently active first', async (t, { a }) => {
+    await a.accounting.append(acct(at(0), { sessionId: 'x', nas: 'ap-2', user: 'bob' }));
+    await a.accounting.append(acct(at(5), { sessionId: 'x', nas: 'ap-1' }));
+    await a.accounting.append(acct(at(1), { sessionId: 'y', nas: 'ap-1' }));
+    await a.accounting.append(acct(at(5), { sessionId: 'w', nas: 'ap-2' }));
+    const keys = async (q: Partial<SessionQuery> = {}) =>
+      (await a.accounting.sessions({ limit: 10, ...q })).map((s) => `${s.nas}/${s.sessionId}`);
+    t.deepEqual(await keys(), ['ap-1/x', 'ap-2/w', 'ap-1/y', 'ap-2/x']);
+    t.deepEqual(await keys({ limit: 2 }), ['ap-1/x', 'ap-2/w']);
+    t.deepEqual(await keys({ user: 'bob' }), ['ap-2/x']);
+    t.deepEqual(await keys({ since: at(1) }), ['ap-1/x', 'ap-2/w', 'ap-1/y']);
+    await t.throwsAsync(a.accounting.sessions({ limit: 0 }), INVALID);
+  });
+
+  def('sessions: active means no stop and a record at or after activeSince', async (t, { a }) => {
+    await a.accounting.append(acct(at(0), { sessionId: 'old' }));
+    await a.accounting.append(acct(at(0), { sessionId: 'stopped' }));
+    await a.accounting.append(acct(at(100), { sessionId: 'stopped', statusType: 'stop' }));
+    await a.accounting.append(acct(at(0), { sessionId: 'fresh' }));
+    await a.accounting.append(acct(at(100), { sessionId: 'fresh', statusType: 'interim' }));
+    const active = async (q: Omit<SessionQuery, 'limit'>) => (await a.accounting.sessions({ limit: 10, ...q })).map((s) => s.sessionId);
+    t.deepEqual(await active({ activeSince: at(50) }), ['fresh']);
+    t.deepEqual(await active({ activeSince: at(0) }), ['fresh', 'old']);
+    t.deepEqual(await active({ activeSince: at(0), since: at(50) }), ['fresh']);
+    t.deepEqual(await active({ activeSince: at(0), user: 'bob' }), []);
+  });
+
+  def("sessions: an Accounting-On ends the open sessions of its NAS heard of before it, and no other's", async (t, { a }) => {
+    await a.accounting.append(acct(at(0), { sessionId: 'a1' }));
+    await a.accounting.append(acct(at(0), { sessionId: 'a2' }));
+    await a.accounting.append(acct(at(10), { sessionId: 'a2', statusType: 'stop', terminateCause: 'Idle-Timeout' }));
+    await a.accounting.append(acct(at(0), { sessionId: 'b1', nas: 'ap-2' }));
+    await a.accounting.append(acct(at(30), { sessionId: 'later' }));
+    await a.accounting.append(acct(at(20), { sessionId: '', statusType: 'on', user: undefined }));
+    const byId = new Map((await a.accounting.sessions({ limit: 10 })).map((s) => [s.sessionId, s]));
+    t.is(byId.size, 4, 'an Accounting-On is no session');
+    t.deepEqual([byId.get('a1')?.stoppedAt, byId.get('a1')?.stopCause], [at(20), 'Accounting-On']);
+    t.deepEqual([byId.get('a2')?.stoppedAt, byId.get('a2')?.stopCause], [at(10), 'Idle-Timeout']);
+    t.is(byId.get('b1')?.stoppedAt, undefined);
+    t.is(byId.get('later')?.stoppedAt, undefined);
+    await a.accounting.append(acct(at(40), { sessionId: '', statusType: 'off', user: undefined, nas: 'ap-2' }));
+    t.is((await a.accounting.sessions({ limit: 10 })).find((s) => s.sessionId === 'b1')?.stopCause, 'Accounting-Off');
+    t.deepEqual((await a.accounting.sessions({ activeSince: at(0), limit: 10 })).map((s) => s.sessionId), ['later']);
+  });
+
+  def('sessions: purge(before) drops the sessions last heard of before it', async (t, { a }) => {
+    await a.accounting.append(acct(at(0), { sessionId: 'gone' }));
+    await a.accounting.append(acct(at(0), { sessionId: 'kept' }));
+    await a.accounting.append(acct(at(20), { sessionId: 'kept', statusType: 'interim' }));
+    t.is(await a.accounting.purge(at(10)), 2);
+    const [kept, ...rest] = await a.accounting.sessions({ limit: 10 });
+    t.deepEqual(rest, []);
+    t.is(kept?.sessionId, 'kept');
+    t.deepEqual(kept?.startedAt, at(0), 'the fold keeps what the purged Start said');
+  });
+
+  // ---------------------------------------------------------------- NAS history
+
+  def('nasHistory: note says first per account and NAS, and whether another NAS came before', async (t, { a }) => {
+    t.deepEqual(await a.nasHistory.note('alice', 'ap-1', at(0)), { first: true, others: false });
+    t.deepEqual(await a.nasHistory.note('ALICE', 'ap-1', at(1)), { first: false, others: false });
+    t.deepEqual(await a.nasHistory.note('alice', 'vpn', at(2)), { first: true, others: true });
+    t.deepEqual(await a.nasHistory.note('alice', 'ap-1', at(3)), { first: false, others: true });
+    t.deepEqual(await a.nasHistory.note('bob', 'vpn', at(4)), { first: true, others: false });
+    await a.nasHistory.forget('Alice');
+    t.deepEqual(await a.nasHistory.note('alice', 'vpn', at(5)), { first: true, others: false });
+    t.deepEqual(await a.nasHistory.note('bob', 'ap-1', at(6)), { first: true, others: true });
+  });
+
   // ---------------------------------------------------------------- lockouts
 
   def('lockouts: failures within the window are counted', async (t, { a }) => {
@@ -955,11 +1058,18 @@ export function runStoreConformance(o: ConformanceOptions): void {
     t.deepEqual(await b.audit.list({ action: 'user.create', target: 'alice', since: new Date(0), limit: 100 }), []);
     t.deepEqual(await b.accounting.list({ sessionId: 's1', limit: 100 }), []);
     t.deepEqual(await b.accounting.list({ user: 'alice', limit: 100 }), []);
+    t.deepEqual(await b.accounting.sessions({ limit: 100 }), []);
+    t.deepEqual(await b.accounting.sessions({ user: 'alice', activeSince: new Date(0), limit: 100 }), []);
     const future = new Date(Date.now() + 86_400_000);
     t.is(await b.audit.purge(future), 0);
     t.is(await b.accounting.purge(future), 0);
     t.is((await a.audit.list({ limit: 100 })).length, 1);
     t.is((await a.accounting.list({ limit: 100 })).length, 1);
+    t.is((await a.accounting.sessions({ limit: 100 })).length, 1);
+    await b.accounting.append(acct(at(1), { sessionId: '', statusType: 'on', user: undefined }));
+    t.is((await a.accounting.sessions({ limit: 100 }))[0]?.stoppedAt, undefined, "B's NAS restart ends none of A's sessions");
+    await a.nasHistory.note('alice', 'ap-1', T0);
+    t.deepEqual(await b.nasHistory.note('alice', 'ap-2', T0), { first: true, others: false });
   });
 
   def("tenants: B's lockouts and sequences are B's own", async (t, { a, b }) => {

@@ -36,6 +36,7 @@ export function tenantRoutes(app: FastifyInstance, ctx: AdminContext): void {
       ...(q.until ? { until: toDate(q.until) } : {}),
       ...(q.action ? { action: q.action } : {}),
       ...(q.target ? { target: q.target } : {}),
+      ...(q.outcome ? { outcome: q.outcome } : {}),
     });
     return { items };
   });
