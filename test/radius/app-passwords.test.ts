@@ -53,8 +53,10 @@ test.serial('pyrad: PAP and MS-CHAPv2 with an app password; an LDAP-only one is 
 test.serial("isolation: acme's alice's app password is not globex's alice's, nor acme's bob's", async (t) => {
   const { secret } = await acme.addAppPassword('alice', { name: 'laptop' }, admin);
   t.like(await pyrad({ mode: 'pap', user: 'alice', password: secret }), { code: 2 });
-  t.like(await pyrad({ mode: 'pap', user: 'alice', password: secret, secret: NAS.globex.secret, bind: NAS.globex.address }), { code: 3 });
-  t.like(await pyrad({ mode: 'pap', user: 'bob', password: secret }), { code: 3 });
+  // Refused: a Reject, or no answer at all when earlier wrong tries made this NAS wait (a throttled check is dropped).
+  const refused = (r: Record<string, unknown>) => r.code === 3 || r.code === null;
+  t.true(refused(await pyrad({ mode: 'pap', user: 'alice', password: secret, secret: NAS.globex.secret, bind: NAS.globex.address })));
+  t.true(refused(await pyrad({ mode: 'pap', user: 'bob', password: secret })));
   t.like(await pyrad({ mode: 'pap', user: 'alice', password: 'Second-Tenant-3', secret: NAS.globex.secret, bind: NAS.globex.address }), { code: 2 },
     "globex's alice is unaffected");
 });
