@@ -52,7 +52,8 @@ export class SseStream {
   /** Sends a last message, if any, and ends the response. */
   end(last?: SseMessage): void {
     if (this.finished) return;
-    if (last) this.send(last);
+    // A client too far behind for the last message is cut off as slow instead.
+    if (last && !this.send(last)) return;
     this.finish('ended');
     this.body.end();
   }

@@ -130,6 +130,9 @@ test('SseStream: data is framed per line, and a client that does not read is cut
   t.deepEqual(ends, ['slow']);
   t.true(sse.ended);
   t.false(sse.send({ data: 'late' }));
+  sse.end({ event: 'end', data: '{}' });
+  t.deepEqual(ends, ['slow'], 'ended once');
+  t.true(sse.body.destroyed);
 });
 
 test('over HTTP, a client that stops reading is disconnected, not buffered', async (t) => {

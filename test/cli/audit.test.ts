@@ -1,7 +1,10 @@
 // audit tail (with and without --follow) and sessions, through the real CLI against an admin API.
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import anyTest, { type TestFn } from 'ava';
+import { AdminServer } from '../../src/admin/index.ts';
+import { LiveRegistry } from '../../src/config/index.ts';
 import type { Actor, TenantDirectory } from '../../src/directory/index.ts';
 import { registryRotating, startAdmin, TOKENS, type Api } from '../admin/helpers.ts';
 import { cli } from './run.ts';
@@ -41,35 +44,76 @@ test.serial('audit tail prints the newest events oldest first, filtered; --json 
   t.regex(bad.stderr, /expected one of ok, failed, refused/);
 });
 
-test.serial('audit tail --follow prints the backlog, then live events; a reload that revokes the token ends it with exit 1', async (t) => {
-  const { api, env } = t.context;
-  await acme(api).audit(ldap, 'ldap.auth', 'before', 'failed');
-  const child = spawn(process.execPath, [BIN, 'audit', 'tail', '--tenant', 'acme', '--follow', '--json', '--lines', '1', '--outcome', 'failed'], {
+/** `tenantdir audit tail --follow ...` running, its output as it comes, waits bounded. */
+function follow(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [BIN, 'audit', 'tail', '--tenant', 'acme', '--follow', ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
-  t.teardown(() => child.kill('SIGKILL'));
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += String(d)));
-  child.stderr.on('data', (d) => (err += String(d)));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const p = { out: '', err: '', exited: new Promise<number | null>((resolve) => child.on('close', resolve)), kill: () => child.kill('SIGKILL') };
+  child.stdout.on('data', (d) => (p.out += String(d)));
+  child.stderr.on('data', (d) => (p.err += String(d)));
   const until = async (what: string, check: () => boolean) => {
     for (const deadline = Date.now() + 20_000; !check();) {
-      if (Date.now() > deadline) throw new Error(`no ${what}; stdout: ${out}; stderr: ${err}`);
+      if (Date.now() > deadline) throw new Error(`no ${what}; stdout: ${p.out}; stderr: ${p.err}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  await until('backlog', () => out.includes('"before"'));
+  const targets = () => p.out.trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { target: string }).target);
+  return { ...p, get out() { return p.out; }, get err() { return p.err; }, until, targets };
+}
+
+test.serial('audit tail --follow prints the backlog, then live events; a reload that revokes the token ends it with exit 1', async (t) => {
+  const { api, env } = t.context;
+  await acme(api).audit(ldap, 'ldap.auth', 'before', 'failed');
+  const tail = follow(['--json', '--lines', '1', '--outcome', 'failed'], env);
+  t.teardown(tail.kill);
+  await tail.until('backlog', () => tail.out.includes('"before"'));
   await acme(api).audit(ldap, 'ldap.auth', 'ignored', 'ok');
   await acme(api).audit(ldap, 'ldap.auth', 'live', 'failed');
-  await until('live event', () => out.includes('"live"'));
-  t.deepEqual(out.trim().split('\n').map((l) => (JSON.parse(l) as { target: string }).target), ['before', 'live']);
+  await tail.until('live event', () => tail.out.includes('"live"'));
+  t.deepEqual(tail.targets(), ['before', 'live']);
 
   const before = api.world.live.current();
   api.world.live.replace(await registryRotating(TOKENS.acmeAdmin));
   t.teardown(() => api.world.live.replace(before));
-  t.is(await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running'), 20_000))]), 1);
-  t.regex(err, /no longer gives access to acme/);
+  t.is(await Promise.race([tail.exited, new Promise<string>((r) => setTimeout(() => r('still running'), 20_000))]), 1);
+  t.regex(tail.err, /no longer gives access to acme/);
+});
+
+test.serial('audit tail --follow survives a daemon restart: it resumes after the last event it printed', async (t) => {
+  const { api } = t.context;
+  // The same world behind a second admin server on a fixed port, stopped and started again.
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
+  const registry = api.world.live.current();
+  const live = new LiveRegistry({ ...registry, server: { ...registry.server, listen: { ...registry.server.listen, http: { ...registry.server.listen.http, port } } } });
+  const serve = async () => {
+    const s = new AdminServer({ live, directory: api.world.directory, logger: api.world.logger, readiness: async () => ({ ready: true, checks: {} }) });
+    await s.listen();
+    return s;
+  };
+  let server = await serve();
+  t.teardown(() => server.close());
+  const tail = follow(['--json', '--lines', '0', '--action', 'user.restart'], { TENANTDIR_URL: `http://127.0.0.1:${port}`, TENANTDIR_TOKEN: TOKENS.ops });
+  t.teardown(tail.kill);
+  const dir = acme(api);
+  // Until the stream is up, events are missed: record one until it shows.
+  for (let i = 0; !tail.out.includes('"first"') && i < 200; i++) {
+    await dir.audit(ldap, 'user.restart', 'first', 'ok');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await tail.until('the first event', () => tail.out.includes('"first"'));
+  await server.close();
+  await dir.audit(ldap, 'user.restart', 'while-down', 'ok');
+  server = await serve();
+  await tail.until('the event missed while down', () => tail.out.includes('"while-down"'));
+  await dir.audit(ldap, 'user.restart', 'after', 'ok');
+  await tail.until('a live event after the restart', () => tail.out.includes('"after"'));
+  // (A late copy of `first` may still come: it was recorded while the stream was opening.)
+  t.deepEqual(tail.targets().filter((x) => x !== 'first'), ['while-down', 'after'], 'nothing twice, nothing lost');
+  t.regex(tail.err, /ended \(shutdown\); reconnecting/);
 });
 
 test.serial('sessions lists accounting as sessions; --active leaves out the stopped; --json for scripts', async (t) => {

@@ -67,13 +67,16 @@ export function auditCommands(program: Command): void {
 async function follow(client: ApiClient, o: TailOptions & ConnectionOptions, filters: Pick<AuditStreamQuery, 'target' | 'outcome' | 'action'>): Promise<void> {
   const path = ApiClient.tenantPath(o.tenant, 'audit', 'stream');
   let lastEventId: string | undefined;
+  // The backlog once: a reconnection that has no id yet asks for none (it may miss what happened while away).
+  let backlog = o.lines;
   for (let failed = 0; ;) {
     let reached = false;
     let ended: string | undefined;
     try {
-      const query = { ...filters, ...(lastEventId === undefined ? { backlog: o.lines } : {}) };
+      const query = { ...filters, ...(lastEventId === undefined ? { backlog } : {}) };
       const messages = await client.events(path, { query, idleMs: IDLE_MS, ...(lastEventId === undefined ? {} : { lastEventId }) });
       reached = true;
+      backlog = 0;
       for await (const m of messages) {
         ended = handle(o, m) ?? ended;
         if (m.id !== undefined) lastEventId = m.id;
