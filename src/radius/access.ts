@@ -266,6 +266,16 @@ function eapFailure(request: Buffer): Buffer {
   return Buffer.from([4, request[1] ?? 0, 0, 4]);
 }
 
+/**
+ * The PAP password of a request refused before it reached a tenant (a realm of none, or not this
+ * NAS's): what the directory checks against the dummy hash, so that such a refusal takes as long
+ * as any other. Undefined when there is no password to spend work on.
+ */
+export function unroutedPassword(p: Packet, secret: string): string | undefined {
+  const hidden = p.get(ATTR.UserPassword);
+  return hidden && hidden.length <= MAX_PAP_BYTES ? decryptUserPassword(hidden, secret, p.authenticator) : undefined;
+}
+
 /** What a request refused before any method ran gets: EAP-Failure when it carried EAP (supplicants wait for one). */
 export function refusalAttributes(p: Packet): OutAttribute[] {
   return p.has(ATTR.EapMessage) ? eapAttributes(eapFailure(joinEapMessage(p.all(ATTR.EapMessage)))) : [];
