@@ -144,8 +144,10 @@ function session(ctx: AccessContext, userName: string, owner: string): OutAttrib
  * A device gets its groups' VLAN and reply attributes as a user does; User-Name stays as the NAS
  * spelled the MAC, and the Class names the normalised MAC, which accounting then records.
  */
-async function mab(ctx: AccessContext, request: MabRequest): Promise<AccessReply> {
+async function mab(ctx: AccessContext, request: MabRequest): Promise<AccessReply | AccessDrop> {
   const v = await decideMab({ request, packet: ctx.packet, tenant: ctx.tenant, directory: ctx.directory, actor: ctx.actor, admit: () => ctx.admitMab() });
+  // Over the NAS's MAB budget: dropped like any throttled check, so the switch retries soon.
+  if (v.kind === 'rejected' && v.reason === 'throttled') return { drop: 'throttled', method: 'mab' };
   switch (v.kind) {
     case 'device':
       return { code: CODE.AccessAccept, attributes: [...acceptAttributes(ctx.tenant, v.groups), ...session(ctx, ctx.uid, v.mac)], method: 'mab' };
