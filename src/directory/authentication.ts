@@ -12,8 +12,7 @@ import type { Actor } from './inputs.ts';
 import { factorNeed, splitAppendedCode, type CodeCarrier, type FactorNeed } from './second-factor.ts';
 import type { TenantAudit } from './tenant-audit.ts';
 import type { TenantTotp } from './totp.ts';
-import { sourceKey } from './throttle.ts';
-import { strikePolicy } from './limits.ts';
+import { sourceKey, strikePolicy } from './throttle.ts';
 import { BUSY, type CredentialVerifier, type Verdict } from './verifier.ts';
 import { toUser, type User } from './views.ts';
 

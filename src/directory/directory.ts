@@ -10,9 +10,9 @@ import { KeyRing } from '../core/keyring.ts';
 import type { Logger } from '../core/log.ts';
 import type { Store } from '../store/index.ts';
 import type { ImportBatch, ImportSummary } from './import.ts';
-import { strikePolicy, type CredentialLimits } from './limits.ts';
+import type { CredentialLimits } from './limits.ts';
 import { TenantDirectory, type Actor } from './tenant-directory.ts';
-import { sourceKey } from './throttle.ts';
+import { sourceKey, strikePolicy } from './throttle.ts';
 import { CredentialVerifier } from './verifier.ts';
 
 /** The queue a check with no tenant waits in (a bind DN under no tenant): a tenant id can never be this. */

@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { DEFAULTS, type TenantConfig } from '../config/index.ts';
-import type { StrikePolicy } from './throttle.ts';
+import { DEFAULTS } from '../config/index.ts';
 
 // Limits of the credential checks (issue 9), in one object with units: what a password check
 // accepts, how fast one source or one tenant may ask, how much hashing waits, and smart lockout.
@@ -51,9 +50,4 @@ export const DEFAULT_CREDENTIAL_LIMITS: Readonly<CredentialLimits> = Object.free
 export function resolveCredentialLimits(partial: Partial<CredentialLimits> = {}): CredentialLimits {
   const l = { ...DEFAULT_CREDENTIAL_LIMITS, ...partial };
   return { ...l, hashThreads: l.hashThreads > 0 ? l.hashThreads : Math.max(1, availableParallelism()) };
-}
-
-/** How long a source waits after wrong tries: the limits' backoff, within the tenant's lockout window and duration. */
-export function strikePolicy(l: CredentialLimits, lockout: Pick<TenantConfig['passwordPolicy']['lockout'], 'windowMinutes' | 'durationMinutes'>): StrikePolicy {
-  return { free: l.sourceFreeFailures, baseMs: l.sourceBackoffMs, maxMs: lockout.durationMinutes * 60_000, windowMs: lockout.windowMinutes * 60_000 };
 }
