@@ -30,6 +30,8 @@ export interface FrontOptions {
   directory: Directory;
   logger: Logger;
   limits: LdapLimits;
+  /** Told of each operation answered: its name, its result code, its time in seconds (metrics). */
+  onRequest?: (operation: string, outcome: string, seconds: number) => void;
 }
 
 type Identity =
@@ -87,6 +89,13 @@ class LdapSession implements Session {
   }
 
   async handle(msg: Message, sink: SearchSink): Promise<Reply> {
+    const started = performance.now();
+    const reply = await this.answer(msg, sink);
+    this.o.onRequest?.(msg.request.op, String(reply.code), (performance.now() - started) / 1000);
+    return reply;
+  }
+
+  private async answer(msg: Message, sink: SearchSink): Promise<Reply> {
     try {
       return await this.dispatch(msg, sink);
     } catch (err) {

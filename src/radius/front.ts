@@ -36,6 +36,8 @@ export interface RadiusFrontOptions {
   logger: Logger;
   /** 802.1X: Access-Requests with EAP-Message go here; without it they are rejected. */
   eap?: EapHandler;
+  /** Told of each request worked on: access or accounting, the reply's code name or the drop's reason, seconds (metrics). */
+  onRequest?: (operation: string, outcome: string, seconds: number) => void;
   /** How long a reply is kept for retransmissions, in ms (RFC 5080 suggests seconds to tens). */
   duplicateWindowMs?: number;
   /** MAC authentication bypass requests per NAS; past it they are rejected (reason throttled). */
@@ -205,6 +207,7 @@ export class RadiusFront {
       duplicates.abandon(owner, key);
       return this.drop(slot.reason, source, match, tenant);
     }
+    const started = performance.now();
     const work = port === 'auth' ? this.access(packet, match, registry, source) : this.accounting(packet, match, registry, source);
     work
       .catch((err: unknown): Outcome => {
@@ -213,6 +216,8 @@ export class RadiusFront {
         return { drop: 'internal-error' };
       })
       .then((outcome) => {
+        const operation = port === 'auth' ? 'access' : 'accounting';
+        this.o.onRequest?.(operation, 'reply' in outcome ? replyName(outcome.reply) : outcome.drop, (performance.now() - started) / 1000);
         if ('reply' in outcome) {
           duplicates.finish(owner, key, outcome.reply);
           this.send(socket, rinfo, outcome.reply);
@@ -378,4 +383,11 @@ export class RadiusFront {
       }, `RADIUS packet dropped: ${reason}`);
     }
   }
+}
+
+const REPLY_NAMES: Record<number, string> = { [CODE.AccessAccept]: 'accept', [CODE.AccessReject]: 'reject', [CODE.AccessChallenge]: 'challenge', [CODE.AccountingResponse]: 'accounting-response' };
+
+/** A reply's code as a metrics outcome. */
+function replyName(reply: Buffer): string {
+  return REPLY_NAMES[reply[0] ?? 0] ?? 'other';
 }
