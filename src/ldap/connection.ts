@@ -76,8 +76,10 @@ export class Connection implements ConnectionInfo {
   private holding = false;
   /** Reply bytes of this socket last told to the host. */
   private reported = 0;
-  /** Operations waiting for their turn to write (drained()); woken one at a time. */
-  private readonly writers: (() => void)[] = [];
+  /** Searches waiting for their turn (turn()), in order, and whether one holds it. */
+  private readonly waiting: (() => void)[] = [];
+  private turnHeld = false;
+  private awaitingDrain = false;
   private closed = false;
   secure: boolean;
   readonly remoteAddress: string;
@@ -236,17 +238,22 @@ export class Connection implements ConnectionInfo {
     const { id, request } = msg;
     if (abort.signal.aborted || this.closed) return;
     const typesOnly = request.op === 'search' && request.typesOnly;
-    // Entries and the final result leave in one write where they fit: corked until the end or
-    // until the search waits for the client (each uncork is a syscall, each syscall costs).
+    // Entries and the final result leave in one write where they fit: corked until the end, or
+    // until the search waits for its turn (each uncork is a syscall, each syscall costs). A search
+    // waiting for its turn holds no cork: corks held by waiting searches would keep the socket
+    // from ever draining.
     const sock = this.sock;
     sock.cork();
     const sink: SearchSink = {
       signal: abort.signal,
       entry: (e) => this.write(encodeEntry(id, e, typesOnly)),
-      drained: () => {
+      turn: async () => {
         sock.uncork();
-        sock.cork();
-        return this.drained();
+        const release = await this.takeTurn();
+        return () => {
+          release();
+          sock.cork();
+        };
       },
     };
     let reply: Reply;
@@ -271,40 +278,52 @@ export class Connection implements ConnectionInfo {
   }
 
   /**
-   * Resolves when the operation may write its next batch of entries. Operations take turns, one
-   * batch each, and none writes while the client is not reading: what one connection holds stays
-   * near one batch, however many searches it runs.
+   * The turn to fetch and write one batch of a search. Searches of a connection take turns, and
+   * none gets one while the client is not reading: whatever a client pipelines, one connection
+   * holds at most one materialised batch beyond its socket's buffer.
    */
-  private drained(): Promise<void> {
-    if (this.closed || (this.writers.length === 0 && !this.mustWait())) return Promise.resolve();
+  private takeTurn(): Promise<() => void> {
     return new Promise((resolve) => {
-      this.writers.push(resolve);
-      if (this.writers.length === 1) this.nextWriter();
+      this.waiting.push(() => {
+        // A batch's entries leave in as few writes as fit: corked for the turn (each uncork is a syscall).
+        const sock = this.sock;
+        sock.cork();
+        let released = false;
+        resolve(() => {
+          if (released) return;
+          released = true;
+          sock.uncork();
+          this.turnHeld = false;
+          this.grantTurn();
+        });
+      });
+      this.grantTurn();
     });
   }
 
-  private mustWait(): boolean {
-    this.report();
-    return this.sock.writableNeedDrain;
-  }
-
-  /** Wakes the first waiting writer once the socket can take more; the next one after it has written. */
-  private nextWriter(): void {
-    if (this.writers.length === 0) return;
+  /** Gives the turn to the first waiting search once the socket can take more. */
+  private grantTurn(): void {
+    if (this.turnHeld || this.waiting.length === 0 || this.awaitingDrain) return;
     if (!this.closed && this.mustWait()) {
+      this.awaitingDrain = true;
       const sock = this.sock;
       const again = (): void => {
         sock.off('drain', again);
         sock.off('close', again);
-        this.nextWriter();
+        this.awaitingDrain = false;
+        this.grantTurn();
       };
       sock.on('drain', again);
       sock.on('close', again);
       return;
     }
-    this.writers.shift()?.();
-    // The woken operation writes synchronously after its await: check again once it has.
-    if (this.writers.length > 0) setImmediate(() => this.nextWriter());
+    this.turnHeld = true;
+    this.waiting.shift()?.();
+  }
+
+  private mustWait(): boolean {
+    this.report();
+    return this.sock.writableNeedDrain;
   }
 
   /** RFC 4511 §4.14 / RFC 4513 §3: answer in clear, then run TLS on the same socket. */
@@ -372,7 +391,9 @@ export class Connection implements ConnectionInfo {
     this.ops.clear();
     this.host.queuedReplies(-this.reported);
     this.reported = 0;
-    for (const wake of this.writers.splice(0)) wake();
+    // Waiting searches get their turns at once now, and stop there as abandoned.
+    this.awaitingDrain = false;
+    this.grantTurn();
     this.session.close();
     // end() first lets a notice of disconnection reach the client; destroy() bounds the wait.
     this.sock.end();

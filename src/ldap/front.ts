@@ -90,21 +90,21 @@ class LdapSession implements Session {
 
   async handle(msg: Message, sink: SearchSink): Promise<Reply> {
     const started = performance.now();
-    const reply = await this.answer(msg, sink);
-    this.o.onRequest?.(msg.request.op, String(reply.code), (performance.now() - started) / 1000);
-    return reply;
-  }
-
-  private async answer(msg: Message, sink: SearchSink): Promise<Reply> {
+    let reply: Reply | undefined;
     try {
-      return await this.dispatch(msg, sink);
+      reply = await this.dispatch(msg, sink);
+      return reply;
     } catch (err) {
       if (hasCode(err, 'TD_STORE_UNAVAILABLE')) {
         // Expected while a tenant is being seeded or the store is down: one line, no stack.
         this.log.warn({ event: `ldap.${msg.request.op}`, outcome: 'failed', reason: 'store-unavailable', err: (err as Error).message }, 'store unavailable');
-        return { code: RC.unavailable, message: 'the directory is temporarily unavailable; try again' };
+        reply = { code: RC.unavailable, message: 'the directory is temporarily unavailable; try again' };
+        return reply;
       }
       throw err;
+    } finally {
+      // In finally rather than after an await: no extra turn that would reorder pipelined answers.
+      if (reply) this.o.onRequest?.(msg.request.op, String(reply.code), (performance.now() - started) / 1000);
     }
   }
 

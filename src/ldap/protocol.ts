@@ -140,8 +140,12 @@ export interface Entry {
 /** The write side of one search: entries go out as they are found. */
 export interface SearchSink {
   entry(e: Entry): void;
-  /** Resolves when the client has taken what was sent so far (back-pressure). */
-  drained(): Promise<void>;
+  /**
+   * Resolves with a release when it is this search's turn to fetch and send its next batch: one
+   * search of the connection at a time, and only while the client takes what was sent (back-
+   * pressure). A search waiting for its turn holds no entries; call the release once sent.
+   */
+  turn(): Promise<() => void>;
   /** Aborted by an abandon, or by the connection closing. */
   readonly signal: AbortSignal;
 }

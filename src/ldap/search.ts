@@ -137,14 +137,13 @@ export async function search(i: SearchInput, sink: SearchSink): Promise<SearchOu
     // The cursor resumes after this entry; a page that ends the search may leave the next one empty.
     if (i.pageSize !== undefined && sent >= i.pageSize) throw new Stop({ code: RC.success, next });
   };
-  const check = async (unindexed: boolean, n: number): Promise<void> => {
+  const check = (unindexed: boolean, n: number): void => {
     examined += n;
     if (sink.signal.aborted) throw new Stop({ code: RC.other, message: 'abandoned' });
     if (Date.now() > i.deadline) throw new Stop({ code: RC.timeLimitExceeded, message: 'time limit reached' });
     if (unindexed && examined > i.limits.maxCandidates) {
       throw new Stop({ code: RC.adminLimitExceeded, message: `the filter needs an index: more than ${i.limits.maxCandidates} entries would be examined; narrow it (uid, mail, cn, memberOf, member, uidNumber)` });
     }
-    await sink.drained();
   };
 
   /** Walks one record kind in key order from `after`, `BATCH` at a time. */
@@ -159,13 +158,22 @@ export async function search(i: SearchInput, sink: SearchSink): Promise<SearchOu
     const need = exact ? exactExpansion : expansion;
     let from = after;
     for (;;) {
-      const r = await fetch(q, from);
-      // Materialise the batch concurrently (virtual attributes are store queries), emit in order.
-      const entries = await Promise.all(r.items.map((x) => entry(x, need)));
-      await check(plan === 'all', r.items.length);
-      entries.forEach((e, n) => emit(e, { phase, after: key(r.items[n] as R) }, exact));
-      if (r.next === undefined) return;
-      from = r.next;
+      // The batch is fetched only in this search's turn, so a search waiting for a client that
+      // does not read holds no entries.
+      const release = await sink.turn();
+      let next: string | undefined;
+      try {
+        const r = await fetch(q, from);
+        // Materialise the batch concurrently (virtual attributes are store queries), emit in order.
+        const entries = await Promise.all(r.items.map((x) => entry(x, need)));
+        check(plan === 'all', r.items.length);
+        entries.forEach((e, n) => emit(e, { phase, after: key(r.items[n] as R) }, exact));
+        next = r.next;
+      } finally {
+        release();
+      }
+      if (next === undefined) return;
+      from = next;
     }
   };
 

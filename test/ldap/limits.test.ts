@@ -1,8 +1,9 @@
 // Transport limits that keep a connection from holding resources: TLS handshakes that never
 // finish, idle sockets that never bound, and a client that sends requests but never reads.
+import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import test from 'ava';
-import { constructed, octets } from '../../src/ldap/ber.ts';
+import { constructed, integer, octets, tlv } from '../../src/ldap/ber.ts';
 import { ACME, PASSWORDS, people, startLdap, type Harness } from './helpers.ts';
 import { message, rawClient, simpleBind, subschemaSearch, whoami } from './wire.ts';
 
@@ -64,3 +65,53 @@ test('a client that pipelines 5,000 subschema searches and never reads: the serv
   const answers = await c.read(total * 2, 20_000);
   t.is(answers.filter((a) => a.tag === 0x65 && a.code === 0).length, total, 'every search answered once the client reads');
 });
+
+test.serial('pipelined whole-tree searches take turns: one batch at a time is fetched per connection, and all are answered', async (t) => {
+  const acme = h.world.registry.byId('acme');
+  if (!acme) throw new Error('fixture');
+  const users = Array.from({ length: 250 }, (_, i) => ({
+    uid: `turn${i}`, entryUUID: randomUUID(), cn: `Turn ${i}`, sn: 'Turn', uidNumber: 70_000 + i, gidNumber: 100,
+    homeDirectory: `/home/turn${i}`, loginShell: '/bin/sh', sshPublicKeys: [], enabled: true,
+    createdAt: new Date(0), modifiedAt: new Date(0), memberOf: [],
+  }));
+  await h.world.store.tenant('acme').users.upsertMany(users);
+  const dir = h.world.directory.tenant(acme);
+  const findUsers = dir.findUsers.bind(dir);
+  let inFlight = 0;
+  let most = 0;
+  let fetched = 0;
+  dir.findUsers = async (q, p) => {
+    // Members of a group are looked up while its entry is built: only the tree walk's own fetches count.
+    if (!('all' in q)) return findUsers(q, p);
+    inFlight++;
+    most = Math.max(most, inFlight);
+    fetched++;
+    try {
+      // A store round trip: without turns, every pipelined search would be fetching meanwhile.
+      await new Promise((r) => setTimeout(r, 5));
+      return await findUsers(q, p);
+    } finally {
+      inFlight--;
+    }
+  };
+  t.teardown(() => { dir.findUsers = findUsers; });
+  const c = await rawClient(h.port);
+  t.teardown(() => c.close());
+  c.send(simpleBind(1, people(ACME, 'alice'), PASSWORDS.alice));
+  t.like((await c.read(1))[0], { code: 0 });
+  const searches = 20;
+  c.send(...Array.from({ length: searches }, (_, i) => treeSearch(2 + i)));
+  const total = await h.world.store.tenant('acme').users.count();
+  // Every entry and each search's done, in the order they come.
+  const all = [];
+  while (all.filter((a) => a.tag === 0x65).length < searches) all.push(...(await c.read(1, 30_000)));
+  t.is(most, 1, 'one fetch at a time on this connection');
+  t.true(fetched >= searches * Math.ceil(total / 100));
+  t.deepEqual(all.filter((a) => a.tag === 0x65).map((a) => a.code), Array.from({ length: searches }, () => 0));
+});
+
+/** A whole-tree search of acme for (objectClass=*), every attribute. */
+const treeSearch = (id: number) => message(id, constructed(0x63, [
+  octets(ACME), integer(2, 0x0a), integer(0, 0x0a), integer(0), integer(0), tlv(0x01, Buffer.from([0])),
+  tlv(0x87, Buffer.from('objectClass')), constructed(0x30, []),
+]));
