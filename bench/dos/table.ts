@@ -18,7 +18,9 @@ if (!beforeFile || !afterFile) {
   console.error('usage: npx tsx bench/dos/table.ts BEFORE.json AFTER.json');
   process.exit(2);
 }
-const load = (f: string) => JSON.parse(readFileSync(f, 'utf8')) as { commit: string; probes: Result[] };
+interface Run { commit: string; probes: Result[]; reruns?: { probes: string[]; commit: string }[] }
+const load = (f: string) => JSON.parse(readFileSync(f, 'utf8')) as Run;
+const rerunNote = (r: Run, what: string) => (r.reruns ?? []).map((x) => ` ${what}: ${x.probes.join(', ')} re-run at ${x.commit}.`).join('');
 const before = load(beforeFile);
 const after = load(afterFile);
 
@@ -29,7 +31,7 @@ const pair = (b: Result | undefined, a: Result | undefined, f: (r: Result) => st
 
 const names = [...new Set([...before.probes, ...after.probes].map((r) => r.probe))];
 const both = (name: string) => [before.probes.find((r) => r.probe === name), after.probes.find((r) => r.probe === name)] as const;
-console.log(`Each cell: before (${before.commit}) → after (${after.commit}).\n`);
+console.log(`Each cell: before (${before.commit}) → after (${after.commit}).${rerunNote(before, 'Before')}${rerunNote(after, 'After')}\n`);
 console.log('| probe | load (1 min) | alive | RSS peak / after (MB) | victim bind p50 | victim bind p99 | victim PAP p50 | victim PAP p99 | unanswered bind, PAP |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const name of names) {
