@@ -91,12 +91,14 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const eap = new EapServer({ logger: log, tls, settings: (id) => eapSettings.get(id), limits: eapLimits(registry.server) });
   const radius = new RadiusFront({ live, directory, logger: log, eap });
   let listening = false;
+  const reloader = new ConfigReloader({ dir: o.configDir, live, logger: log });
   const admin = new AdminServer({
     live,
     directory,
     logger: log,
     ...(registry.server.listen.http.tls ? { tls } : {}),
     integrations,
+    reloadStatus: () => reloader.status(),
     readiness: async () => {
       const health = await store.health();
       const seed = seeder.status();
@@ -107,7 +109,6 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     },
   });
 
-  const reloader = new ConfigReloader({ dir: o.configDir, live, logger: log });
   live.onChange(async (next) => {
     // Before setTls, which makes the EAP server resolve its tenants again, from this map.
     eapSettings = await readEapSettings(next, log);
