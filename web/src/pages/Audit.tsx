@@ -84,7 +84,7 @@ export function AuditTail(p: { who: Whoami; tenants: string[]; fixedTenant?: str
         <button type="button" onClick={exportCsv} disabled={events.length === 0}>Export CSV</button>
       </form>
       {error && <Notice kind="error">{error}</Notice>}
-      <div class="scroll">
+      <div class="scroll" tabIndex={0} role="region" aria-label="Table (scrolls sideways)">
         <table class="grid" data-testid="audit-tail">
           <caption class="sr-only">Audit events of {tenant}, newest first</caption>
           <thead><tr><th scope="col">When</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Outcome</th><th scope="col">Actor</th><th scope="col">Detail</th></tr></thead>

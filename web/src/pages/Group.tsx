@@ -67,7 +67,7 @@ export function GroupPage(p: { who: Whoami; tenant: string; name: string }) {
             <h2 id="members-h">Members {members && <span class="muted">({members.length})</span>}</h2>
             {members && members.length === 0 && <p class="muted">No members.</p>}
             {members && members.length > 0 && (
-              <table class="grid">
+              <div class="scroll" tabIndex={0} role="region" aria-label="Table (scrolls sideways)"><table class="grid">
                 <thead><tr><th scope="col">uid</th><th scope="col">Name</th><th scope="col">Membership</th></tr></thead>
                 <tbody>
                   {members.map((u) => (
@@ -78,7 +78,7 @@ export function GroupPage(p: { who: Whoami; tenant: string; name: string }) {
                     </tr>
                   ))}
                 </tbody>
-              </table>
+              </table></div>
             )}
           </section>
           {p.who.may.write && (

@@ -74,11 +74,11 @@ export function ImportTab(p: { who: Whoami; tenant: TenantJson }) {
       {fatal && <Notice kind="error">{fatal}</Notice>}
       {totals && !busy && <Notice kind={totals.failed ? 'warn' : 'ok'} id="import-summary">{totals.created} created, {totals.updated} updated, {totals.unchanged} unchanged, {totals.failed} failed.</Notice>}
       {errors.length > 0 && (
-        <table class="grid" data-testid="import-errors">
+        <div class="scroll" tabIndex={0} role="region" aria-label="Table (scrolls sideways)"><table class="grid" data-testid="import-errors">
           <caption>Rows not imported</caption>
           <thead><tr><th scope="col" class="num">Line</th><th scope="col">uid</th><th scope="col">Problem</th></tr></thead>
           <tbody>{errors.map((e, i) => <tr key={i}><td class="num">{e.line ?? ''}</td><td>{e.name ?? ''}</td><td>{e.message}</td></tr>)}</tbody>
-        </table>
+        </table></div>
       )}
     </section>
   );

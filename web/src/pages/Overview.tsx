@@ -110,7 +110,7 @@ export function Overview(p: { who: Whoami }) {
       </div>
       {!tenants && !error && <Loading what="tenants" />}
       {tenants && (
-        <div class="scroll">
+        <div class="scroll" tabIndex={0} role="region" aria-label="Table (scrolls sideways)">
           <table class="grid" data-testid="tenants">
             <caption class="sr-only">Tenants, last 7 days</caption>
             <thead>

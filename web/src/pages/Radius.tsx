@@ -20,17 +20,17 @@ export function RadiusTab(p: { tenant: TenantJson }) {
       <Notice kind="info">These come from <code>{r.file}</code> in the configuration directory and are read-only here: edit the line shown, and the daemon reloads it (secrets are never shown).</Notice>
       <h3>NAS clients</h3>
       {r.clients.length === 0 ? <p class="muted">None: this tenant accepts no RADIUS requests.</p> : (
-        <table class="grid" data-testid="nas">
+        <div class="scroll" tabIndex={0} role="region" aria-label="Table (scrolls sideways)"><table class="grid" data-testid="nas">
           <thead><tr><th scope="col">Name</th><th scope="col">Address</th><th scope="col">Edit at</th></tr></thead>
           <tbody>{r.clients.map((c) => <tr key={c.name + c.address}><th scope="row">{c.name}</th><td><code>{c.address}</code></td><td>{at(c.line)}</td></tr>)}</tbody>
-        </table>
+        </table></div>
       )}
       <h3>VLANs by group</h3>
       {r.vlans.length === 0 ? <p class="muted">None.</p> : (
-        <table class="grid" data-testid="vlans">
+        <div class="scroll" tabIndex={0} role="region" aria-label="Table (scrolls sideways)"><table class="grid" data-testid="vlans">
           <thead><tr><th scope="col">Group</th><th scope="col" class="num">VLAN</th><th scope="col">Edit at</th></tr></thead>
           <tbody>{r.vlans.map((v) => <tr key={v.group + v.vlan}><th scope="row">{v.group}</th><td class="num">{v.vlan}</td><td>{at(v.line)}</td></tr>)}</tbody>
-        </table>
+        </table></div>
       )}
       <dl class="details">
         <dt>Realms</dt><dd>{r.realms.length ? r.realms.join(', ') : <span class="muted">the tenant id only</span>}</dd>

@@ -107,7 +107,7 @@ function UsersTab(p: { who: Whoami; tenant: TenantJson }) {
       {!page && !error && <Loading what="users" />}
       {page && (
         <>
-          <div class="scroll">
+          <div class="scroll" tabIndex={0} role="region" aria-label="Table (scrolls sideways)">
             <table class="grid" id="users-table" aria-live="polite">
               <caption class="sr-only">Users of {p.tenant.id}, sorted by {sort.key}</caption>
               <thead>
@@ -229,7 +229,7 @@ function GroupsTab(p: { who: Whoami; tenant: TenantJson }) {
       )}
       {!groups && !error && <Loading what="groups" />}
       {groups && (
-        <table class="grid">
+        <div class="scroll" tabIndex={0} role="region" aria-label="Table (scrolls sideways)"><table class="grid">
           <thead><tr><th scope="col">Group</th><th scope="col">Description</th><th scope="col" class="num">gidNumber</th><th scope="col">Nested groups</th></tr></thead>
           <tbody>
             {groups.map((g) => (
@@ -241,7 +241,7 @@ function GroupsTab(p: { who: Whoami; tenant: TenantJson }) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></div>
       )}
       {next && <button type="button" onClick={() => void load(next)}>Load more groups</button>}
     </section>

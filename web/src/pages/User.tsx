@@ -257,7 +257,7 @@ function AppPasswords(p: { who: Whoami; path: string }) {
       )}
       {list && list.items.length === 0 && <p class="muted">None.</p>}
       {list && list.items.length > 0 && (
-        <table class="grid">
+        <div class="scroll" tabIndex={0} role="region" aria-label="Table (scrolls sideways)"><table class="grid">
           <thead><tr><th scope="col">Name</th><th scope="col">Scopes</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
           <tbody>
             {list.items.map((a) => (
@@ -267,7 +267,7 @@ function AppPasswords(p: { who: Whoami; path: string }) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></div>
       )}
       {p.who.may.write && (
         <form class="subform" onSubmit={add} action="" method="post" aria-label="New app password">
@@ -295,7 +295,7 @@ function Activity(p: { tenant: string; uid: string }) {
       {!events && <Loading what="activity" />}
       {events && events.length === 0 && <p class="muted">Nothing recorded yet.</p>}
       {events && events.length > 0 && (
-        <table class="grid">
+        <div class="scroll" tabIndex={0} role="region" aria-label="Table (scrolls sideways)"><table class="grid">
           <thead><tr><th scope="col">When</th><th scope="col">What</th><th scope="col">Outcome</th><th scope="col">By</th><th scope="col">Detail</th></tr></thead>
           <tbody>
             {events.map((e, i) => (
@@ -306,12 +306,12 @@ function Activity(p: { tenant: string; uid: string }) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></div>
       )}
       <h3>Sessions</h3>
       {sessions && sessions.items.length === 0 && <p class="muted">No RADIUS sessions.</p>}
       {sessions && sessions.items.length > 0 && (
-        <table class="grid">
+        <div class="scroll" tabIndex={0} role="region" aria-label="Table (scrolls sideways)"><table class="grid">
           <thead><tr><th scope="col">NAS</th><th scope="col">Station</th><th scope="col">Address</th><th scope="col">Started</th><th scope="col" class="num">Duration</th><th scope="col">State</th></tr></thead>
           <tbody>
             {sessions.items.map((s) => (
@@ -321,7 +321,7 @@ function Activity(p: { tenant: string; uid: string }) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></div>
       )}
     </section>
   );
