@@ -21,7 +21,7 @@ test.serial('the sign-in page: no serious violation, and it works from the keybo
   await page.getByLabel('Admin token').waitFor();
   t.deepEqual(await axeSerious(page), [], describe(await axeSerious(page)));
   await page.keyboard.press('Tab');
-  t.is(await page.evaluate(() => document.activeElement?.id), 'token');
+  t.is(await page.evaluate('document.activeElement?.id'), 'token');
   await page.keyboard.type(TOKENS.ops);
   await page.keyboard.press('Enter');
   await page.getByTestId('whoami').waitFor();
@@ -42,7 +42,7 @@ for (const width of [1280, 390]) for (const [i, pages] of parts.entries()) {
       t.deepEqual(v, [], `${p.name}: ${describe(v)}`);
       if (width === 390) {
         // Nothing but wide tables (which scroll in their own box) may overflow a phone's width.
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') as number;
         t.true(overflow <= 1, `${p.name} is ${overflow} px wider than the screen`);
       }
     }

@@ -63,7 +63,7 @@ test.serial('a token revoked by a reload returns to sign-in with a message; sign
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await signIn(page, w.url, TOKENS.acmeHelpdesk, '/tenants/acme');
   await page.locator('#users-table tr[data-uid="alice"]').waitFor();
-  t.is(await page.evaluate(() => localStorage.length), 0, 'nothing in localStorage');
+  t.is(await page.evaluate('localStorage.length'), 0, 'nothing in localStorage');
   t.false(page.url().includes(TOKENS.acmeHelpdesk));
   const file = join(w.dir, 'tenantdir.yaml');
   const good = await readFile(file, 'utf8');
@@ -73,7 +73,7 @@ test.serial('a token revoked by a reload returns to sign-in with a message; sign
     await page.getByLabel('Search by uid').fill('al');
     await page.getByText('no longer accepted').waitFor();
     t.is(await page.getByLabel('Admin token').count(), 1);
-    t.is(await page.evaluate(() => sessionStorage.length), 0);
+    t.is(await page.evaluate('sessionStorage.length'), 0);
   } finally {
     await writeFile(file, good);
     t.true(await w.daemon.reload('test'));
@@ -81,7 +81,7 @@ test.serial('a token revoked by a reload returns to sign-in with a message; sign
   await signIn(page, w.url, TOKENS.acmeAdmin);
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByLabel('Admin token').waitFor();
-  t.is(await page.evaluate(() => sessionStorage.length), 0);
+  t.is(await page.evaluate('sessionStorage.length'), 0);
   await page.reload();
   await page.getByLabel('Admin token').waitFor();
   await page.close();

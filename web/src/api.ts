@@ -66,7 +66,23 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   return json as T;
 }
 
-export const get = <T>(path: string, signal?: AbortSignal) => api<T>('GET', path, undefined, signal ? { signal } : {});
+/** Prefetched answers, usable for a few seconds (a page that mounts at once), then fetched anew. */
+const early = new Map<string, { at: number; p: Promise<unknown> }>();
+const EARLY_MS = 5_000;
+
+/** Starts a GET that a page about to mount will want; get() takes it over once. */
+export function prefetch(path: string): void {
+  const p = api('GET', path);
+  p.catch(() => undefined);
+  early.set(path, { at: Date.now(), p });
+}
+
+export function get<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const started = early.get(path);
+  early.delete(path);
+  if (started && Date.now() - started.at < EARLY_MS) return started.p as Promise<T>;
+  return api<T>('GET', path, undefined, signal ? { signal } : {});
+}
 
 export type Whoami = WhoamiJson;
 

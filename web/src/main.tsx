@@ -2,7 +2,7 @@
 // admin API, as the token's role allows.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, session, type Whoami } from './api.ts';
+import { ApiError, api, prefetch, session, type Whoami } from './api.ts';
 import { match, navigate, usePath } from './router.ts';
 import { Link, NotFound, Notice } from './ui.tsx';
 import { Overview } from './pages/Overview.tsx';
@@ -83,6 +83,9 @@ function Routes(p: { who: Whoami; path: string }) {
   if ((m = match('/tenants/:tenant', path))) return <TenantPage who={p.who} tenant={m.tenant!} tab="users" />;
   return <NotFound />;
 }
+
+/** Signed in already (a reload): ask for the tenants while whoami is on its way. */
+if (session.token()) prefetch('/tenants');
 
 function App() {
   const path = usePath();

@@ -7,6 +7,8 @@ import { rowOf, type MspReport, type OverviewRow, type TenantReport } from '../r
 import { ago, downloadCsv, Link, Loading, Notice, pct, SortHeader, sortBy, Sparkline, when, type SortDir } from '../ui.tsx';
 
 type ReportState = { kind: 'loading' } | { kind: 'ok'; rows: Map<string, OverviewRow> } | { kind: 'unavailable'; why: string };
+const FIRST = 60;
+const CHUNK = 200;
 type Key = 'tenant' | 'users' | 'activeUsers' | 'successRate' | 'lockouts' | 'mfaCoverage' | 'lastActivity';
 
 /** Per-tenant reports for a token without the MSP-wide one: its few tenants, a few at a time. */
@@ -83,6 +85,15 @@ export function Overview(p: { who: Whoami }) {
     return sortBy(shown, val, sort.dir);
   }, [tenants, filter, sort, report]);
 
+  // The first screenful paints at once; the rest of a long list follows a chunk per frame, so a
+  // thousand tenants do not hold the first paint back.
+  const [shown, setShown] = useState(FIRST);
+  useEffect(() => {
+    if (shown >= rows.length) return;
+    const id = requestAnimationFrame(() => setShown((n) => n + CHUNK));
+    return () => cancelAnimationFrame(id);
+  }, [shown, rows.length]);
+
   const onSort = (key: Key) => setSort((s) => ({ key, dir: s.key === key && s.dir === 'ascending' ? 'descending' : 'ascending' }));
   const exportCsv = () => {
     const r = report.kind === 'ok' ? report.rows : new Map<string, OverviewRow>();
@@ -111,8 +122,11 @@ export function Overview(p: { who: Whoami }) {
       {!tenants && !error && <Loading what="tenants" />}
       {tenants && (
         <div class="scroll" tabIndex={0} role="region" aria-label="Table (scrolls sideways)">
-          <table class="grid" data-testid="tenants">
+          <table class="grid fixed" data-testid="tenants" data-complete={shown >= rows.length ? 'true' : 'false'}>
             <caption class="sr-only">Tenants, last 7 days</caption>
+            <colgroup>
+              <col class="c-tenant" /><col class="c-num" /><col class="c-num" /><col class="c-num" /><col class="c-num" /><col class="c-num" /><col class="c-when" /><col class="c-spark" />
+            </colgroup>
             <thead>
               <tr>
                 <SortHeader k="tenant" label="Tenant" sort={sort} onSort={onSort} />
@@ -126,7 +140,7 @@ export function Overview(p: { who: Whoami }) {
               </tr>
             </thead>
             <tbody>
-              {rows.map((t) => {
+              {rows.slice(0, shown).map((t) => {
                 const k = kpi(t);
                 return (
                   <tr key={t.id} data-tenant={t.id}>

@@ -1,14 +1,29 @@
 // One tenant: its users (search as you type, paged, sortable), groups, NAS clients and VLANs,
 // CSV import, the report and the audit trail, as tabs.
+import type { FunctionComponent } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { GroupJson, PageJson, TenantJson, UserJson } from '../../../src/admin/api.ts';
 import { api, ApiError, enc, get, type Whoami } from '../api.ts';
 import { navigate } from '../router.ts';
 import { Field, Link, Loading, NotFound, Notice, SortHeader, sortBy, when, type SortDir } from '../ui.tsx';
 import { AuditTail } from './Audit.tsx';
-import { ImportTab } from './Import.tsx';
 import { RadiusTab } from './Radius.tsx';
 import { ReportTab } from './Report.tsx';
+
+type ImportProps = { who: Whoami; tenant: TenantJson };
+let importTab: Promise<FunctionComponent<ImportProps>> | undefined;
+
+/** The import page carries the CSV reader (most of the code): loaded when first opened. */
+function LazyImport(p: ImportProps) {
+  const [C, setC] = useState<FunctionComponent<ImportProps> | null>(null);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    importTab ??= import('./Import.tsx').then((m) => m.ImportTab);
+    importTab.then((c) => setC(() => c), (e: Error) => setError(e.message));
+  }, []);
+  if (error) return <Notice kind="error">Cannot load the import page: {error}</Notice>;
+  return C ? <C {...p} /> : <Loading what="the import page" />;
+}
 
 const TABS = [['users', 'Users'], ['groups', 'Groups'], ['nas', 'NAS & VLANs'], ['import', 'Import'], ['report', 'Report'], ['audit', 'Audit']] as const;
 const PAGE = 25;
@@ -40,7 +55,7 @@ export function TenantPage(p: { who: Whoami; tenant: string; tab: string }) {
       {t && p.tab === 'users' && <UsersTab who={p.who} tenant={t} />}
       {t && p.tab === 'groups' && <GroupsTab who={p.who} tenant={t} />}
       {t && p.tab === 'nas' && <RadiusTab tenant={t} />}
-      {t && p.tab === 'import' && <ImportTab who={p.who} tenant={t} />}
+      {t && p.tab === 'import' && <LazyImport who={p.who} tenant={t} />}
       {t && p.tab === 'report' && <ReportTab tenant={t} />}
       {t && p.tab === 'audit' && <AuditTail who={p.who} tenants={[t.id]} fixedTenant={t.id} />}
     </main>
