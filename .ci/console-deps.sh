@@ -1,17 +1,12 @@
 #!/bin/sh
 # Debian packages the web console's tests need: Chromium (driven by playwright-core through its
-# executablePath; playwright never downloads a browser) and a font for its screenshots.
-# Idempotent and noninteractive; installs nothing that is already present.
+# executablePath; playwright never downloads a browser), a font for its screenshots, and
+# ldapsearch. Idempotent and noninteractive: nothing is installed when all are present.
 set -eu
 PKGS="chromium fonts-dejavu-core ldap-utils"
-missing=""
-for p in $PKGS; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
-done
-[ -z "$missing" ] && exit 0
+# dpkg-query fails when any of them is unknown; "installed" must show once per package.
+if [ "$(dpkg-query -W -f='${db:Status-Status}\n' $PKGS 2>/dev/null | grep -c '^installed$')" -eq 3 ]; then exit 0; fi
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends $missing
-exit 0
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $PKGS

@@ -1,23 +1,14 @@
 // axe-core on every page of the console, signed in as msp-admin, at 1280×800 and at a phone's
 // 390 px: no serious or critical violation. And the sign-in page, keyboard only.
 import test from 'ava';
-import type { Browser } from 'playwright-core';
-import { axeSerious, describe, launch, signIn, startConsole, TOKENS, type ConsoleWorld } from './helpers.ts';
+import {axeSerious, consoleSuite, describe, signIn, TOKENS } from './helpers.ts';
 import { PAGES } from './pages.ts';
 
-let w: ConsoleWorld;
-let browser: Browser;
-test.before(async () => {
-  [w, browser] = await Promise.all([startConsole(), launch()]);
-});
-test.after.always(async () => {
-  await browser?.close();
-  await w?.close();
-});
+const s = consoleSuite(test);
 
 test.serial('the sign-in page: no serious violation, and it works from the keyboard alone', async (t) => {
-  const page = await browser.newPage({ viewport: { width: 390, height: 800 } });
-  await page.goto(w.url);
+  const page = await s.browser.newPage({ viewport: { width: 390, height: 800 } });
+  await page.goto(s.w.url);
   await page.getByLabel('Admin token').waitFor();
   t.deepEqual(await axeSerious(page), [], describe(await axeSerious(page)));
   await page.keyboard.press('Tab');
@@ -33,10 +24,10 @@ const half = Math.ceil(PAGES.length / 2);
 const parts = [PAGES.slice(0, half), PAGES.slice(half)];
 for (const width of [1280, 390]) for (const [i, pages] of parts.entries()) {
   test.serial(`pages ${pages.map((p) => p.name).join(', ')} at ${width} px: no serious or critical axe violation (part ${i + 1})`, async (t) => {
-    const page = await browser.newPage({ viewport: { width, height: 800 } });
-    await signIn(page, w.url, TOKENS.ops);
+    const page = await s.browser.newPage({ viewport: { width, height: 800 } });
+    await signIn(page, s.w.url, TOKENS.ops);
     for (const p of pages) {
-      await page.goto(`${w.url}${p.path}`);
+      await page.goto(`${s.w.url}${p.path}`);
       await p.ready(page);
       const v = await axeSerious(page);
       t.deepEqual(v, [], `${p.name}: ${describe(v)}`);

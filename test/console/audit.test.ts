@@ -3,28 +3,19 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import test from 'ava';
-import type { Browser } from 'playwright-core';
-import { axeSerious, describe, launch, signIn, startConsole, TOKENS, type ConsoleWorld } from './helpers.ts';
+import {axeSerious, consoleSuite, describe, signIn, TOKENS } from './helpers.ts';
 
 const run = promisify(execFile);
-let w: ConsoleWorld;
-let browser: Browser;
-test.before(async () => {
-  [w, browser] = await Promise.all([startConsole(), launch()]);
-});
-test.after.always(async () => {
-  await browser?.close();
-  await w?.close();
-});
+const s = consoleSuite(test);
 
-const api = (method: string, path: string, body?: unknown) => fetch(`${w.url}/api/v1${path}`, {
+const api = (method: string, path: string, body?: unknown) => fetch(`${s.w.url}/api/v1${path}`, {
   method, headers: { authorization: `Bearer ${TOKENS.acmeAdmin}`, ...(body ? { 'content-type': 'application/json' } : {}) },
   ...(body ? { body: JSON.stringify(body) } : {}),
 });
 
 test('a user created elsewhere shows up in the live tail; with outcome failed, a failed bind does and a success does not', async (t) => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await signIn(page, w.url, TOKENS.acmeAdmin, '/audit');
+  const page = await s.browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await signIn(page, s.w.url, TOKENS.acmeAdmin, '/audit');
   await page.getByTestId('tail-state').filter({ hasText: 'live' }).waitFor();
   t.deepEqual(await axeSerious(page), [], describe(await axeSerious(page)));
   t.is((await api('POST', '/tenants/acme/users', { uid: 'dave', cn: 'Dave', sn: 'D' })).status, 201);
@@ -37,7 +28,7 @@ test('a user created elsewhere shows up in the live tail; with outcome failed, a
   await page.getByTestId('tail-state').filter({ hasText: 'live' }).waitFor();
   t.is((await api('POST', '/tenants/acme/users', { uid: 'erin', cn: 'Erin', sn: 'E' })).status, 201);
   // A wrong password from ldapwhoami: a failed ldap.auth for bob.
-  const bind = await run('ldapwhoami', ['-x', '-H', `ldap://127.0.0.1:${w.daemon.ports.ldap}`, '-D', 'uid=bob,ou=people,dc=acme,dc=example', '-w', 'wrong-password'], { timeout: 10_000 })
+  const bind = await run('ldapwhoami', ['-x', '-H', `ldap://127.0.0.1:${s.w.daemon.ports.ldap}`, '-D', 'uid=bob,ou=people,dc=acme,dc=example', '-w', 'wrong-password'], { timeout: 10_000 })
     .then(() => 0, (e: { code?: number }) => e.code);
   t.is(bind, 49);
   await page.locator('[data-testid="audit-tail"] tr[data-action="ldap.auth"][data-target="bob"]').waitFor();

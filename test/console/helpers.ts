@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { TestFn } from 'ava';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { silentLogger } from '../../src/core/log.ts';
 import { startDaemon, type RunningDaemon } from '../../src/daemon/index.ts';
@@ -41,6 +42,19 @@ export async function startConsole(): Promise<ConsoleWorld> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** One daemon and one browser for every test of a file: `const s = consoleSuite(test)`, then `s.w`, `s.browser`. */
+export function consoleSuite(test: TestFn): { w: ConsoleWorld; browser: Browser } {
+  const s = {} as { w: ConsoleWorld; browser: Browser };
+  test.before(async () => {
+    [s.w, s.browser] = await Promise.all([startConsole(), launch()]);
+  });
+  test.after.always(async () => {
+    await s.browser?.close();
+    await s.w?.close();
+  });
+  return s;
 }
 
 export function launch(): Promise<Browser> {

@@ -1,18 +1,9 @@
 // CSV import in a real browser: the file is parsed by the CLI's own reader in the page, sent in
 // batches with a progress bar, and rows that fail are listed by their line while the rest import.
 import test from 'ava';
-import type { Browser } from 'playwright-core';
-import { launch, signIn, startConsole, TOKENS, type ConsoleWorld } from './helpers.ts';
+import { consoleSuite, signIn, TOKENS } from './helpers.ts';
 
-let w: ConsoleWorld;
-let browser: Browser;
-test.before(async () => {
-  [w, browser] = await Promise.all([startConsole(), launch()]);
-});
-test.after.always(async () => {
-  await browser?.close();
-  await w?.close();
-});
+const s = consoleSuite(test);
 
 test('a CSV of 150 users with two bad rows: progress to the end, 148 created, the bad rows named by line', async (t) => {
   const lines = ['uid,cn,sn,mail,password'];
@@ -21,8 +12,8 @@ test('a CSV of 150 users with two bad rows: progress to the end, 148 created, th
     else if (i === 120) lines.push('weak,Weak,Password,,short');
     else lines.push(`user${i},User ${i},Number${i},user${i}@acme.example,`);
   }
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await signIn(page, w.url, TOKENS.acmeAdmin, '/tenants/acme/import');
+  const page = await s.browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await signIn(page, s.w.url, TOKENS.acmeAdmin, '/tenants/acme/import');
   await page.getByLabel('CSV file').setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(`${lines.join('\n')}\n`) });
   const summary = page.locator('#import-summary');
   await summary.waitFor();
@@ -34,7 +25,7 @@ test('a CSV of 150 users with two bad rows: progress to the end, 148 created, th
   t.is(errors.length, 2);
   t.regex(errors[0]!, /^22\s+bad uid!/);
   t.regex(errors[1]!, /^122\s+weak\s+.*12/);
-  const r = await fetch(`${w.url}/api/v1/tenants/acme/users/user149`, { headers: { authorization: `Bearer ${TOKENS.ops}` } });
+  const r = await fetch(`${s.w.url}/api/v1/tenants/acme/users/user149`, { headers: { authorization: `Bearer ${TOKENS.ops}` } });
   t.is(r.status, 200);
   await page.close();
 });

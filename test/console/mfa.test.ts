@@ -2,22 +2,13 @@
 // a code computed from the secret on the page; add an app password whose secret is shown once.
 import test from 'ava';
 import { generate } from 'otplib';
-import type { Browser } from 'playwright-core';
-import { axeSerious, describe, launch, signIn, startConsole, TOKENS, type ConsoleWorld } from './helpers.ts';
+import {axeSerious, consoleSuite, describe, signIn, TOKENS } from './helpers.ts';
 
-let w: ConsoleWorld;
-let browser: Browser;
-test.before(async () => {
-  [w, browser] = await Promise.all([startConsole(), launch()]);
-});
-test.after.always(async () => {
-  await browser?.close();
-  await w?.close();
-});
+const s = consoleSuite(test);
 
 test('enrol TOTP: the QR code renders under the CSP, a code from the shown secret confirms it', async (t) => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await signIn(page, w.url, TOKENS.acmeAdmin, '/tenants/acme/users/bob');
+  const page = await s.browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await signIn(page, s.w.url, TOKENS.acmeAdmin, '/tenants/acme/users/bob');
   t.regex(await page.getByTestId('mfa-status').innerText(), /Not enrolled/);
   await page.getByRole('button', { name: 'Enrol TOTP' }).click();
   const secret = (await page.getByTestId('totp-secret').innerText()).trim();
@@ -32,14 +23,14 @@ test('enrol TOTP: the QR code renders under the CSP, a code from the shown secre
   await page.getByText('The authenticator is confirmed.').waitFor();
   t.regex(await page.getByTestId('mfa-status').innerText(), /Enrolled and confirmed/);
   t.is(await page.getByTestId('totp-secret').count(), 0, 'the secret is gone once confirmed');
-  const status = await fetch(`${w.url}/api/v1/tenants/acme/users/bob/mfa/totp`, { headers: { authorization: `Bearer ${TOKENS.ops}` } });
+  const status = await fetch(`${s.w.url}/api/v1/tenants/acme/users/bob/mfa/totp`, { headers: { authorization: `Bearer ${TOKENS.ops}` } });
   t.like(await status.json(), { enrolled: true, confirmed: true });
   await page.close();
 });
 
 test('an app password is shown once, listed afterwards without its secret', async (t) => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await signIn(page, w.url, TOKENS.acmeAdmin, '/tenants/acme/users/alice');
+  const page = await s.browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await signIn(page, s.w.url, TOKENS.acmeAdmin, '/tenants/acme/users/alice');
   await page.getByLabel('Name (device)').fill('iphone');
   await page.getByRole('button', { name: 'Add app password' }).click();
   const secret = (await page.getByTestId('app-secret').innerText()).trim();

@@ -3,23 +3,14 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import test from 'ava';
-import type { Browser } from 'playwright-core';
-import { axeSerious, describe, launch, signIn, startConsole, TOKENS, type ConsoleWorld } from './helpers.ts';
+import {axeSerious, consoleSuite, describe, signIn, TOKENS } from './helpers.ts';
 
 const run = promisify(execFile);
-let w: ConsoleWorld;
-let browser: Browser;
-test.before(async () => {
-  [w, browser] = await Promise.all([startConsole(), launch()]);
-});
-test.after.always(async () => {
-  await browser?.close();
-  await w?.close();
-});
+const s = consoleSuite(test);
 
 test('tenant-admin creates a user, is told the password policy, sets a good password; ldapsearch finds the user', async (t) => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await signIn(page, w.url, TOKENS.acmeAdmin, '/tenants/acme');
+  const page = await s.browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await signIn(page, s.w.url, TOKENS.acmeAdmin, '/tenants/acme');
   await page.getByRole('button', { name: 'New user' }).click();
   await page.getByLabel('uid (login name)').fill('carol');
   await page.getByLabel('Full name').fill('Carol Danvers');
@@ -43,7 +34,7 @@ test('tenant-admin creates a user, is told the password policy, sets a good pass
   t.is(await error.count(), 0);
 
   const { stdout } = await run('ldapsearch', [
-    '-LLL', '-x', '-H', `ldap://127.0.0.1:${w.daemon.ports.ldap}`,
+    '-LLL', '-x', '-H', `ldap://127.0.0.1:${s.w.daemon.ports.ldap}`,
     '-D', 'uid=carol,ou=people,dc=acme,dc=example', '-w', 'Captain-Marvel-1995',
     '-b', 'dc=acme,dc=example', '(uid=carol)', 'uid', 'cn', 'mail',
   ], { timeout: 10_000 });
