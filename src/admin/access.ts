@@ -16,14 +16,16 @@ export interface Principal {
 /**
  * What a route needs. read: GET; credential: set a password, unlock, reset an authenticator,
  * revoke an app password (helpdesk may); write: every other change; msp: MSP-wide views
- * (msp-admin only). public routes need no token.
+ * (msp-admin only); metrics: /metrics (msp-admin and the metrics role). public routes need no token.
  */
-export type Access = 'public' | 'read' | 'credential' | 'write' | 'msp';
+export type Access = 'public' | 'read' | 'credential' | 'write' | 'msp' | 'metrics';
 
 export const ALLOWED: Record<Role, ReadonlySet<Access>> = {
-  'msp-admin': new Set(['read', 'credential', 'write', 'msp']),
+  'msp-admin': new Set(['read', 'credential', 'write', 'msp', 'metrics']),
   'tenant-admin': new Set(['read', 'credential', 'write']),
   helpdesk: new Set(['read', 'credential']),
+  // A Prometheus scraper's token: a leaked one shows counts, never a user or a change.
+  metrics: new Set(['metrics']),
 };
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
@@ -63,6 +65,8 @@ export function scopedTenant(p: Principal, registry: Pick<Registry, 'byId'>, id:
 export function checkRole(p: Principal, access: Access): void {
   if (access === 'public' || ALLOWED[p.role].has(access)) return;
   throw new Forbidden(`role ${p.role} may not do this`, {
-    hint: access === 'msp' ? 'MSP-wide views need an msp-admin token' : 'helpdesk tokens may read, set passwords, unlock users, reset authenticators and revoke app passwords only',
+    hint: access === 'msp' ? 'MSP-wide views need an msp-admin token'
+      : access === 'metrics' ? '/metrics needs an msp-admin or a metrics token'
+        : p.role === 'metrics' ? 'a metrics token reads /metrics only' : 'helpdesk tokens may read, set passwords, unlock users, reset authenticators and revoke app passwords only',
   });
 }

@@ -14,6 +14,7 @@ const ROLES = {
   credential: 'msp-admin, tenant-admin, helpdesk',
   write: 'msp-admin, tenant-admin',
   msp: 'msp-admin',
+  metrics: 'msp-admin, metrics',
 } as const;
 
 function parameters(where: 'path' | 'query', schema: unknown): unknown[] {

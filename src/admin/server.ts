@@ -22,6 +22,7 @@ import { groupRoutes } from './routes/groups.ts';
 import { importRoutes } from './routes/import.ts';
 import { integrationRoutes } from './routes/integrations.ts';
 import { metaRoutes } from './routes/meta.ts';
+import { metricsRoutes, type MetricsText } from './routes/metrics.ts';
 import { mfaRoutes } from './routes/mfa.ts';
 import { openApiCollector } from './openapi.ts';
 import { sessionRoutes } from './routes/sessions.ts';
@@ -41,6 +42,8 @@ export interface AdminServerOptions {
   integrations?: IntegrationsView;
   /** The audit stream's heartbeat and how far a client may fall behind; the defaults otherwise. */
   stream?: Partial<SseLimits>;
+  /** /metrics; absent: no such route. */
+  metrics?: MetricsText;
   /** The last config reload, for the console's config health; absent: none yet. */
   reloadStatus?: () => ReloadStatus | undefined;
   /** The built console (default dist/console of this package). */
@@ -66,7 +69,7 @@ export class AdminServer {
   constructor(private readonly o: AdminServerOptions) {
     this.log = o.logger.child({ component: 'admin' });
     const ctx = { live: o.live, directory: o.directory, ...(o.integrations ? { integrations: o.integrations } : {}) };
-    this.app = buildApp(ctx, this.log, o.readiness, o.tls, { ...STREAM_LIMITS, ...o.stream }, o.reloadStatus ?? (() => undefined), o.consoleDir);
+    this.app = buildApp(ctx, this.log, o, { ...STREAM_LIMITS, ...o.stream });
   }
 
   /** Binds listen.http and resolves with the bound port (listen.http.port 0 = ephemeral). */
@@ -102,10 +105,8 @@ function isLoopback(host: string): boolean {
   return ipaddr.isValid(host) && ipaddr.process(host).range() === 'loopback';
 }
 
-function buildApp(
-  ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls: TlsMaterial | undefined, stream: SseLimits,
-  reloadStatus: () => ReloadStatus | undefined, consoleDir: string | undefined,
-): FastifyInstance {
+function buildApp(ctx: AdminContext, log: Logger, o: AdminServerOptions, stream: SseLimits): FastifyInstance {
+  const { readiness, tls, metrics } = o;
   const app = fastify({
     ...(tls ? { https: tlsOptions(tls) } : {}),
     loggerInstance: log as FastifyBaseLogger,
@@ -166,9 +167,9 @@ function buildApp(
     void reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
   });
 
-  const web = consoleRoutes(app, consoleDir);
+  const web = consoleRoutes(app, o.consoleDir);
   healthRoutes(app, ctx.live, readiness, openapi);
-  metaRoutes(app, ctx, reloadStatus);
+  metaRoutes(app, ctx, o.reloadStatus ?? (() => undefined));
   tenantRoutes(app, ctx);
   userRoutes(app, ctx);
   groupRoutes(app, ctx);
@@ -179,5 +180,6 @@ function buildApp(
   sessionRoutes(app, ctx);
   appPasswordRoutes(app, ctx);
   integrationRoutes(app, ctx);
+  if (metrics) metricsRoutes(app, metrics);
   return app;
 }
