@@ -3,7 +3,8 @@
 // good and wrong LDAP binds, a TOTP enrolment, an app password), then drives Debian's Chromium
 // through playwright-core and writes docs/console/<page>.png at 1280×800 and a few at 390 px.
 import { execFile } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { launch, signIn, startConsole, TOKENS } from '../../test/console/helpers.ts';
@@ -45,6 +46,19 @@ try {
   };
   await shoot(1280, '', () => true);
   await shoot(390, '-390', (n) => PHONE.has(n));
+
+  // Config health after a refused reload: a typo in a tenant file, named by file:line:col.
+  const file = join(w.dir, 'tenants', 'globex.yaml');
+  const good = await readFile(file, 'utf8');
+  await writeFile(file, good.replace('radius:', 'radius:\n  vlan: [ { group: staff, vlan: 30 } ]'));
+  await w.daemon.reload('file changed: tenants/globex.yaml');
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await signIn(page, w.url, TOKENS.ops);
+  await page.getByTestId('config-problems').waitFor();
+  await page.screenshot({ path: `${OUT}overview-config-problem.png` });
+  console.log('docs/console/overview-config-problem.png');
+  await page.close();
+  await writeFile(file, good);
 } finally {
   await browser.close();
   await w.close();
