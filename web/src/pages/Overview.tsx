@@ -132,7 +132,7 @@ export function Overview(p: { who: Whoami }) {
                 <SortHeader k="tenant" label="Tenant" sort={sort} onSort={onSort} />
                 <SortHeader k="users" label="Users" sort={sort} onSort={onSort} num />
                 <SortHeader k="activeUsers" label="Active" sort={sort} onSort={onSort} num />
-                <SortHeader k="successRate" label="Auth success" sort={sort} onSort={onSort} num />
+                <SortHeader k="successRate" label="Success" sort={sort} onSort={onSort} num />
                 <SortHeader k="lockouts" label="Lockouts" sort={sort} onSort={onSort} num />
                 <SortHeader k="mfaCoverage" label="MFA" sort={sort} onSort={onSort} num />
                 <SortHeader k="lastActivity" label="Last activity" sort={sort} onSort={onSort} />
