@@ -20,7 +20,7 @@ export interface Principal {
  */
 export type Access = 'public' | 'read' | 'credential' | 'write' | 'msp' | 'metrics';
 
-const ALLOWED: Record<Role, ReadonlySet<Access>> = {
+export const ALLOWED: Record<Role, ReadonlySet<Access>> = {
   'msp-admin': new Set(['read', 'credential', 'write', 'msp', 'metrics']),
   'tenant-admin': new Set(['read', 'credential', 'write']),
   helpdesk: new Set(['read', 'credential']),

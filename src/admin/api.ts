@@ -469,3 +469,47 @@ export const Readiness = Type.Object({
   ready: Type.Boolean(),
   checks: Type.Record(Type.String(), Type.Union([Type.Boolean(), Type.String()])),
 });
+
+// ---------------------------------------------------------------- the caller, config health, RADIUS view
+
+/** Who the token is: what the console shows and which buttons it offers. */
+export const WhoamiJson = Type.Object({
+  name: Type.String(),
+  role: Type.String(),
+  /** The tenants it may act on; `all` for msp-admin. */
+  tenants: Type.Union([Type.Literal('all'), Type.Array(Type.String())]),
+  /** What the role allows: changes (create, delete, edit), credential resets, MSP-wide views. */
+  may: Type.Object({ write: Type.Boolean(), credential: Type.Boolean(), msp: Type.Boolean() }),
+});
+export type WhoamiJson = Static<typeof WhoamiJson>;
+
+const Problem = Type.Object({ file: Type.String(), line: Type.Integer(), col: Type.Integer(), message: Type.String() });
+
+/** The configuration in force and the last reload: a refused one names each problem by file:line:col. */
+export const ConfigStatusJson = Type.Object({
+  /** When the configuration in force was loaded. */
+  loadedAt: Time,
+  tenants: Count,
+  lastReload: Opt(Type.Object({
+    at: Time,
+    reason: Type.String(),
+    ok: Type.Boolean(),
+    problems: Type.Array(Problem),
+    warnings: Type.Array(Problem),
+  })),
+});
+export type ConfigStatusJson = Static<typeof ConfigStatusJson>;
+
+/** A tenant's NAS clients and VLANs, read-only (they live in YAML), each with the line to edit. Never a secret. */
+export const RadiusViewJson = Type.Object({
+  tenant: Type.String(),
+  /** The tenant's file, relative to the config directory. */
+  file: Type.String(),
+  clients: Type.Array(Type.Object({ name: Type.String(), address: Type.String(), line: Opt(Type.Integer()) })),
+  vlans: Type.Array(Type.Object({ group: Type.String(), vlan: Type.Integer(), line: Opt(Type.Integer()) })),
+  realms: Type.Array(Type.String()),
+  requireMessageAuthenticator: Type.Boolean(),
+  allowMschapv2: Type.Boolean(),
+  mab: Type.Object({ enabled: Type.Boolean(), unknownVlan: Opt(Type.Integer()) }),
+});
+export type RadiusViewJson = Static<typeof RadiusViewJson>;

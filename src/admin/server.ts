@@ -4,13 +4,14 @@
 import type { Server as TlsServer } from 'node:tls';
 import ipaddr from 'ipaddr.js';
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
-import type { LiveRegistry } from '../config/index.ts';
+import type { LiveRegistry, ReloadStatus } from '../config/index.ts';
 import { hasCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { tlsOptions, type TlsMaterial } from '../core/tls.ts';
 import type { Directory } from '../directory/index.ts';
 import { authenticate, checkRole, scopedTenant } from './access.ts';
 import type { AdminContext, IntegrationsView, TenantParams } from './context.ts';
+import { consoleRoutes, isAppPath } from './console.ts';
 import { toErrorReply } from './errors.ts';
 import { auditStreamRoutes } from './routes/audit-stream.ts';
 import { deviceRoutes } from './routes/devices.ts';
@@ -20,6 +21,7 @@ import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { importRoutes } from './routes/import.ts';
 import { integrationRoutes } from './routes/integrations.ts';
+import { metaRoutes } from './routes/meta.ts';
 import { metricsRoutes, type MetricsText } from './routes/metrics.ts';
 import { mfaRoutes } from './routes/mfa.ts';
 import { openApiCollector } from './openapi.ts';
@@ -42,6 +44,10 @@ export interface AdminServerOptions {
   stream?: Partial<SseLimits>;
   /** /metrics; absent: no such route. */
   metrics?: MetricsText;
+  /** The last config reload, for the console's config health; absent: none yet. */
+  reloadStatus?: () => ReloadStatus | undefined;
+  /** The built console (default dist/console of this package). */
+  consoleDir?: string;
 }
 
 const STREAM_LIMITS: SseLimits = {
@@ -63,7 +69,7 @@ export class AdminServer {
   constructor(private readonly o: AdminServerOptions) {
     this.log = o.logger.child({ component: 'admin' });
     const ctx = { live: o.live, directory: o.directory, ...(o.integrations ? { integrations: o.integrations } : {}) };
-    this.app = buildApp(ctx, this.log, o.readiness, o.tls, { ...STREAM_LIMITS, ...o.stream }, o.metrics);
+    this.app = buildApp(ctx, this.log, o, { ...STREAM_LIMITS, ...o.stream });
   }
 
   /** Binds listen.http and resolves with the bound port (listen.http.port 0 = ephemeral). */
@@ -99,7 +105,8 @@ function isLoopback(host: string): boolean {
   return ipaddr.isValid(host) && ipaddr.process(host).range() === 'loopback';
 }
 
-function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls: TlsMaterial | undefined, stream: SseLimits, metrics: MetricsText | undefined): FastifyInstance {
+function buildApp(ctx: AdminContext, log: Logger, o: AdminServerOptions, stream: SseLimits): FastifyInstance {
+  const { readiness, tls, metrics } = o;
   const app = fastify({
     ...(tls ? { https: tlsOptions(tls) } : {}),
     loggerInstance: log as FastifyBaseLogger,
@@ -118,6 +125,8 @@ function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls
   app.addHook('onRequest', async (req) => {
     const access = req.routeOptions.config.access;
     if (access === 'public') return;
+    // A path of the web console's app (/tenants/acme): index.html for anyone; the app signs in.
+    if (req.is404 && isAppPath(req.url)) return;
     const registry = ctx.live.current(); // per request, so a reload rotates tokens at once
     req.principal = authenticate(req.headers.authorization, registry.server.admins);
     if (req.is404) return;
@@ -149,10 +158,18 @@ function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls
   });
 
   app.setNotFoundHandler(async (req: FastifyRequest, reply) => {
+    if (web.fallback(req.method, req.url, reply)) return reply;
     return reply.status(404).send({ error: { code: 'TD_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0] ?? ''}` } });
   });
 
+  // Bearer tokens only, never cookies: a cross-site request cannot carry the caller's credentials.
+  app.addHook('onSend', async (_req, reply) => {
+    void reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
+  });
+
+  const web = consoleRoutes(app, o.consoleDir);
   healthRoutes(app, ctx.live, readiness, openapi);
+  metaRoutes(app, ctx, o.reloadStatus ?? (() => undefined));
   tenantRoutes(app, ctx);
   userRoutes(app, ctx);
   groupRoutes(app, ctx);

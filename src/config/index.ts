@@ -6,6 +6,6 @@ export { formatProblem, type ConfigProblem } from './source.ts';
 export {
   LiveRegistry,
   type AdminConfig, type MspNasClient, type NasClient, type NasMatch, type PasswordPolicy, type Registry,
-  type RegistryListener, type SeedData, type SeedGroup, type SeedUser, type ServerConfig, type TenantConfig,
+  type RegistryListener, type SeedData, type SeedGroup, type SeedUser, type ServerConfig, type TenantConfig, type TenantSource,
 } from './registry.ts';
-export { ConfigReloader, type ReloaderOptions } from './reload.ts';
+export { ConfigReloader, type ReloaderOptions, type ReloadStatus } from './reload.ts';

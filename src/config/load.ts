@@ -6,7 +6,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { ConfigInvalid } from '../core/errors.ts';
 import { checkAcross, checkSeed, type Part } from './checks.ts';
-import { buildRegistry, type Registry, type SeedData, type ServerConfig, type TenantConfig } from './registry.ts';
+import { buildRegistry, type Registry, type SeedData, type ServerConfig, type TenantConfig, type TenantSource } from './registry.ts';
 import { SeedFile, ServerFile, TenantFile } from './schema.ts';
 import { formatProblem, SourceFile, type ConfigProblem } from './source.ts';
 import { isRecord, validate } from './validate.ts';
@@ -55,8 +55,19 @@ export async function loadConfig(dir: string): Promise<LoadResult> {
     dir: c.absDir,
     server: server.value as ServerConfig,
     tenants: tenants.map((t) => ({ ...(t.value as Omit<TenantConfig, 'baseDNNorm' | 'file'>), file: t.source.file })),
+    sources: new Map(tenants.map((t) => [(t.value as TenantConfig).id, sourceOf(t, t.value as TenantConfig)])),
   });
   return { ok: true, registry, warnings: c.warnings };
+}
+
+/** The lines of a tenant's NAS clients and VLANs, for views that say where to edit them. */
+function sourceOf(part: Part, t: TenantConfig): TenantSource {
+  const lines = (key: 'clients' | 'vlans', n: number) => Array.from({ length: n }, (_, i) => part.source.where(['radius', key, i]).line);
+  return Object.freeze({
+    file: part.source.file,
+    clients: Object.freeze(lines('clients', t.radius.clients.length)),
+    vlans: Object.freeze(lines('vlans', t.radius.vlans.length)),
+  });
 }
 
 /** For `tenantdir config check`: every problem and warning as a `file:line:col: message` line. */

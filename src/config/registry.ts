@@ -27,6 +27,15 @@ export type SeedTenant = SeedData['tenants'][string];
 export type SeedUser = SeedTenant['users'][number];
 export type SeedGroup = SeedTenant['groups'][number];
 
+/** Where a tenant's entries are written, so that a read-only view can say which line to edit. */
+export interface TenantSource {
+  /** The file, as shown in problems. */
+  readonly file: string;
+  /** 1-based lines of radius.clients[i] and radius.vlans[i], in order. */
+  readonly clients: readonly number[];
+  readonly vlans: readonly number[];
+}
+
 export type NasMatch =
   | { readonly kind: 'tenant'; readonly client: NasClient; readonly tenant: TenantConfig }
   | { readonly kind: 'msp'; readonly client: MspNasClient };
@@ -44,6 +53,8 @@ export interface Registry {
   byNas(address: string): NasMatch | undefined;
   /** The tenant whose id or one of whose `radius.realms` is `realm`, case-insensitive. */
   byRealm(realm: string): TenantConfig | undefined;
+  /** Where the tenant's NAS clients and VLANs are written; undefined for an unknown tenant. */
+  sourceOf(id: string): TenantSource | undefined;
 }
 
 /** Builds a registry from validated values. Overlaps were refused by the checks, so each lookup has one answer. */
@@ -51,6 +62,8 @@ export function buildRegistry(o: {
   dir: string;
   server: ServerConfig;
   tenants: readonly (Resolved<Static<typeof TenantFile>> & { file: string })[];
+  /** Positions by tenant id (the loader has them; a registry built by hand may not). */
+  sources?: ReadonlyMap<string, TenantSource>;
 }): Registry {
   const tenants = o.tenants.map((t) => deepFreeze({ ...t, baseDNNorm: normalizeDn(t.baseDN) }));
   const server = deepFreeze(o.server);
@@ -81,6 +94,11 @@ export function buildRegistry(o: {
     },
     byNas: (address: string) => nas.lookup(address),
     byRealm: (realm: string) => byRealm.get(realm.toLowerCase()),
+    sourceOf(id: string) {
+      const t = byId.get(id);
+      if (!t) return undefined;
+      return o.sources?.get(id) ?? { file: t.file, clients: [], vlans: [] };
+    },
   });
 }
 

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from '../core/log.ts';
 import { loadConfig, TENANTS_DIR, type LoadResult } from './load.ts';
 import type { LiveRegistry, Registry } from './registry.ts';
-import { formatProblem } from './source.ts';
+import { formatProblem, type ConfigProblem } from './source.ts';
 
 export interface ReloaderOptions {
   /** The config directory, as given on the command line. */
@@ -29,6 +29,16 @@ export interface ReloaderOptions {
 
 const RESTART_ONLY = ['listen', 'storage', 'eap'] as const;
 
+/** The last reload and how it went, for the console's config health. */
+export interface ReloadStatus {
+  at: Date;
+  reason: string;
+  ok: boolean;
+  /** Every problem of a refused reload, file:line:col; empty when it was applied. */
+  problems: readonly ConfigProblem[];
+  warnings: readonly ConfigProblem[];
+}
+
 export class ConfigReloader {
   readonly #o: Required<Omit<ReloaderOptions, 'onReloaded'>> & Pick<ReloaderOptions, 'onReloaded'>;
   readonly #log: Logger;
@@ -38,6 +48,7 @@ export class ConfigReloader {
   /** Reloads run one at a time, in order. */
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
+  #last: ReloadStatus | undefined;
 
   constructor(o: ReloaderOptions) {
     this.#o = { debounceMs: 300, ...o };
@@ -57,6 +68,11 @@ export class ConfigReloader {
     return run;
   }
 
+  /** The last reload (undefined before the first): when, why, and its problems if it was refused. */
+  status(): ReloadStatus | undefined {
+    return this.#last;
+  }
+
   close(): void {
     this.#closed = true;
     clearTimeout(this.#timer);
@@ -66,6 +82,7 @@ export class ConfigReloader {
 
   async #reloadNow(reason: string): Promise<LoadResult> {
     const result = await loadConfig(this.#o.dir);
+    this.#last = { at: new Date(), reason, ok: result.ok, problems: result.ok ? [] : result.problems, warnings: result.warnings };
     this.#o.onReloaded?.(result.ok);
     if (!result.ok) {
       for (const p of result.problems) this.#log.error({ event: 'config.problem', outcome: 'invalid' }, formatProblem(p));

@@ -107,12 +107,14 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const eap = new EapServer({ logger: log, tls, settings: (id) => eapSettings.get(id), limits: eapLimits(registry.server) });
   const radius = new RadiusFront({ live, directory, logger: log, eap, onRequest: metrics.requestObserver('radius') });
   let listening = false;
+  const reloader = new ConfigReloader({ dir: o.configDir, live, logger: log, onReloaded: (ok) => metrics.configReloaded(ok) });
   const admin = new AdminServer({
     live,
     directory,
     logger: log,
     ...(registry.server.listen.http.tls ? { tls } : {}),
     integrations,
+    reloadStatus: () => reloader.status(),
     metrics,
     readiness: async () => {
       const health = await store.health();
@@ -124,7 +126,6 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     },
   });
 
-  const reloader = new ConfigReloader({ dir: o.configDir, live, logger: log, onReloaded: (ok) => metrics.configReloaded(ok) });
   live.onChange(async (next) => {
     // Before setTls, which makes the EAP server resolve its tenants again, from this map.
     eapSettings = await readEapSettings(next, log);
