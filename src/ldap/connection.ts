@@ -23,6 +23,10 @@ export interface ConnectionHost {
   queuedReplies(delta: number): void;
   /** The total of reply bytes waiting, all connections together, is over its limit. */
   readonly overReplyBudget: boolean;
+  /** Calls `start` when one of the server's search-batch slots is free (maxSearchBatches). */
+  runBatch(start: () => void): void;
+  /** A batch started by runBatch has been sent: its slot is free. */
+  batchDone(): void;
 }
 
 const RESULT_TAG: Partial<Record<Request['op'], number>> = {
@@ -293,6 +297,7 @@ export class Connection implements ConnectionInfo {
           if (released) return;
           released = true;
           sock.uncork();
+          this.host.batchDone();
           this.turnHeld = false;
           this.grantTurn();
         });
@@ -318,7 +323,8 @@ export class Connection implements ConnectionInfo {
       return;
     }
     this.turnHeld = true;
-    this.waiting.shift()?.();
+    const next = this.waiting.shift();
+    if (next) this.host.runBatch(next);
   }
 
   private mustWait(): boolean {

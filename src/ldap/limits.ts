@@ -40,6 +40,12 @@ export interface LdapLimits {
   pagedCookieTtlMs: number;
   /** Operations in progress per connection; more are answered busy. */
   maxOperationsPerConnection: number;
+  /**
+   * Search batches (one fetch and its entries) worked on at once, all connections together; the
+   * others wait their turn in order, each starting on a later turn of the event loop. Keeps the
+   * loop free for other clients, and for RADIUS, whatever one client's searches cost.
+   */
+  maxSearchBatches: number;
   /** Nesting of and/or/not in one search filter; deeper ones are refused (adminLimitExceeded). */
   maxFilterDepth: number;
   /** Terms (every node) in one search filter; more are refused (adminLimitExceeded) while reading. */
@@ -64,6 +70,7 @@ export const DEFAULT_LIMITS: Readonly<LdapLimits> = Object.freeze({
   maxPagedSearches: 16,
   pagedCookieTtlMs: 10 * 60_000,
   maxOperationsPerConnection: 64,
+  maxSearchBatches: 8,
   maxFilterDepth: 32,
   maxFilterTerms: 1024,
 });

@@ -42,6 +42,9 @@ export class LdapServer implements ConnectionHost {
   private readonly listeners: net.Server[] = [];
   private readonly tlsListeners: tls.Server[] = [];
   private readonly connections = new Set<Connection>();
+  /** Search batches waiting for a slot, in order, and how many slots are taken (maxSearchBatches). */
+  private readonly batchQueue: (() => void)[] = [];
+  private batchesRunning = 0;
   private readonly perAddress = new Map<string, number>();
   /** Every admitted TCP socket, TLS handshakes in progress included: close() must end them all. */
   private readonly sockets = new Set<net.Socket>();
@@ -175,6 +178,28 @@ export class LdapServer implements ConnectionHost {
 
   get overReplyBudget(): boolean {
     return this.queued > this.o.limits.maxQueuedReplyBytesTotal;
+  }
+
+  runBatch(start: () => void): void {
+    this.batchQueue.push(start);
+    this.startBatches();
+  }
+
+  batchDone(): void {
+    this.batchesRunning--;
+    this.startBatches();
+  }
+
+  /**
+   * Starts waiting batches while slots are free, each on a later turn of the event loop: a store
+   * that answers at once (the memory store) would otherwise let searches run batch after batch in
+   * microtasks while other clients' requests, and every RADIUS datagram, wait.
+   */
+  private startBatches(): void {
+    while (this.batchesRunning < this.o.limits.maxSearchBatches && this.batchQueue.length > 0) {
+      this.batchesRunning++;
+      setImmediate(this.batchQueue.shift()!);
+    }
   }
 
   stats(): ServerStats {

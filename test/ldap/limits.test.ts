@@ -66,16 +66,19 @@ test('a client that pipelines 5,000 subschema searches and never reads: the serv
   t.is(answers.filter((a) => a.tag === 0x65 && a.code === 0).length, total, 'every search answered once the client reads');
 });
 
-test.serial('pipelined whole-tree searches take turns: one batch at a time is fetched per connection, and all are answered', async (t) => {
-  const acme = h.world.registry.byId('acme');
+/** 250 more acme users, and a spy on the tree walk's own fetches: how many run at once, at most. */
+async function watchTreeFetches(on: Harness): Promise<{ most: () => number; fetched: () => number; total: number; stop: () => void }> {
+  const acme = on.world.registry.byId('acme');
   if (!acme) throw new Error('fixture');
-  const users = Array.from({ length: 250 }, (_, i) => ({
-    uid: `turn${i}`, entryUUID: randomUUID(), cn: `Turn ${i}`, sn: 'Turn', uidNumber: 70_000 + i, gidNumber: 100,
-    homeDirectory: `/home/turn${i}`, loginShell: '/bin/sh', sshPublicKeys: [], enabled: true,
-    createdAt: new Date(0), modifiedAt: new Date(0), memberOf: [],
-  }));
-  await h.world.store.tenant('acme').users.upsertMany(users);
-  const dir = h.world.directory.tenant(acme);
+  const store = on.world.store.tenant('acme');
+  if ((await store.users.get('turn0')) === undefined) {
+    await store.users.upsertMany(Array.from({ length: 250 }, (_, i) => ({
+      uid: `turn${i}`, entryUUID: randomUUID(), cn: `Turn ${i}`, sn: 'Turn', uidNumber: 70_000 + i, gidNumber: 100,
+      homeDirectory: `/home/turn${i}`, loginShell: '/bin/sh', sshPublicKeys: [], enabled: true,
+      createdAt: new Date(0), modifiedAt: new Date(0), memberOf: [],
+    })));
+  }
+  const dir = on.world.directory.tenant(acme);
   const findUsers = dir.findUsers.bind(dir);
   let inFlight = 0;
   let most = 0;
@@ -94,20 +97,41 @@ test.serial('pipelined whole-tree searches take turns: one batch at a time is fe
       inFlight--;
     }
   };
-  t.teardown(() => { dir.findUsers = findUsers; });
-  const c = await rawClient(h.port);
-  t.teardown(() => c.close());
-  c.send(simpleBind(1, people(ACME, 'alice'), PASSWORDS.alice));
-  t.like((await c.read(1))[0], { code: 0 });
+  return { most: () => most, fetched: () => fetched, total: await store.users.count(), stop: () => { dir.findUsers = findUsers; } };
+}
+
+/** Binds as alice, sends `n` pipelined tree searches, and reads until every one is done: their result codes. */
+async function treeSearches(on: Harness, n: number): Promise<Array<number | undefined>> {
+  const c = await rawClient(on.port);
+  try {
+    c.send(simpleBind(1, people(ACME, 'alice'), PASSWORDS.alice));
+    await c.read(1);
+    c.send(...Array.from({ length: n }, (_, i) => treeSearch(2 + i)));
+    const all = [];
+    while (all.filter((a) => a.tag === 0x65).length < n) all.push(...(await c.read(1, 30_000)));
+    return all.filter((a) => a.tag === 0x65).map((a) => a.code);
+  } finally {
+    c.close();
+  }
+}
+
+test.serial('pipelined whole-tree searches take turns: one batch at a time is fetched per connection, and all are answered', async (t) => {
+  const spy = await watchTreeFetches(h);
+  t.teardown(spy.stop);
   const searches = 20;
-  c.send(...Array.from({ length: searches }, (_, i) => treeSearch(2 + i)));
-  const total = await h.world.store.tenant('acme').users.count();
-  // Every entry and each search's done, in the order they come.
-  const all = [];
-  while (all.filter((a) => a.tag === 0x65).length < searches) all.push(...(await c.read(1, 30_000)));
-  t.is(most, 1, 'one fetch at a time on this connection');
-  t.true(fetched >= searches * Math.ceil(total / 100));
-  t.deepEqual(all.filter((a) => a.tag === 0x65).map((a) => a.code), Array.from({ length: searches }, () => 0));
+  t.deepEqual(await treeSearches(h, searches), Array.from({ length: searches }, () => 0));
+  t.is(spy.most(), 1, 'one fetch at a time on this connection');
+  t.true(spy.fetched() >= searches * Math.ceil(spy.total / 100));
+});
+
+test.serial('search batches of every connection together are bounded (maxSearchBatches)', async (t) => {
+  const one = await startLdap({ limits: { maxSearchBatches: 2 } });
+  t.teardown(() => one.close());
+  const spy = await watchTreeFetches(one);
+  t.teardown(spy.stop);
+  const codes = await Promise.all(Array.from({ length: 5 }, () => treeSearches(one, 3)));
+  t.deepEqual(codes.flat(), Array.from({ length: 15 }, () => 0));
+  t.is(spy.most(), 2, 'five connections, two batches at a time');
 });
 
 /** A whole-tree search of acme for (objectClass=*), every attribute. */
