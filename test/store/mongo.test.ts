@@ -9,6 +9,7 @@ import { startFerretDb, startMongo } from '../helpers/mongo-server.ts';
 import { runStoreConformance } from './conformance.ts';
 import { runOutboxConformance } from './outbox-conformance.ts';
 import { runPosixConformance } from './posix-conformance.ts';
+import { runReportConformance } from './report-conformance.ts';
 
 // No server is a failure of this file, never a skip: startMongo throws and says what to do.
 const mongo = await startMongo();
@@ -28,6 +29,7 @@ const conformance = {
 runStoreConformance(conformance);
 runPosixConformance(conformance);
 runOutboxConformance(conformance);
+runReportConformance(conformance);
 
 const alice: NewUser = {
   uid: 'alice', entryUUID: '0b6c1bd4-8a4e-4cf5-9a3e-1b2f0c9d7e61', cn: 'Alice', sn: 'A',
