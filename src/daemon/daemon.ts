@@ -107,7 +107,19 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     },
   });
 
-  const reloader = new ConfigReloader({ dir: o.configDir, live, logger: log });
+  const reloader = new ConfigReloader({
+    dir: o.configDir, live, logger: log,
+    // Each tenant whose file was added, changed, removed or refused gets the reload in its trail.
+    onReload: (r) => {
+      for (const [tenant, files] of r.tenants) {
+        void auditor.tenant(tenant).record({
+          actor: 'system', protocol: 'system', action: 'config.reload', outcome: r.outcome === 'ok' ? 'ok' : 'failed',
+          reason: r.outcome === 'ok' ? r.reason : 'invalid',
+          detail: { files: files.join(','), ...(r.outcome === 'ok' ? {} : { problems: r.problems, trigger: r.reason }) },
+        });
+      }
+    },
+  });
   live.onChange(async (next) => {
     // Before setTls, which makes the EAP server resolve its tenants again, from this map.
     eapSettings = await readEapSettings(next, log);

@@ -9,7 +9,7 @@ import { isGroupMac, toMac } from '../core/mac.ts';
 import type { DeviceRecord, Page, PageResult, TenantStore } from '../store/index.ts';
 import type { TenantGroups } from './groups.ts';
 import type { Actor } from './inputs.ts';
-import type { TenantAudit } from './tenant-audit.ts';
+import { changeDetail, type TenantAudit } from './tenant-audit.ts';
 
 export type Device = Omit<DeviceRecord, 'tenantId'>;
 
@@ -76,13 +76,15 @@ export class TenantDevices {
   async update(mac: string, fields: DeviceFields, actor: Actor): Promise<Device> {
     const name = fields.name === null ? '' : checkDeviceName(fields.name);
     const groups = fields.groups && (await this.existingGroups(fields.groups));
+    let before: object = {};
     const updated = await this.store.devices.update(toMac(mac), (old) => {
+      before = old;
       const next = { ...old, ...(groups ? { groups } : {}) };
       if (name === '') delete next.name;
       else if (name !== undefined) next.name = name;
       return next;
     });
-    await this.audit.record(actor, 'device.update', updated.mac, 'ok', { fields: Object.keys(fields).join(',') });
+    await this.audit.record(actor, 'device.update', updated.mac, 'ok', { fields: Object.keys(fields).join(','), ...changeDetail(before, updated, Object.keys(fields)) });
     return toDevice(updated);
   }
 

@@ -175,6 +175,8 @@ export class TenantDirectory {
 
   /** Stores a RADIUS accounting record; resolves only once the store has accepted it. */
   recordAccounting(r: AccountingRecord): Promise<void> { return this.store.accounting.append(r); }
+  /** A successful authentication the directory did not check itself (EAP-TLS): lastLoginAt, at most once a minute. */
+  recordLogin(uid: string): Promise<void> { return this.store.users.recordLogin(uid, this.now()); }
 
   /** This tenant's audit events, newest first: for the admin API. */
   listAudit(q: AuditQuery): Promise<AuditEvent[]> { return this.log.list(q); }

@@ -141,13 +141,19 @@ test('groups: create, patch, members direct and nested, remove, delete, each aud
   }
 });
 
-test('the CLI user agent is audited as protocol cli; audit paging with until', async (t) => {
+test('the actor protocol is admin whatever the User-Agent, which is kept as detail.agent only; audit paging with until', async (t) => {
   const { api } = t.context;
   const r = await api.call(TOKENS.ops, 'POST', `${A}/groups`, { name: 'from-cli' }, { 'user-agent': 'tenantdir-cli/0.1' });
   t.is(r.status, 201);
+  const spoof = await api.call(TOKENS.ops, 'POST', `${A}/groups`, { name: 'from-radius' }, { 'user-agent': 'radius', 'x-forwarded-for': '203.0.113.9' });
+  t.is(spoof.status, 201);
+  const spoofed = await auditOf(api, 'acme', '&action=group.create&target=from-radius');
+  t.like(spoofed[0], { actor: 'ops', protocol: 'admin', detail: { agent: 'radius', role: 'msp-admin' } });
+  t.not(spoofed[0].detail.source, '203.0.113.9', 'the address is the socket\'s, not a header');
+  t.is(typeof spoofed[0].detail.source, 'string');
   const events = await auditOf(api, 'acme', '&action=group.create&target=from-cli');
   t.is(events.length, 1);
-  t.is(events[0].protocol, 'cli');
+  t.like(events[0], { protocol: 'admin', detail: { agent: 'tenantdir-cli/0.1' } });
   const older = await auditOf(api, 'acme', `&until=${encodeURIComponent(events[0].at)}&action=group.create&target=from-cli`);
   t.is(older.length, 0);
 });
