@@ -19,6 +19,7 @@ import { appPasswordRoutes } from './routes/app-passwords.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { importRoutes } from './routes/import.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { integrationRoutes } from './routes/integrations.ts';
 import { mfaRoutes } from './routes/mfa.ts';
 import { openApiCollector } from './openapi.ts';
@@ -160,5 +161,6 @@ function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls
   sessionRoutes(app, ctx);
   appPasswordRoutes(app, ctx);
   integrationRoutes(app, ctx);
+  reportRoutes(app, ctx);
   return app;
 }

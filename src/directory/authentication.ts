@@ -161,14 +161,15 @@ export class TenantAuthentication {
     const target = `service:${name}`;
     const gate = this.gate(target, source, password);
     if (gate) {
-      if (gate.audit) await this.audit.record(actor, `${actor.protocol}.service-auth`, target, 'failed', { reason: gate.reason, ...gate.detail });
+      if (gate.audit) await this.audit.record(actor, `${actor.protocol}.service-auth`, target, 'failed', { reason: gate.reason, method: actor.method ?? 'password', ...gate.detail });
       return { ok: false, reason: gate.reason };
     }
     const account = this.tenant.ldap.serviceAccounts.find((s) => nameKey(s.name) === nameKey(name));
     const attempt = await this.attempt(target, account !== undefined, source, (tenant) => this.verifier.check(tenant, source, password, account?.passwordHash));
     if (attempt.kind === 'right') await this.succeeded(target, source, attempt);
     const ok = attempt.kind === 'right' && account !== undefined;
-    await this.audit.record(actor, `${actor.protocol}.service-auth`, target, ok ? 'ok' : 'failed', ok ? {} : {
+    await this.audit.record(actor, `${actor.protocol}.service-auth`, target, ok ? 'ok' : 'failed', ok ? { method: actor.method ?? 'password' } : {
+      method: actor.method ?? 'password',
       reason: attempt.kind === 'refused' ? (attempt.reason === 'no-such-user' ? 'no-such-account' : attempt.reason) : 'bad-password',
       ...(attempt.kind === 'refused' ? attempt.detail : {}),
     });

@@ -105,13 +105,13 @@ export class TenantDevices {
     const device = await this.store.devices.get(key);
     if (!device) {
       const vlan = this.tenant.radius.mab.unknownVlan;
-      await this.audit.record(actor, action, key, 'failed', vlan === undefined ? { reason: 'unknown-device' } : { reason: 'quarantined', vlan: String(vlan) });
+      await this.audit.record(actor, action, key, 'failed', { method: 'mab', ...(vlan === undefined ? { reason: 'unknown-device' } : { reason: 'quarantined', vlan: String(vlan) }) });
       return { ok: false, reason: 'unknown-device', ...(vlan === undefined ? {} : { quarantineVlan: vlan }) };
     }
     const now = this.now();
     if (!device.lastSeenAt || now.getTime() - device.lastSeenAt.getTime() >= SEEN_EVERY_MS) await this.store.devices.touch(key, now);
     const groups = await this.groups.ancestorsOf(device.groups);
-    await this.audit.record(actor, action, key, 'ok', device.name ? { name: device.name } : {});
+    await this.audit.record(actor, action, key, 'ok', { method: 'mab', ...(device.name ? { name: device.name } : {}) });
     return { ok: true, device: toDevice(device), groups };
   }
 
