@@ -166,3 +166,21 @@ test('mongo: two stores on one database lose no concurrent update (on FerretDB: 
   t.deepEqual((await one.tenant('acme').users.get('alice'))?.sshPublicKeys.sort(), keys.sort());
   t.is((await two.tenant('acme').lockouts.get('alice'))?.failures, 20);
 });
+
+test('mongo: audit events stored before `day` was kept are counted by day (backfilled once, per day of the range)', async (t) => {
+  const uri = mongo.dbUri(`legacy${++databases}`);
+  const store = await openStore({ uri, logger });
+  t.teardown(() => store.close());
+  const client = await new MongoClient(uri).connect();
+  t.teardown(() => client.close());
+  const at = (d: number) => new Date(Date.UTC(2024, 2, 1 + d, 12));
+  // As an earlier version wrote them: no `day`.
+  await client.db().collection('audit').insertMany([0, 0, 1].map((d) => ({ tenantId: 'acme', at: at(d), actor: 'x', action: 'ldap.auth', outcome: 'ok', protocol: 'ldap', detail: { method: 'simple' } })));
+  await store.tenant('acme').audit.append({ at: at(1), actor: 'x', action: 'ldap.auth', outcome: 'failed', protocol: 'ldap', detail: { method: 'simple' } });
+  const range = { since: at(-1), until: at(5), actions: ['ldap.auth'] };
+  const rows = await store.tenant('acme').audit.countByDay(range);
+  t.deepEqual(rows.map((r) => `${r.day} ${r.outcome} ${r.count}`), ['2024-03-01 ok 2', '2024-03-02 failed 1', '2024-03-02 ok 1']);
+  t.is(await client.db().collection('audit').countDocuments({ day: { $exists: false } }), 0);
+  const msp = await store.tenants(['acme']).countByDay(range);
+  t.is(msp.reduce((n, r) => n + r.count, 0), 4);
+});
