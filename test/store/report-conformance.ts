@@ -226,5 +226,18 @@ export function runReportConformance(o: ConformanceOptions): void {
       [b.tenantId]: { total: 1, enabled: 1, active: 0, mfaEnrolled: 0 },
     });
   });
-}
 
+  def('MSP-wide: over many tenants (a range of ids), a tenant between them that was not named is never counted', async (t, { store }) => {
+    const base = `t-${randomUUID().slice(0, 8)}`;
+    const named = Array.from({ length: 60 }, (_, i) => `${base}-${String(i).padStart(2, '0')}`);
+    const outsider = `${base}-30x`;
+    for (const id of [...named.slice(28, 33), outsider]) await store.tenant(id).audit.append(auth(at(1), 'x', 'ok'));
+    await store.tenant(outsider).users.create(user('spy'));
+    await store.tenant(named[30]!).users.create(user('alice'));
+    const reports = store.tenants(named);
+    const rows = await reports.countByDay(RANGE);
+    t.deepEqual(rows.map((r) => r.tenantId), named.slice(28, 33));
+    t.deepEqual([...(await reports.lastAt(RANGE)).keys()].sort(), named.slice(28, 33));
+    t.deepEqual([...(await reports.users({ activeSince: at(0) })).keys()], [named[30]]);
+  });
+}
