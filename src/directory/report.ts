@@ -6,7 +6,7 @@
 import type { TenantConfig } from '../config/index.ts';
 import { InvalidInput } from '../core/errors.ts';
 import { nameKey } from '../core/ids.ts';
-import type { AuditDayCount, AuditEvent, CrossTenantReports, TenantStore } from '../store/index.ts';
+import type { AuditDayCount, AuditEvent, CrossTenantReports, TenantStore, UserSummary } from '../store/index.ts';
 import { descendantGroups } from './graph.ts';
 
 /** The audit actions that are authentications: binds, RADIUS and 802.1X checks (the inner check of TTLS/PEAP; EAP-TLS), MAB. */
@@ -74,13 +74,8 @@ export interface TenantReport {
   topFailingUsers: { user: string; failures: number; lastAt: Date }[];
   topFailingSources: { source: string; nas: string | null; failures: number; lastAt: Date }[];
   lockouts: { count: number; users: { user: string; at: Date }[] };
-  users: {
-    total: number;
-    enabled: number;
-    disabled: number;
-    expired: number;
-    active: number;
-    neverLoggedIn: { count: number; users: string[] };
+  /** As the store sums them up (store/port.ts UserSummary), with the inactive users named as the report names users. */
+  users: Pick<UserSummary, 'total' | 'enabled' | 'disabled' | 'expired' | 'active' | 'neverLoggedIn'> & {
     inactive: { days: number; count: number; users: { user: string; lastLoginAt: Date }[] };
   };
   mfa: {
