@@ -20,15 +20,17 @@ export type Grant = NonNullable<AdminConfig['grants']>[number];
 /**
  * What a route needs. read: GET; credential: set a password, unlock, reset an authenticator,
  * revoke an app password (helpdesk may); write: every other change; msp: MSP-wide views
- * (msp-admin only); report: the activity reports (msp-admin, tenant-admin, and a helpdesk
- * granted `reports`). public routes need no token.
+ * (msp-admin only); metrics: /metrics (msp-admin and the metrics role); report: the activity
+ * reports (msp-admin, tenant-admin, and a helpdesk granted `reports`). public routes need no token.
  */
-export type Access = 'public' | 'read' | 'credential' | 'write' | 'msp' | 'report';
+export type Access = 'public' | 'read' | 'credential' | 'write' | 'msp' | 'metrics' | 'report';
 
 const ALLOWED: Record<Role, ReadonlySet<Access>> = {
-  'msp-admin': new Set(['read', 'credential', 'write', 'msp', 'report']),
+  'msp-admin': new Set(['read', 'credential', 'write', 'msp', 'metrics', 'report']),
   'tenant-admin': new Set(['read', 'credential', 'write', 'report']),
   helpdesk: new Set(['read', 'credential']),
+  // A Prometheus scraper's token: a leaked one shows counts, never a user or a change.
+  metrics: new Set(['metrics']),
 };
 
 /** What a grant adds to any role. */
@@ -74,7 +76,8 @@ export function checkRole(p: Principal, access: Access): void {
   if ([...p.grants].some((g) => GRANTED[g] === access)) return;
   throw new Forbidden(`role ${p.role} may not do this`, {
     hint: access === 'msp' ? 'MSP-wide views need an msp-admin token'
-      : access === 'report' ? 'reports need a tenant-admin or msp-admin token, or `grants: [reports]` on the admin in tenantdir.yaml'
-        : 'helpdesk tokens may read, set passwords, unlock users, reset authenticators and revoke app passwords only',
+      : access === 'metrics' ? '/metrics needs an msp-admin or a metrics token'
+        : access === 'report' ? 'reports need a tenant-admin or msp-admin token, or `grants: [reports]` on the admin in tenantdir.yaml'
+          : p.role === 'metrics' ? 'a metrics token reads /metrics only' : 'helpdesk tokens may read, set passwords, unlock users, reset authenticators and revoke app passwords only',
   });
 }

@@ -14,6 +14,7 @@ const ROLES = {
   credential: 'msp-admin, tenant-admin, helpdesk',
   write: 'msp-admin, tenant-admin',
   msp: 'msp-admin',
+  metrics: 'msp-admin, metrics',
   report: 'msp-admin, tenant-admin, helpdesk granted reports',
 } as const;
 

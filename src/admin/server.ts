@@ -21,6 +21,7 @@ import { groupRoutes } from './routes/groups.ts';
 import { importRoutes } from './routes/import.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { integrationRoutes } from './routes/integrations.ts';
+import { metricsRoutes, type MetricsText } from './routes/metrics.ts';
 import { mfaRoutes } from './routes/mfa.ts';
 import { openApiCollector } from './openapi.ts';
 import { sessionRoutes } from './routes/sessions.ts';
@@ -40,6 +41,8 @@ export interface AdminServerOptions {
   integrations?: IntegrationsView;
   /** The audit stream's heartbeat and how far a client may fall behind; the defaults otherwise. */
   stream?: Partial<SseLimits>;
+  /** /metrics; absent: no such route. */
+  metrics?: MetricsText;
 }
 
 const STREAM_LIMITS: SseLimits = {
@@ -61,7 +64,7 @@ export class AdminServer {
   constructor(private readonly o: AdminServerOptions) {
     this.log = o.logger.child({ component: 'admin' });
     const ctx = { live: o.live, directory: o.directory, ...(o.integrations ? { integrations: o.integrations } : {}) };
-    this.app = buildApp(ctx, this.log, o.readiness, o.tls, { ...STREAM_LIMITS, ...o.stream });
+    this.app = buildApp(ctx, this.log, o.readiness, o.tls, { ...STREAM_LIMITS, ...o.stream }, o.metrics);
   }
 
   /** Binds listen.http and resolves with the bound port (listen.http.port 0 = ephemeral). */
@@ -97,7 +100,7 @@ function isLoopback(host: string): boolean {
   return ipaddr.isValid(host) && ipaddr.process(host).range() === 'loopback';
 }
 
-function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls: TlsMaterial | undefined, stream: SseLimits): FastifyInstance {
+function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls: TlsMaterial | undefined, stream: SseLimits, metrics: MetricsText | undefined): FastifyInstance {
   const app = fastify({
     ...(tls ? { https: tlsOptions(tls) } : {}),
     loggerInstance: log as FastifyBaseLogger,
@@ -161,6 +164,7 @@ function buildApp(ctx: AdminContext, log: Logger, readiness: ReadinessCheck, tls
   sessionRoutes(app, ctx);
   appPasswordRoutes(app, ctx);
   integrationRoutes(app, ctx);
+  if (metrics) metricsRoutes(app, metrics);
   reportRoutes(app, ctx);
   return app;
 }

@@ -210,6 +210,8 @@ function checkServer(server: Part, ids: ReadonlySet<string> | undefined, out: Co
     const tenants = get(a, 'tenants');
     if (role === 'msp-admin' && tenants !== undefined) {
       out.push(server.source.problem(['admins', i, 'tenants'], 'an msp-admin acts on every tenant: remove `tenants`, or make the role tenant-admin', true));
+    } else if (role === 'metrics' && tenants !== undefined) {
+      out.push(server.source.problem(['admins', i, 'tenants'], 'a metrics token reads /metrics only and acts on no tenant: remove `tenants`', true));
     } else if ((role === 'tenant-admin' || role === 'helpdesk') && tenants === undefined) {
       out.push(server.source.problem(['admins', i], `a ${role} needs \`tenants: [ids]\`: the tenants it may act on`));
     }

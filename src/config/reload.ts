@@ -23,6 +23,8 @@ export interface ReloaderOptions {
   logger: Logger;
   /** Editors write a file in several steps; wait this long after the last change. */
   debounceMs?: number;
+  /** Told of each reload's outcome (metrics). */
+  onReloaded?: (ok: boolean) => void;
   /** Told of each reload that read the files (for the tenants' audit trails). Must not throw. */
   onReload?: (r: ReloadReport) => void;
 }
@@ -45,7 +47,7 @@ export interface ReloadReport {
 const RESTART_ONLY = ['listen', 'storage', 'eap'] as const;
 
 export class ConfigReloader {
-  readonly #o: Required<ReloaderOptions>;
+  readonly #o: Required<Omit<ReloaderOptions, 'onReloaded'>> & Pick<ReloaderOptions, 'onReloaded'>;
   readonly #log: Logger;
   /** Watched directory → its watcher: the config dir and, once it exists, tenants/. */
   readonly #watchers = new Map<string, FSWatcher>();
@@ -81,6 +83,7 @@ export class ConfigReloader {
 
   async #reloadNow(reason: string): Promise<LoadResult> {
     const result = await loadConfig(this.#o.dir);
+    this.#o.onReloaded?.(result.ok);
     if (!result.ok) {
       for (const p of result.problems) this.#log.error({ event: 'config.problem', outcome: 'invalid' }, formatProblem(p));
       this.#log.error({ event: 'config.reload', outcome: 'invalid', reason, problems: result.problems.length },

@@ -238,7 +238,7 @@ const Log = Obj({
   level: Def(Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], 'Lowest level logged.'), S.log.level),
 }, 'Logging (JSON lines on stdout).');
 
-export const ROLES = ['msp-admin', 'tenant-admin', 'helpdesk'] as const;
+export const ROLES = ['msp-admin', 'tenant-admin', 'helpdesk', 'metrics'] as const;
 /** What an admin may do beyond its role: `reports` lets a helpdesk token read its tenants' reports. */
 export const GRANTS = ['reports'] as const;
 
@@ -246,9 +246,9 @@ const Admin = Obj({
   name: Name('Who holds the token; appears in the audit log.'),
   token: Secret('admin token', 'Bearer token for the admin API.', DEFAULTS.minSecretLength.adminToken),
   role: Enum(ROLES, 'msp-admin: every tenant and the server; tenant-admin: manage its tenants; '
-    + 'helpdesk: reset passwords and unlock users in its tenants.'),
+    + 'helpdesk: reset passwords and unlock users in its tenants; metrics: read /metrics only (a Prometheus scraper).'),
   tenants: Type.Optional(Type.Array(TenantId('A tenant id.'), {
-    minItems: 1, description: 'Tenants a tenant-admin or helpdesk may act on (required for them; not allowed for msp-admin).',
+    minItems: 1, description: 'Tenants a tenant-admin or helpdesk may act on (required for them; not allowed for msp-admin or metrics).',
   })),
   grants: Type.Optional(Type.Array(Enum(GRANTS, 'reports: read the activity reports of its tenants (GET .../report, /api/v1/report).'), {
     uniqueItems: true, description: 'Access beyond the role. helpdesk sees no report unless granted `reports`; msp-admin and tenant-admin read reports anyway.',

@@ -3,7 +3,7 @@
 // file change, retention, graceful shutdown.
 import { join } from 'node:path';
 import { AdminServer } from '../admin/index.ts';
-import { Auditor } from '../audit/index.ts';
+import { Auditor, type AuditSink } from '../audit/index.ts';
 import { ConfigReloader, formatProblem, LiveRegistry, loadConfig, loadSeed, type Registry } from '../config/index.ts';
 import { ConfigInvalid, isTenantdirError } from '../core/errors.ts';
 import { createLogger, type Logger } from '../core/log.ts';
@@ -11,8 +11,9 @@ import { devTls, readTls, type TlsMaterial } from '../core/tls.ts';
 import { Directory } from '../directory/index.ts';
 import { EapServer } from '../eap/index.ts';
 import { Integrations } from '../integrations/index.ts';
-import { LdapFront } from '../ldap/index.ts';
-import { RadiusFront } from '../radius/index.ts';
+import { LdapFront, type LdapStats } from '../ldap/index.ts';
+import { instrumentStore, Metrics } from '../metrics/index.ts';
+import { RadiusFront, type RadiusStats } from '../radius/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { eapLimits, readEapSettings } from './eap-settings.ts';
 import { keyRingFor } from './keys.ts';
@@ -68,15 +69,30 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const tls = await tlsFor(registry, dataDir, log);
   const keys = await keyRingFor(registry, dataDir, log);
   const live = new LiveRegistry(registry);
-  const store = await openStore({
+  // Read at scrape time: the parts below exist by the time anything scrapes.
+  const metrics: Metrics = new Metrics({
+    ldap: (): LdapStats => ldap.stats(),
+    radius: (): RadiusStats => radius.stats(),
+    eapConversations: (): number => eap.open,
+    deliveries: () => integrations.deliveryCounters(),
+  });
+  const opened = await openStore({
     ...(registry.server.storage.uri ? { uri: registry.server.storage.uri } : {}),
     logger: log,
     serverSelectionTimeoutMS: registry.server.storage.serverSelectionTimeoutMS,
     retentionDays: { audit: registry.server.retention.auditDays, accounting: registry.server.retention.accountingDays },
   });
+  const store = instrumentStore(opened, (repo, call, seconds, failed) => metrics.storeCall(repo, call, seconds, failed));
   const integrations = new Integrations({ live, store, logger: log });
   // Thresholds per event from the live registry: a reload changes them at once.
-  const auditor = new Auditor(store, log, { sink: integrations.sink, security: (id) => live.current().byId(id)?.security });
+  const sink: AuditSink = {
+    destinations: (tenantId, event) => integrations.sink.destinations(tenantId, event),
+    recorded: (tenantId, events) => {
+      integrations.sink.recorded(tenantId, events);
+      metrics.recorded(tenantId, events);
+    },
+  };
+  const auditor = new Auditor(store, log, { sink, security: (id) => live.current().byId(id)?.security });
   const { passwords } = registry.server;
   const directoryOver = (s: Store) => new Directory({
     store: s, auditor, logger: log,
@@ -86,10 +102,10 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   });
   // The fronts' directory sees the gate; the seeder writes past it.
   const directory = directoryOver(seeder.gate(store));
-  const ldap = new LdapFront({ live, directory, logger: log, tls });
+  const ldap = new LdapFront({ live, directory, logger: log, tls, onRequest: metrics.requestObserver('ldap') });
   let eapSettings = await readEapSettings(registry, log);
   const eap = new EapServer({ logger: log, tls, settings: (id) => eapSettings.get(id), limits: eapLimits(registry.server) });
-  const radius = new RadiusFront({ live, directory, logger: log, eap });
+  const radius = new RadiusFront({ live, directory, logger: log, eap, onRequest: metrics.requestObserver('radius') });
   let listening = false;
   const admin = new AdminServer({
     live,
@@ -97,6 +113,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     logger: log,
     ...(registry.server.listen.http.tls ? { tls } : {}),
     integrations,
+    metrics,
     readiness: async () => {
       const health = await store.health();
       const seed = seeder.status();
@@ -108,7 +125,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   });
 
   const reloader = new ConfigReloader({
-    dir: o.configDir, live, logger: log,
+    dir: o.configDir, live, logger: log, onReloaded: (ok) => metrics.configReloaded(ok),
     // Each tenant whose file was added, changed, removed or refused gets the reload in its trail.
     onReload: (r) => {
       for (const [tenant, files] of r.tenants) {

@@ -12,7 +12,7 @@ import type { Actor } from './inputs.ts';
 import { factorNeed, splitAppendedCode, type CodeCarrier, type FactorNeed } from './second-factor.ts';
 import type { TenantAudit } from './tenant-audit.ts';
 import type { TenantTotp } from './totp.ts';
-import { sourceKey } from './throttle.ts';
+import { sourceKey, strikePolicy } from './throttle.ts';
 import { BUSY, type CredentialVerifier, type Verdict } from './verifier.ts';
 import { toUser, type User } from './views.ts';
 
@@ -354,9 +354,7 @@ export class TenantAuthentication {
   }
 
   private strikePolicy() {
-    const l = this.verifier.limits;
-    const lockout = this.tenant.passwordPolicy.lockout;
-    return { free: l.sourceFreeFailures, baseMs: l.sourceBackoffMs, maxMs: lockout.durationMinutes * MINUTE_MS, windowMs: lockout.windowMinutes * MINUTE_MS };
+    return strikePolicy(this.verifier.limits, this.tenant.passwordPolicy.lockout);
   }
 
   /** Strikes are kept across tenants in one map: the tenant is part of the key. */

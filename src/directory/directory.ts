@@ -4,7 +4,8 @@
 // so that a reload, which makes new handles, keeps them.
 import { randomBytes } from 'node:crypto';
 import type { Auditor } from '../audit/index.ts';
-import type { Registry, SeedData, TenantConfig } from '../config/index.ts';
+import { DEFAULTS, type Registry, type SeedData, type TenantConfig } from '../config/index.ts';
+import { nameKey } from '../core/ids.ts';
 import { KeyRing } from '../core/keyring.ts';
 import type { Logger } from '../core/log.ts';
 import type { Store } from '../store/index.ts';
@@ -12,7 +13,7 @@ import type { ImportBatch, ImportSummary } from './import.ts';
 import type { CredentialLimits } from './limits.ts';
 import { TenantDirectory, type Actor } from './tenant-directory.ts';
 import { mspReport, type MspReport } from './report.ts';
-import { sourceKey } from './throttle.ts';
+import { sourceKey, strikePolicy } from './throttle.ts';
 import { CredentialVerifier } from './verifier.ts';
 
 /** The queue a check with no tenant waits in (a bind DN under no tenant): a tenant id can never be this. */
@@ -67,12 +68,16 @@ export class Directory {
   /**
    * Equal work for a bind whose DN is under no tenant: the dummy hash, in a queue of its own and
    * under the source's bucket, so that its timing says nothing and a flood of them costs nothing.
+   * The source waits after wrong tries for `name` as it would for an unknown user of a tenant
+   * (default lockout timings), so that when busy answers start does not tell either.
    */
-  async refuseWithoutTenant(password: string, actor: Actor): Promise<void> {
+  async refuseWithoutTenant(name: string, password: string, actor: Actor): Promise<'refused' | 'throttled'> {
     const source = sourceKey(actor.source);
-    if (this.verifier.admit(NO_TENANT, source).ok && !this.verifier.tooLong(password)) {
-      await this.verifier.refuse(NO_TENANT, source, password);
-    }
+    const account = `${NO_TENANT}\u0000${nameKey(name)}`;
+    if (!this.verifier.admit(NO_TENANT, source).ok || this.verifier.strikes.wait(account, source).ms > 0) return 'throttled';
+    if (!this.verifier.tooLong(password)) await this.verifier.refuse(NO_TENANT, source, password);
+    this.verifier.strikes.fail(account, source, strikePolicy(this.verifier.limits, DEFAULTS.tenant.passwordPolicy.lockout));
+    return 'refused';
   }
 
   /** The MSP-wide report over `tenants` (report.ts): one aggregation per number for all of them. */

@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
 import { LRUCache } from 'lru-cache';
-import type { TokenRate } from './limits.ts';
+import type { TenantConfig } from '../config/index.ts';
+import type { CredentialLimits, TokenRate } from './limits.ts';
 
 /** The key a source counts under: IPv4 as is (also when IPv4-mapped), IPv6 by its /64. */
 export function sourceKey(address: string | undefined): string {
@@ -142,4 +143,9 @@ export class SourceStrikes {
   clearAccount(account: string): void {
     this.accounts.delete(account);
   }
+}
+
+/** How long a source waits after wrong tries: the limits' backoff, within the tenant's lockout window and duration. */
+export function strikePolicy(l: CredentialLimits, lockout: Pick<TenantConfig['passwordPolicy']['lockout'], 'windowMinutes' | 'durationMinutes'>): StrikePolicy {
+  return { free: l.sourceFreeFailures, baseMs: l.sourceBackoffMs, maxMs: lockout.durationMinutes * 60_000, windowMs: lockout.windowMinutes * 60_000 };
 }

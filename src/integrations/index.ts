@@ -89,6 +89,11 @@ export class Integrations {
     this.senders.clear();
   }
 
+  /** Webhook delivery counts since start, per tenant and destination, from memory (for /metrics). */
+  deliveryCounters(): Array<{ tenant: string; destination: string } & WebhookCounters> {
+    return this.webhooks.allCounters();
+  }
+
   /** The tenant's own webhooks and syslog destinations (not the MSP's). */
   async status(tenantId: string): Promise<IntegrationsStatus> {
     const d = destinationsOf(this.o.live.current());

@@ -60,6 +60,14 @@ export class WebhookWorker {
     this.wake(0);
   }
 
+  /** Every destination's counters since start, with its tenant and key (`tenant/<name>`, `msp/<name>`). */
+  allCounters(): Array<{ tenant: string; destination: string } & WebhookCounters> {
+    return [...this.counters].map(([k, c]) => {
+      const [tenant = '', destination = ''] = k.split('\0');
+      return { tenant, destination, ...c };
+    });
+  }
+
   /** Counters since start, by tenant and destination key. */
   countersOf(tenantId: string, key: string): WebhookCounters {
     return { ...(this.counters.get(`${tenantId}\0${key}`) ?? { delivered: 0, failed: 0, dead: 0 }) };

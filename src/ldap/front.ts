@@ -30,6 +30,8 @@ export interface FrontOptions {
   directory: Directory;
   logger: Logger;
   limits: LdapLimits;
+  /** Told of each operation answered: its name, its result code, its time in seconds (metrics). */
+  onRequest?: (operation: string, outcome: string, seconds: number) => void;
 }
 
 type Identity =
@@ -87,6 +89,13 @@ class LdapSession implements Session {
   }
 
   async handle(msg: Message, sink: SearchSink): Promise<Reply> {
+    const started = performance.now();
+    const reply = await this.answer(msg, sink);
+    this.o.onRequest?.(msg.request.op, String(reply.code), (performance.now() - started) / 1000);
+    return reply;
+  }
+
+  private async answer(msg: Message, sink: SearchSink): Promise<Reply> {
     try {
       return await this.dispatch(msg, sink);
     } catch (err) {
@@ -210,9 +219,9 @@ class LdapSession implements Session {
     const actor: Actor = { name: `ldap:${name}`, protocol: 'ldap', source: this.conn.remoteAddress, method: 'simple' };
     if (!t) {
       // The same work as any refusal, so that timing does not tell which tenants exist.
-      await this.o.directory.refuseWithoutTenant(password, actor);
+      const refusal = await this.o.directory.refuseWithoutTenant(name, password, actor);
       this.log.info({ event: 'ldap.bind', outcome: 'failed', reason: 'no-such-tenant' }, 'bind failed');
-      return INVALID_CREDENTIALS;
+      return refusal === 'throttled' ? BUSY : INVALID_CREDENTIALS;
     }
     if (t.ldap.requireTls && !this.conn.secure) {
       this.log.info({ event: 'ldap.bind', tenant: t.id, outcome: 'refused', reason: 'tls-required' }, 'simple bind over plaintext refused');
@@ -235,9 +244,9 @@ class LdapSession implements Session {
       if (!result.ok) return this.bindFailed(t, result.reason);
       this.identity = { kind: 'service', tenantId: t.id, name: result.account.name, dn: serviceDn(t, result.account.name) };
     } else {
-      await this.o.directory.refuseWithoutTenant(password, actor);
+      const refusal = await this.o.directory.refuseWithoutTenant(name, password, actor);
       await dir.audit(actor, 'ldap.auth', undefined, 'failed', { reason: 'not-a-bindable-entry' });
-      return this.bindFailed(t, 'not-a-bindable-entry');
+      return this.bindFailed(t, refusal === 'throttled' ? 'throttled' : 'not-a-bindable-entry');
     }
     this.log.debug({ event: 'ldap.bind', tenant: t.id, outcome: 'ok', kind: this.identity.kind }, 'bound');
     const warnFrom = t.passwordPolicy.expiryWarningDays * DAY_MS;
@@ -394,8 +403,8 @@ class LdapSession implements Session {
     const pos = t && locate(t, dn);
     const actor: Actor = { name: `ldap:${dn}`, protocol: 'ldap', source: this.conn.remoteAddress };
     if (!t || pos?.kind !== 'user') {
-      await this.o.directory.refuseWithoutTenant(r.oldPassword, actor);
-      return { code: RC.invalidCredentials, message: 'the old password is not correct' };
+      const refusal = await this.o.directory.refuseWithoutTenant(dn, r.oldPassword, actor);
+      return refusal === 'throttled' ? BUSY : { code: RC.invalidCredentials, message: 'the old password is not correct' };
     }
     if (t.ldap.requireTls && !this.conn.secure) {
       return { code: RC.confidentialityRequired, message: 'this directory requires TLS: use LDAPS or StartTLS to change a password' };

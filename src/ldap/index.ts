@@ -3,12 +3,13 @@ import type { LiveRegistry } from '../config/index.ts';
 import type { Logger } from '../core/log.ts';
 import type { TlsMaterial } from '../core/tls.ts';
 import type { Directory } from '../directory/index.ts';
-import { Front } from './front.ts';
+import { Front, type FrontOptions } from './front.ts';
 import { resolveLimits, type LdapLimits } from './limits.ts';
 import { LdapServer, type ServerStats } from './server.ts';
 
 export type { LdapLimits } from './limits.ts';
 export { DEFAULT_LIMITS } from './limits.ts';
+export type { ServerStats as LdapStats } from './server.ts';
 
 export interface LdapFrontOptions {
   live: LiveRegistry;
@@ -17,6 +18,8 @@ export interface LdapFrontOptions {
   /** LDAPS and StartTLS; without it StartTLS is refused and LDAPS is not started. */
   tls?: TlsMaterial;
   limits?: Partial<LdapLimits>;
+  /** Told of each operation answered (metrics). */
+  onRequest?: FrontOptions['onRequest'];
 }
 
 export class LdapFront {
@@ -25,7 +28,7 @@ export class LdapFront {
   constructor(private readonly o: LdapFrontOptions) {
     const limits = resolveLimits(o.limits);
     this.server = new LdapServer({
-      sessions: new Front({ live: o.live, directory: o.directory, logger: o.logger, limits }),
+      sessions: new Front({ live: o.live, directory: o.directory, logger: o.logger, limits, ...(o.onRequest ? { onRequest: o.onRequest } : {}) }),
       logger: o.logger,
       limits,
       ...(o.tls ? { tls: o.tls } : {}),

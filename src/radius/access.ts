@@ -144,8 +144,10 @@ function session(ctx: AccessContext, userName: string, owner: string): OutAttrib
  * A device gets its groups' VLAN and reply attributes as a user does; User-Name stays as the NAS
  * spelled the MAC, and the Class names the normalised MAC, which accounting then records.
  */
-async function mab(ctx: AccessContext, request: MabRequest): Promise<AccessReply> {
+async function mab(ctx: AccessContext, request: MabRequest): Promise<AccessReply | AccessDrop> {
   const v = await decideMab({ request, packet: ctx.packet, tenant: ctx.tenant, directory: ctx.directory, actor: ctx.actor, admit: () => ctx.admitMab() });
+  // Over the NAS's MAB budget: dropped like any throttled check, so the switch retries soon.
+  if (v.kind === 'rejected' && v.reason === 'throttled') return { drop: 'throttled', method: 'mab' };
   switch (v.kind) {
     case 'device':
       return { code: CODE.AccessAccept, attributes: [...acceptAttributes(ctx.tenant, v.groups), ...session(ctx, ctx.uid, v.mac)], method: 'mab' };
@@ -264,6 +266,16 @@ function eapAttributes(eapMessage: Buffer): OutAttribute[] {
 /** EAP-Failure (RFC 3748 4.2) answering the EAP packet `request`. */
 function eapFailure(request: Buffer): Buffer {
   return Buffer.from([4, request[1] ?? 0, 0, 4]);
+}
+
+/**
+ * The PAP password of a request refused before it reached a tenant (a realm of none, or not this
+ * NAS's): what the directory checks against the dummy hash, so that such a refusal takes as long
+ * as any other. Undefined when there is no password to spend work on.
+ */
+export function unroutedPassword(p: Packet, secret: string): string | undefined {
+  const hidden = p.get(ATTR.UserPassword);
+  return hidden && hidden.length <= MAX_PAP_BYTES ? decryptUserPassword(hidden, secret, p.authenticator) : undefined;
 }
 
 /** What a request refused before any method ran gets: EAP-Failure when it carried EAP (supplicants wait for one). */

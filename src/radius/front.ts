@@ -8,9 +8,9 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { LiveRegistry, NasMatch, Registry, TenantConfig } from '../config/index.ts';
 import { hasCode } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
-import { TokenBuckets, type Actor, type TenantDirectory, type TokenRate } from '../directory/index.ts';
+import { TokenBuckets, type Actor, type Directory, type TenantDirectory, type TokenRate } from '../directory/index.ts';
 import { isOwnRealm } from '../eap/index.ts';
-import { handleAccess, outcomeOf, refusalAttributes, type AccessDirectory } from './access.ts';
+import { handleAccess, outcomeOf, refusalAttributes, unroutedPassword, type AccessDirectory } from './access.ts';
 import { accountingRecord, statusType } from './accounting.ts';
 import {
   ATTR, CODE, encodeResponse, parsePacket, verifyAccountingAuthenticator, verifyMessageAuthenticator, type Packet,
@@ -26,7 +26,7 @@ import { emptyStats, type DropReason, type RadiusStats } from './stats.ts';
 import { LogThrottle } from '../core/log-throttle.ts';
 
 /** What the front needs of the directory: Directory, or a test's double. */
-export interface RadiusDirectory {
+export interface RadiusDirectory extends Pick<Directory, 'refuseWithoutTenant'> {
   tenant(t: TenantConfig): AccessDirectory & Pick<TenantDirectory, 'recordAccounting'>;
 }
 
@@ -36,6 +36,8 @@ export interface RadiusFrontOptions {
   logger: Logger;
   /** 802.1X: Access-Requests with EAP-Message go here; without it they are rejected. */
   eap?: EapHandler;
+  /** Told of each request worked on: access or accounting, the reply's code name or the drop's reason, seconds (metrics). */
+  onRequest?: (operation: string, outcome: string, seconds: number) => void;
   /** How long a reply is kept for retransmissions, in ms (RFC 5080 suggests seconds to tens). */
   duplicateWindowMs?: number;
   /** MAC authentication bypass requests per NAS; past it they are rejected (reason throttled). */
@@ -205,6 +207,7 @@ export class RadiusFront {
       duplicates.abandon(owner, key);
       return this.drop(slot.reason, source, match, tenant);
     }
+    const started = performance.now();
     const work = port === 'auth' ? this.access(packet, match, registry, source) : this.accounting(packet, match, registry, source);
     work
       .catch((err: unknown): Outcome => {
@@ -213,6 +216,8 @@ export class RadiusFront {
         return { drop: 'internal-error' };
       })
       .then((outcome) => {
+        const operation = port === 'auth' ? 'access' : 'accounting';
+        this.o.onRequest?.(operation, 'reply' in outcome ? replyName(outcome.reply) : outcome.drop, (performance.now() - started) / 1000);
         if ('reply' in outcome) {
           duplicates.finish(owner, key, outcome.reply);
           this.send(socket, rinfo, outcome.reply);
@@ -266,6 +271,12 @@ export class RadiusFront {
     const userName = packet.string(ATTR.UserName) ?? '';
     const target = userName ? resolveTarget(registry, match, userName) : { ok: false as const, reason: 'no-user-name' };
     if (!target.ok) {
+      // A tenant's NAS refuses every realm but its own, whether another tenant has it or not: that
+      // tells nothing. At an MSP-wide NAS a realm of no tenant, or of one it may not serve, takes
+      // the work of a wrong password, so timing does not say which realms exist.
+      const password = match.kind === 'msp' ? unroutedPassword(packet, secret) : undefined;
+      const refusal = password === undefined ? 'refused' : await this.o.directory.refuseWithoutTenant(userName, password, this.actor(match, source, packet));
+      if (refusal === 'throttled') return { drop: 'throttled' };
       this.counters.rejected++;
       const realm: Record<string, string> = target.realm === undefined ? {} : { realm: target.realm };
       this.log.info({ event: 'radius.auth', tenant: target.tenant?.id, nas, user: userName, outcome: 'reject', reason: target.reason, ...realm }, 'RADIUS request refused');
@@ -372,4 +383,11 @@ export class RadiusFront {
       }, `RADIUS packet dropped: ${reason}`);
     }
   }
+}
+
+const REPLY_NAMES: Record<number, string> = { [CODE.AccessAccept]: 'accept', [CODE.AccessReject]: 'reject', [CODE.AccessChallenge]: 'challenge', [CODE.AccountingResponse]: 'accounting-response' };
+
+/** A reply's code as a metrics outcome. */
+function replyName(reply: Buffer): string {
+  return REPLY_NAMES[reply[0] ?? 0] ?? 'other';
 }

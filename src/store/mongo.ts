@@ -382,7 +382,9 @@ function toFilter(c: Cond): Filter<Document> {
   if ('and' in c) return c.and.length === 0 ? {} : { $and: c.and.map(toFilter) };
   if ('or' in c) return c.or.length === 0 ? NOTHING : { $or: c.or.map(toFilter) };
   if ('eq' in c) return { [c.field]: c.eq };
-  if ('prefix' in c) return { [c.field]: { $regex: `^${c.prefix.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}` } };
+  // A key range, which every planner turns into index bounds (an anchored $regex only some do).
+  // Exact but for keys that hold U+10FFFF (a noncharacter) right after the prefix.
+  if ('prefix' in c) return { [c.field]: { $gte: c.prefix, $lt: `${c.prefix}\u{10FFFF}` } };
   return { [c.field]: { $in: c.in } };
 }
 
@@ -520,9 +522,22 @@ class MongoRecords<R, N, Q> implements RecordOps<R, N, Q> {
     return { tenantId: this.tenantId, [this.kind.keyField]: nameKey(id) };
   }
 
+  /**
+   * The tenant's filter with the query's conditions beside tenantId where their fields do not
+   * clash, rather than under an $and: a planner that does not flatten $and (SecantusDB's) then
+   * still sees both fields of an index such as {tenantId, mailKey}. Clashing ones stay in $and.
+   */
   private where(q: Q, ...more: Filter<Document>[]): Filter<Document> {
-    const parts = [toFilter(this.kind.cond(q)), ...more].filter((f) => Object.keys(f).length > 0);
-    return parts.length === 0 ? { tenantId: this.tenantId } : { tenantId: this.tenantId, $and: parts };
+    const filter: Filter<Document> = { tenantId: this.tenantId };
+    const clashing: Filter<Document>[] = [];
+    const add = (f: Filter<Document>): void => {
+      const keys = Object.keys(f);
+      if (keys.length === 1 && keys[0] === '$and') (f.$and as Filter<Document>[]).forEach(add);
+      else if (keys.some((k) => k in filter)) clashing.push(f);
+      else Object.assign(filter, f);
+    };
+    [toFilter(this.kind.cond(q)), ...more].forEach(add);
+    return clashing.length === 0 ? filter : { ...filter, $and: clashing };
   }
 
   /**

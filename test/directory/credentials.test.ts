@@ -286,7 +286,7 @@ test.serial('equal work for every refusal: unknown, wrong password, locked, disa
 
 test.serial('a bind under no tenant costs the dummy hash too', async (t) => {
   const { directory } = await setup({ bcryptCost: 8 });
-  const jobs = await hashJobs(() => directory.refuseWithoutTenant('Wrong-1', from('10.6.0.1')));
+  const jobs = await hashJobs(() => directory.refuseWithoutTenant('uid=x,dc=nowhere', 'Wrong-1', from('10.6.0.1')));
   t.deepEqual(jobs, [['bcrypt:$2b$08$']], 'one bcrypt of the configured cost, like a wrong password');
 });
 

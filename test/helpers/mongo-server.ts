@@ -1,7 +1,8 @@
 // The test MongoDB. startMongo() gives a test file a server: the one MONGODB_URI names when it
 // is set (a real MongoDB), otherwise a FerretDB (MongoDB wire protocol on SQLite) started for
 // this process on a free 127.0.0.1 port. startFerretDb() always starts one of its own, for
-// tests that kill and restart it. No server at all is an error, never a skip.
+// tests that kill and restart it; startSecantusDb() one of the engine with a query planner.
+// No server at all is an error, never a skip.
 //
 //   const mongo = await startMongo();
 //   const store = await openStore({ uri: mongo.dbUri('users'), logger });
@@ -67,21 +68,40 @@ export async function startMongo(): Promise<TestMongo> {
 /** A FerretDB of this process, on a free port of 127.0.0.1 with a fresh data directory. */
 export async function startFerretDb(): Promise<OwnFerretDb> {
   const bin = await ferretDbBinary();
-  const dir = await mkdtemp(join(tmpdir(), 'tenantdir-ferretdb-'));
+  return startOwn('ferretdb', bin, (port, dir) => [
+    '--handler=sqlite', `--sqlite-url=file:${dir}/`, `--listen-addr=127.0.0.1:${port}`,
+    `--state-dir=${dir}`, '--debug-addr=-', '--telemetry=disable', '--log-level=error',
+  ]);
+}
+
+/**
+ * A SecantusDB of this process (WiredTiger with a query planner: indexes, explain() and
+ * concurrency behave as on MongoDB), on a free port with a fresh storage directory.
+ */
+export async function startSecantusDb(): Promise<OwnFerretDb> {
+  const venv = process.env.TENANTDIR_SECANTUSDB_VENV || join(homedir(), '.cache/tenantdir/secantusdb');
+  const bin = join(venv, 'bin/secantusd-py');
+  try {
+    await access(bin, constants.X_OK);
+  } catch {
+    throw new Error(`The SecantusDB tests need ${bin}: install it with bash .ci/install-secantusdb.sh (a venv from PyPI), or set TENANTDIR_SECANTUSDB_VENV.`);
+  }
+  return startOwn('secantusdb', bin, (port, dir) => ['--host', '127.0.0.1', '--port', String(port), '--storage-path', dir, '--log-level', 'ERROR']);
+}
+
+/** A server binary of this process on a free port and a fresh data directory, killable and restartable. */
+async function startOwn(name: string, bin: string, args: (port: number, dir: string) => string[]): Promise<OwnFerretDb> {
+  const dir = await mkdtemp(join(tmpdir(), `tenantdir-${name}-`));
   const port = await freePort();
   const uri = `mongodb://127.0.0.1:${port}/`;
   const runId = randomBytes(4).toString('hex');
-  const args = [
-    '--handler=sqlite', `--sqlite-url=file:${dir}/`, `--listen-addr=127.0.0.1:${port}`,
-    `--state-dir=${dir}`, '--debug-addr=-', '--telemetry=disable', '--log-level=error',
-  ];
   let proc: Proc | undefined;
   const start = async (): Promise<void> => {
-    proc = launch(bin, args);
-    await ready(uri, proc);
+    proc = launch(bin, args(port, dir));
+    await ready(name, uri, proc);
   };
   const kill = async (): Promise<void> => {
-    if (proc) await killAndWait(proc.child);
+    if (proc) await killAndWait(name, proc.child);
     proc = undefined;
   };
   try {
@@ -93,7 +113,7 @@ export async function startFerretDb(): Promise<OwnFerretDb> {
   }
   return {
     uri,
-    dbUri: (name) => `${uri}${name}_${runId}`,
+    dbUri: (db) => `${uri}${db}_${runId}`,
     kill,
     restart: async () => {
       await kill();
@@ -145,12 +165,12 @@ function launch(bin: string, args: string[]): Proc {
 }
 
 /** Waits, bounded, until the server answers a ping; fails at once if the process exits. */
-async function ready(uri: string, { child, stderr }: Proc): Promise<void> {
+async function ready(name: string, uri: string, { child, stderr }: Proc): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let last: unknown;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`ferretdb exited while starting (${child.exitCode ?? child.signalCode}):\n${stderr()}`);
+      throw new Error(`${name} exited while starting (${child.exitCode ?? child.signalCode}):\n${stderr()}`);
     }
     const client = new MongoClient(uri, { serverSelectionTimeoutMS: 500, connectTimeoutMS: 500 });
     try {
@@ -163,10 +183,10 @@ async function ready(uri: string, { child, stderr }: Proc): Promise<void> {
       await client.close();
     }
   }
-  throw new Error(`ferretdb did not answer a ping at ${uri} within ${READY_TIMEOUT_MS} ms: ${String(last)}\n${stderr()}`);
+  throw new Error(`${name} did not answer a ping at ${uri} within ${READY_TIMEOUT_MS} ms: ${String(last)}\n${stderr()}`);
 }
 
-async function killAndWait(child: ChildProcess): Promise<void> {
+async function killAndWait(name: string, child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGKILL');
@@ -174,7 +194,7 @@ async function killAndWait(child: ChildProcess): Promise<void> {
   await Promise.race([
     exited,
     new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`ferretdb (pid ${child.pid}) did not exit`)), EXIT_TIMEOUT_MS);
+      timer = setTimeout(() => reject(new Error(`${name} (pid ${child.pid}) did not exit`)), EXIT_TIMEOUT_MS);
     }),
   ]).finally(() => clearTimeout(timer));
 }

@@ -70,6 +70,19 @@ test('smart lockout: one address that guesses waits (busy), the account locks fo
   await t.notThrowsAsync(h.client().bind(people(ACME, 'locky'), 'Right-Secret-One-1'), "the user's usual address still binds");
 });
 
+test('one address guessing under a tenant that does not exist is slowed exactly like one guessing an unknown user of a real tenant', async (t) => {
+  const codes = async (from: string, dn: string): Promise<Array<number | undefined>> => {
+    const c = await rawClient(h.port, from);
+    t.teardown(() => c.close());
+    for (let i = 1; i <= 4; i++) c.send(simpleBind(i, dn, `bad-guess-${i}`));
+    return (await c.read(4)).map((a) => a.code);
+  };
+  const real = await codes('127.0.0.4', people(ACME, 'nobody-here'));
+  const none = await codes('127.0.0.5', 'uid=nobody-here,ou=people,dc=no-such-tenant,dc=example');
+  t.deepEqual(real, [49, 49, 49, 51]);
+  t.deepEqual(none, real);
+});
+
 test('an unauthenticated bind (DN, empty password) is refused with 53', async (t) => {
   const c = h.client();
   t.is(await codeOf(c.bind(people(ACME, 'alice'), '')), 53);

@@ -70,6 +70,7 @@ type Authenticate = TenantDirectory['authenticate'];
  */
 export function directoryWith(world: World, check: (tenant: TenantConfig, real: () => Promise<AuthResult>, uid: string) => Promise<AuthResult>): RadiusDirectory {
   return {
+    refuseWithoutTenant: world.directory.refuseWithoutTenant.bind(world.directory),
     tenant: (t) => {
       const d = world.directory.tenant(t);
       const authenticate: Authenticate = (uid, proof, actor, carrier) => check(t, () => d.authenticate(uid, proof, actor, carrier), uid);

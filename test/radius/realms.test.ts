@@ -3,6 +3,7 @@
 // At an MSP-wide NAS a declared realm picks its tenant too, and the Accept gives the realm back.
 import test from 'ava';
 import { ATTR, CODE } from '../../src/radius/codec.ts';
+import { HashPool } from '../../src/directory/hash-pool.ts';
 import { exchange, NAS, papRequest, startFront, type Harness } from './helpers.ts';
 
 let h: Harness;
@@ -44,4 +45,28 @@ test.serial('MSP-wide NAS: a declared realm picks its tenant; the Accept gives t
   // globex.example is globex's, which this NAS may not serve.
   t.is((await pap('msp', 'gina@globex.example', 'Engineer-Pass-77'))?.code, CODE.AccessReject);
   t.true(h.logs.some((l) => l['user'] === 'gina@globex.example' && l['reason'] === 'realm-not-allowed' && l['tenant'] === 'globex'));
+});
+
+test.serial('at an MSP-wide NAS a PAP refused for its realm costs the same one hash as a wrong password, so its timing names no tenant', async (t) => {
+  const jobs: string[] = [];
+  const run = HashPool.prototype.run;
+  HashPool.prototype.run = function (this: HashPool, password, checks) {
+    jobs.push(checks.map((c) => c.kind).join('+'));
+    return run.call(this, password, checks);
+  };
+  const counted = async (nas: keyof typeof NAS, user: string): Promise<[number | undefined, number]> => {
+    const before = jobs.length;
+    const reply = await pap(nas, user, 'Not-The-Password-1');
+    return [reply?.code, jobs.length - before];
+  };
+  try {
+    t.deepEqual(await counted('msp', 'bob@acme.example'), [CODE.AccessReject, 1], 'a wrong password');
+    t.deepEqual(await counted('msp', 'bob@nowhere.example'), [CODE.AccessReject, 1], 'a realm of no tenant');
+    t.deepEqual(await counted('msp', 'gina@globex.example'), [CODE.AccessReject, 1], 'a tenant this NAS may not serve');
+    // A tenant's NAS refuses every other realm alike, existing or not: nothing to hide, no work spent.
+    t.deepEqual(await counted('acme', 'bob@globex.example'), [CODE.AccessReject, 0]);
+    t.deepEqual(await counted('acme', 'bob@nowhere.example'), [CODE.AccessReject, 0]);
+  } finally {
+    HashPool.prototype.run = run;
+  }
 });

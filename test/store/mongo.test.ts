@@ -4,12 +4,13 @@ import test from 'ava';
 import { MongoClient } from 'mongodb';
 import type { DestinationStream } from 'pino';
 import { createLogger, silentLogger, type Logger } from '../../src/core/log.ts';
-import { openStore, type NewUser, type Store } from '../../src/store/index.ts';
+import { openStore, type Store } from '../../src/store/index.ts';
 import { startFerretDb, startMongo } from '../helpers/mongo-server.ts';
 import { runStoreConformance } from './conformance.ts';
 import { runOutboxConformance } from './outbox-conformance.ts';
 import { runPosixConformance } from './posix-conformance.ts';
 import { runReportConformance } from './report-conformance.ts';
+import { ALICE, twoStoresLoseNothing } from './two-stores.ts';
 
 // No server is a failure of this file, never a skip: startMongo throws and says what to do.
 const mongo = await startMongo();
@@ -31,11 +32,7 @@ runPosixConformance(conformance);
 runOutboxConformance(conformance);
 runReportConformance(conformance);
 
-const alice: NewUser = {
-  uid: 'alice', entryUUID: '0b6c1bd4-8a4e-4cf5-9a3e-1b2f0c9d7e61', cn: 'Alice', sn: 'A',
-  uidNumber: 10_001, gidNumber: 100, homeDirectory: '/home/alice', loginShell: '/bin/sh',
-  sshPublicKeys: [], enabled: true, createdAt: new Date(0), modifiedAt: new Date(0), memberOf: [],
-};
+const alice = ALICE;
 
 /** A logger whose lines land in `lines`, as objects. */
 function capture(): { logger: Logger; lines: Record<string, unknown>[] } {
@@ -155,16 +152,7 @@ test('mongo: two stores on one database lose no concurrent update (on FerretDB: 
     t.regex(String(ferret.msg), /one tenantdir per database/);
     return;
   }
-  const [one, two] = await Promise.all([openStore({ uri, logger }), openStore({ uri, logger })]);
-  t.teardown(() => Promise.all([one.close(), two.close()]));
-  await one.tenant('acme').users.create(alice);
-  const keys = Array.from({ length: 20 }, (_, i) => `k${i}`);
-  await Promise.all(keys.map((k, i) => (i % 2 ? one : two).tenant('acme').users
-    .update('alice', (u) => ({ ...u, sshPublicKeys: [...u.sshPublicKeys, k] }))));
-  const policy = { now: new Date(), windowMs: 60_000, threshold: 100, lockMs: 1 };
-  await Promise.all(keys.map((_, i) => (i % 2 ? two : one).tenant('acme').lockouts.registerFailure('alice', policy)));
-  t.deepEqual((await one.tenant('acme').users.get('alice'))?.sshPublicKeys.sort(), keys.sort());
-  t.is((await two.tenant('acme').lockouts.get('alice'))?.failures, 20);
+  await twoStoresLoseNothing(t, uri);
 });
 
 test('mongo: audit events stored before `day` was kept are counted by day (backfilled once, per day of the range)', async (t) => {
