@@ -36,6 +36,13 @@ test('user lifecycle: create, read, patch, disable, enable, password, delete, ea
 
   t.false((await api.call(tok, 'POST', `${A}/users/carol/disable`)).body.enabled);
   t.true((await api.call(tok, 'POST', `${A}/users/carol/enable`)).body.enabled);
+  // Admin changes carry who (and in which role) and what changed, before and after; never a secret.
+  const [update] = await auditOf(api, 'acme', '&action=user.update&target=carol');
+  t.like(update, { protocol: 'admin', detail: { role: 'tenant-admin' } });
+  t.deepEqual(JSON.parse(update.detail.before), { title: null, mail: 'carol@acme.example' });
+  t.deepEqual(JSON.parse(update.detail.after), { title: 'Captain', mail: null });
+  const [disabled] = await auditOf(api, 'acme', '&action=user.disable&target=carol');
+  t.deepEqual([JSON.parse(disabled.detail.before), JSON.parse(disabled.detail.after)], [{ enabled: true }, { enabled: false }]);
 
   const weak = await api.call(tok, 'PUT', `${A}/users/carol/password`, { password: 'short' });
   t.is(weak.status, 422);
