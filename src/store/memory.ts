@@ -11,9 +11,9 @@ import type {
 } from './port.ts';
 import {
   ACCOUNTING_FILTERS, AUDIT_FILTERS, DEVICES, FAILED_OUTCOMES, GROUPS, KEPT_ON_REPLACE, USERS, byDayOrder, checkClaim,
-  checkCount, checkPage, checkRange, checkTenantId, detailKey, deviceRepo, groupRepo, inAuditRange, keepImmutables,
-  nextLockout, renamed, restartCause, sessionChange, summaryCutoffs, toPage, topOrder, userRepo, utcDay,
-  type AccountingQuery, type Cond, type Doc, type Kind, type OutboxDoc, type RecordOps, type SessionChange, type Timeline,
+  checkCount, checkPage, checkRange, checkTenantId, countRollup, detailKey, deviceRepo, groupRepo, inAuditRange, keepImmutables,
+  lastOfRollup, nextLockout, renamed, restartCause, rolledUp, rollupOf, sessionChange, summaryCutoffs, toPage, topOrder, userRepo, utcDay,
+  wholeDays, type AccountingQuery, type RollupDay, type Cond, type Doc, type Kind, type OutboxDoc, type RecordOps, type SessionChange, type Timeline,
   type TimelineQuery,
 } from './records.ts';
 
@@ -28,6 +28,8 @@ interface TenantData {
   groups: Map<string, Doc>;
   devices: Map<string, Doc>;
   audit: Entry<AuditEvent>[];
+  /** The audit log's daily rollup (records.ts RollupDay) by UTC day. */
+  daily: Map<string, RollupDay>;
   accounting: Entry<AccountingRecord>[];
   /** JSON [nas, sessionId] → the session. */
   sessions: Map<string, SessionRecord>;
@@ -58,7 +60,7 @@ export class MemoryStore implements Store {
       tenantId: id,
       users: userRepo(users, async (list) => users.upsertMany(list), async (q) => summarize(d.users, q)),
       groups: groupRepo(new MemoryRecords(id, d.groups, GROUPS)),
-      audit: auditRepo(d.audit, nextSeq),
+      audit: auditRepo(d.audit, d.daily, nextSeq),
       accounting: accountingRepo(timeline<AccountingRecord, AccountingQuery>(d.accounting, nextSeq, ACCOUNTING_FILTERS), d.sessions),
       lockouts: lockoutRepo(d.lockouts),
       sources: sourceRepo(d.sources),
@@ -76,15 +78,19 @@ export class MemoryStore implements Store {
       async countByDay(q) {
         checkRange(q);
         const rows = new Map<string, { tenantId: string; day: string; outcome: AuditEvent['outcome']; count: number }>();
+        const add = (tenantId: string, day: string, outcome: AuditEvent['outcome'], n: number): void => {
+          const key = JSON.stringify([tenantId, day, outcome]);
+          const row = rows.get(key) ?? { tenantId, day, outcome, count: 0 };
+          row.count += n;
+          rows.set(key, row);
+        };
+        const whole = wholeDays(q);
         for (const [tenantId, d] of each()) {
-          for (const { item } of d.audit) {
-            if (!inAuditRange(item, q)) continue;
-            const day = utcDay(item.at);
-            const key = JSON.stringify([tenantId, day, item.outcome]);
-            const row = rows.get(key) ?? { tenantId, day, outcome: item.outcome, count: 0 };
-            row.count++;
-            rows.set(key, row);
+          if (rolledUp(q)) {
+            for (const r of countRollup([...d.daily.values()], q)) add(tenantId, r.day, r.outcome, r.count);
+            continue;
           }
+          for (const { item } of d.audit) if (inAuditRange(item, whole)) add(tenantId, utcDay(item.at), item.outcome, 1);
         }
         return [...rows.values()].sort((a, b) => (a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : a.day < b.day ? -1 : a.day > b.day ? 1 : a.outcome < b.outcome ? -1 : 1));
       },
@@ -92,6 +98,13 @@ export class MemoryStore implements Store {
         checkRange(q);
         const out = new Map<string, Date>();
         for (const [tenantId, d] of each()) {
+          // As mongo.ts: the rollup's newest instant, unless it lies outside the range (the edge days).
+          const rolled = rolledUp(q) ? lastOfRollup([...d.daily.values()], q) : undefined;
+          if (rolled && rolled >= q.since && rolled < q.until) {
+            out.set(tenantId, new Date(rolled));
+            continue;
+          }
+          if (rolledUp(q) && !rolled) continue;
           for (const { item } of d.audit) {
             if (!inAuditRange(item, q)) continue;
             const was = out.get(tenantId);
@@ -129,7 +142,7 @@ export class MemoryStore implements Store {
     let data = this.byTenant.get(id);
     if (!data) {
       data = {
-        users: new Map(), groups: new Map(), devices: new Map(), audit: [], accounting: [], sessions: new Map(),
+        users: new Map(), groups: new Map(), devices: new Map(), audit: [], daily: new Map(), accounting: [], sessions: new Map(),
         lockouts: new Map(), sources: new Map(), sequences: new Map(), outbox: new Map(), deliveries: new Map(),
         nasHistory: new Map(),
       };
@@ -354,16 +367,39 @@ function timeline<T extends { at: Date }, Q extends TimelineQuery>(
 }
 
 /** The audit log: the timeline, and the report's aggregations over it (every event of the tenant is looked at once). */
-function auditRepo(entries: Entry<AuditEvent>[], nextSeq: () => number): AuditRepo {
+function auditRepo(entries: Entry<AuditEvent>[], daily: Map<string, RollupDay>, nextSeq: () => number): AuditRepo {
   const log = timeline<AuditEvent, AuditQuery>(entries, nextSeq, AUDIT_FILTERS);
   const failed = (e: AuditEvent): boolean => (FAILED_OUTCOMES as readonly string[]).includes(e.outcome);
+  const rollUp = (events: readonly AuditEvent[]): void => {
+    for (const [day, { inc, max }] of rollupOf(events)) {
+      const d = daily.get(day) ?? { day, c: {}, l: {} };
+      for (const [k, n] of Object.entries(inc)) d.c[k] = (d.c[k] ?? 0) + n;
+      for (const [k, at] of Object.entries(max)) if (!d.l[k] || at > d.l[k]!) d.l[k] = new Date(at);
+      daily.set(day, d);
+    }
+  };
   return {
     ...log,
+    async append(e) {
+      await log.append(e);
+      rollUp([e]);
+    },
+    async appendMany(es) {
+      await log.appendMany(es);
+      rollUp(es);
+    },
+    async purge(before) {
+      const cut = utcDay(before);
+      for (const day of [...daily.keys()]) if (day < cut) daily.delete(day);
+      return log.purge(before);
+    },
     async countByDay(q) {
       checkRange(q);
+      if (rolledUp(q)) return countRollup([...daily.values()], q);
+      const whole = wholeDays(q);
       const rows = new Map<string, AuditDayCount>();
       for (const { item } of entries) {
-        if (!inAuditRange(item, q)) continue;
+        if (!inAuditRange(item, whole)) continue;
         const row = { day: utcDay(item.at), protocol: item.protocol ?? '', method: detailKey(item, 'method'), outcome: item.outcome };
         const key = JSON.stringify(row);
         const found = rows.get(key) ?? { ...row, count: 0 };

@@ -20,8 +20,8 @@ import type {
 } from './port.ts';
 import {
   ACCOUNTING_FILTERS, AUDIT_FILTERS, DEVICES, FAILED_OUTCOMES, GROUPS, MAX_REPORT_DAYS, USERS, absentUserFields,
-  byDayOrder, checkClaim, checkCount, checkPage, checkRange, checkTenantId, deviceRepo, groupRepo, keepImmutables,
-  nextLockout, renamed, restartCause, sessionChange, summaryCutoffs, toPage, topOrder, userRepo, utcDay, windowCutoff,
+  byDayOrder, checkClaim, checkCount, checkPage, checkRange, checkTenantId, countRollup, deviceRepo, groupRepo, keepImmutables,
+  lastOfRollup, rolledUp, rollupDays, rollupOf, wholeDays, type RollupDay, nextLockout, renamed, restartCause, sessionChange, summaryCutoffs, toPage, topOrder, userRepo, utcDay, windowCutoff,
   without, type AccountingQuery, type Cond, type Doc, type Kind, type RecordOps, type Timeline,
   type TimelineQuery,
 } from './records.ts';
@@ -38,7 +38,7 @@ export interface MongoStoreOptions {
 
 type CollectionName =
   | 'users' | 'groups' | 'devices' | 'audit' | 'accounting' | 'sessions' | 'lockouts' | 'sources' | 'sequences' | 'outbox'
-  | 'deliveries' | 'nasHistory';
+  | 'deliveries' | 'nasHistory' | 'auditDaily';
 
 /** Every index leads with tenantId: no query can use one across tenants. */
 const INDEXES: Record<CollectionName, IndexDescription[]> = {
@@ -63,6 +63,8 @@ const INDEXES: Record<CollectionName, IndexDescription[]> = {
     { key: { tenantId: 1, groups: 1 } },
   ],
   audit: [{ key: { tenantId: 1, at: -1 } }],
+  // The audit log's daily rollup: one document per tenant and UTC day (records.ts RollupDay).
+  auditDaily: [{ key: { tenantId: 1, day: 1 }, unique: true }],
   accounting: [{ key: { tenantId: 1, sessionId: 1 } }, { key: { tenantId: 1, at: 1 } }],
   sessions: [
     { key: { tenantId: 1, nas: 1, sessionId: 1 }, unique: true },
@@ -164,7 +166,7 @@ export class MongoStore implements Store {
       tenantId: id,
       users: userRepo(users, (list) => guard(() => upsertUsers(col('users'), id, list)), (q) => guard(() => summarizeUsers(col('users'), id, q))),
       groups: groupRepo(new MongoRecords(col('groups'), id, GROUPS, this.updates)),
-      audit: auditRepo(col('audit'), id, this.caps),
+      audit: auditRepo(col('audit'), col('auditDaily'), id, this.caps),
       accounting: accountingRepo(timeline<AccountingRecord, AccountingQuery>(col('accounting'), id, ACCOUNTING_FILTERS), col('sessions'), id),
       lockouts: lockoutRepo(col('lockouts'), id),
       sources: sourceRepo(col('sources'), id),
@@ -186,7 +188,19 @@ export class MongoStore implements Store {
       ? { $gte: sorted[0]!, $lte: sorted[sorted.length - 1]! }
       : { $in: sorted };
     const audit = this.db.collection('audit');
+    const daily = this.db.collection('auditDaily');
     const users = this.db.collection('users');
+    // The rollup days of the range, per tenant asked for: one find on { tenantId, day }.
+    const rollup = async (q: AuditRangeQuery): Promise<Map<string, RollupDay[]>> => {
+      const { first, last } = rollupDays(q);
+      const docs = await daily.find({ tenantId, day: { $gte: first, $lte: last } }, { projection: { _id: 0 } }).toArray();
+      const out = new Map<string, RollupDay[]>();
+      for (const d of docs) {
+        const id = String(d.tenantId);
+        if (wanted.has(id)) out.set(id, [...(out.get(id) ?? []), d as unknown as RollupDay]);
+      }
+      return out;
+    };
     const perTenant = async (match: Filter<Document>): Promise<Map<string, number>> => {
       const rows = await users.aggregate([{ $match: { tenantId, ...match } }, { $group: { _id: '$tenantId', n: { $sum: 1 } } }]).toArray();
       return new Map(rows.filter((r) => wanted.has(String(r._id))).map((r) => [String(r._id), Number(r.n)]));
@@ -194,6 +208,19 @@ export class MongoStore implements Store {
     return {
       countByDay: (q) => guard(async () => {
         checkRange(q);
+        if (rolledUp(q)) {
+          const out: { tenantId: string; day: string; outcome: AuditEvent['outcome']; count: number }[] = [];
+          for (const [id, days] of await rollup(q)) {
+            const sums = new Map<string, number>();
+            for (const r of countRollup(days, q)) sums.set(JSON.stringify([r.day, r.outcome]), (sums.get(JSON.stringify([r.day, r.outcome])) ?? 0) + r.count);
+            for (const [k, count] of sums) {
+              const [day, outcome] = JSON.parse(k) as [string, AuditEvent['outcome']];
+              out.push({ tenantId: id, day, outcome, count });
+            }
+          }
+          return out.sort((a, b) => cmp(a.tenantId, b.tenantId) || cmp(a.day, b.day) || cmp(a.outcome, b.outcome));
+        }
+        q = wholeDays(q);
         const run = () => audit.aggregate([
           { $match: auditRangeFilter(tenantId, q) },
           { $group: { _id: { tenantId: '$tenantId', day: '$day', outcome: '$outcome' }, count: { $sum: 1 } } },
@@ -208,6 +235,22 @@ export class MongoStore implements Store {
       }),
       lastAt: (q) => guard(async () => {
         checkRange(q);
+        if (rolledUp(q)) {
+          // The rollup's newest instant per tenant; on the edge days it may lie outside the
+          // range, and then one indexed find for that tenant says which event is the newest in it.
+          const out = new Map<string, Date>();
+          for (const [id, days] of await rollup(q)) {
+            const last = lastOfRollup(days, q);
+            if (!last) continue;
+            if (last >= q.since && last < q.until) {
+              out.set(id, last);
+              continue;
+            }
+            const [d] = await audit.find(auditRangeFilter(id, q), { projection: { at: 1 } }).sort({ at: -1 }).limit(1).toArray();
+            if (d) out.set(id, d.at as Date);
+          }
+          return out;
+        }
         const rows = await withMax(this.caps, () => audit.aggregate([
           { $match: auditRangeFilter(tenantId, q) }, { $group: { _id: '$tenantId', last: { $max: '$at' } } },
         ]).toArray());
@@ -684,13 +727,46 @@ async function backfillDays(col: Collection<Document>, tenantId: string | { $in:
 }
 
 /** The audit log and the report's aggregations, each a pipeline that starts with $match on { tenantId, at }. */
-function auditRepo(col: Collection<Document>, tenantId: string, caps: Capabilities): AuditRepo {
+function auditRepo(col: Collection<Document>, daily: Collection<Document>, tenantId: string, caps: Capabilities): AuditRepo {
   const log = timeline<AuditEvent, AuditQuery>(col, tenantId, AUDIT_FILTERS, (e) => ({ day: utcDay(e.at) }));
   const failed = { outcome: { $in: [...FAILED_OUTCOMES] } };
+  // After the events are written, one upsert per UTC day of them: $inc of the counts, $max of the
+  // newest instants. Two first writers of a day race on the unique index: the loser retries once
+  // (then the document exists and the update matches it).
+  const rollUp = async (events: readonly AuditEvent[]): Promise<void> => {
+    for (const [day, { inc, max }] of rollupOf(events)) {
+      const write = () => daily.updateOne({ tenantId, day }, { $inc: inc, $max: max }, { upsert: true });
+      try {
+        await write();
+      } catch (e) {
+        if (!(e instanceof MongoServerError) || e.code !== DUPLICATE_KEY) throw e;
+        await write();
+      }
+    }
+  };
   return {
     ...log,
+    append: (e) => guard(async () => {
+      await log.append(e);
+      await rollUp([e]);
+    }),
+    appendMany: (es) => guard(async () => {
+      await log.appendMany(es);
+      await rollUp(es);
+    }),
+    purge: (before) => guard(async () => {
+      const purged = await log.purge(before);
+      await daily.deleteMany({ tenantId, day: { $lt: utcDay(before) } });
+      return purged;
+    }),
     countByDay: (q) => guard(async () => {
       checkRange(q);
+      if (rolledUp(q)) {
+        const { first, last } = rollupDays(q);
+        const days = await daily.find({ tenantId, day: { $gte: first, $lte: last } }, { projection: { _id: 0 } }).toArray();
+        return countRollup(days as unknown as RollupDay[], q);
+      }
+      q = wholeDays(q);
       const run = () => col.aggregate([
         { $match: auditRangeFilter(tenantId, q) },
         { $group: { _id: { day: '$day', protocol: '$protocol', method: '$detail.method', outcome: '$outcome' }, count: { $sum: 1 } } },

@@ -489,3 +489,104 @@ export function checkClaim(o: { limit: number; leaseMs: number }): void {
   if (o.limit > MAX_PAGE) throw new InvalidInput(`claim limit must be at most ${MAX_PAGE}`);
   checkCount('leaseMs', o.leaseMs, 1);
 }
+
+// ---------------------------------------------------------------- the daily rollup of the audit log
+
+/**
+ * The actions the store also counts in a daily rollup as it appends them: the authentications
+ * (directory/report.ts AUTH_ACTIONS) and lockouts. Reports over these read the rollup, one small
+ * document per tenant and UTC day, instead of every event.
+ */
+export const ROLLED_UP_ACTIONS: readonly string[] = ['ldap.auth', 'ldap.service-auth', 'radius.auth', 'radius.mab', 'user.lockout'];
+
+/**
+ * One tenant's day of the rollup. `c` counts events by key (rollupKey: action, reason, outcome,
+ * protocol, method, each URI-encoded and '.'-free so that it is one field name); `l` is the
+ * newest instant by action and reason.
+ */
+export interface RollupDay {
+  day: string;
+  c: Record<string, number>;
+  l: Record<string, Date>;
+}
+
+const enc = (s: string): string => encodeURIComponent(s).replace(/\./g, '%2E');
+
+/** The counter and newest-instant field names of an event; undefined when its action is not rolled up. */
+export function rollupKeys(e: AuditEvent): { count: string; last: string } | undefined {
+  if (!ROLLED_UP_ACTIONS.includes(e.action)) return undefined;
+  const last = `${enc(e.action)}|${enc(e.reason ?? '')}`;
+  return { count: `${last}|${e.outcome}|${enc(e.protocol ?? '')}|${enc(detailKey(e, 'method'))}`, last };
+}
+
+/** Events summed per UTC day into the $inc and $max of one update per day (appendMany's bulk of upserts). */
+export function rollupOf(events: readonly AuditEvent[]): Map<string, { inc: Record<string, number>; max: Record<string, Date> }> {
+  const days = new Map<string, { inc: Record<string, number>; max: Record<string, Date> }>();
+  for (const e of events) {
+    const k = rollupKeys(e);
+    if (!k) continue;
+    const day = utcDay(e.at);
+    const d = days.get(day) ?? { inc: {}, max: {} };
+    d.inc[k.count] = (d.inc[k.count] ?? 0) + 1;
+    const was = d.max[k.last];
+    if (!was || e.at > was) d.max[k.last] = e.at;
+    days.set(day, d);
+  }
+  return days;
+}
+
+/** Whether a range query can be answered from the rollup: only rolled-up actions, no prefix. */
+export function rolledUp(q: AuditRangeQuery): boolean {
+  return q.actions !== undefined && q.actionPrefix === undefined && q.actions.every((a) => ROLLED_UP_ACTIONS.includes(a));
+}
+
+/** The first and last UTC day [since, until) touches: the rollup counts whole days. */
+export function rollupDays(q: { since: Date; until: Date }): { first: string; last: string } {
+  return { first: utcDay(q.since), last: utcDay(new Date(Math.max(q.since.getTime(), q.until.getTime() - 1))) };
+}
+
+/** [since, until) widened to whole UTC days, for the raw events' counts to agree with the rollup's. */
+export function wholeDays(q: AuditRangeQuery): AuditRangeQuery {
+  const since = new Date(Date.UTC(q.since.getUTCFullYear(), q.since.getUTCMonth(), q.since.getUTCDate()));
+  const end = new Date(Math.max(q.since.getTime(), q.until.getTime() - 1));
+  const until = new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth(), end.getUTCDate()) + 86_400_000);
+  return { ...q, since, until };
+}
+
+const dec = (s: string): string => decodeURIComponent(s);
+
+/** The counts of rollup days for a query (rolledUp(q)): per day, protocol, method and outcome. */
+export function countRollup(days: readonly RollupDay[], q: AuditRangeQuery): AuditDayCount[] {
+  const { first, last } = rollupDays(q);
+  const rows = new Map<string, AuditDayCount>();
+  for (const d of days) {
+    if (d.day < first || d.day > last) continue;
+    for (const [field, n] of Object.entries(d.c ?? {})) {
+      const [action = '', reason = '', outcome = '', protocol = '', method = ''] = field.split('|');
+      if (!q.actions?.includes(dec(action))) continue;
+      if (reason !== '' && q.exceptReasons?.includes(dec(reason))) continue;
+      const row = { day: d.day, protocol: dec(protocol), method: dec(method), outcome: outcome as AuditEvent['outcome'] };
+      const key = JSON.stringify(row);
+      const found = rows.get(key) ?? { ...row, count: 0 };
+      found.count += Number(n);
+      rows.set(key, found);
+    }
+  }
+  return [...rows.values()].filter((r) => r.count > 0).sort(byDayOrder);
+}
+
+/** The newest instant in rollup days for a query (rolledUp(q)); it may lie outside [since, until) on the edge days. */
+export function lastOfRollup(days: readonly RollupDay[], q: AuditRangeQuery): Date | undefined {
+  const { first, last } = rollupDays(q);
+  let newest: Date | undefined;
+  for (const d of days) {
+    if (d.day < first || d.day > last) continue;
+    for (const [field, at] of Object.entries(d.l ?? {})) {
+      const [action = '', reason = ''] = field.split('|');
+      if (!q.actions?.includes(dec(action))) continue;
+      if (reason !== '' && q.exceptReasons?.includes(dec(reason))) continue;
+      if (!newest || at > newest) newest = at;
+    }
+  }
+  return newest;
+}

@@ -84,6 +84,49 @@ export function runReportConformance(o: ConformanceOptions): void {
     t.deepEqual(listed, { at: at(3), actor: 'ldap:x', action: 'ldap.auth', target: 'x', outcome: 'ok', protocol: 'ldap' });
   });
 
+  def('rollup: counts and newest instants from the rollup equal the raw events\' after append and appendMany, per tenant', async (t, { store, a, b }) => {
+    const methods = ['pap', 'ttls/pap', 'peap/mschapv2', 'simple.x'];
+    const outcomes: AuditEvent['outcome'][] = ['ok', 'failed', 'refused'];
+    const events = Array.from({ length: 60 }, (_, i) => auth(at(i % 9 - 1, i % 24), `u${i % 7}`, outcomes[i % 3]!, {
+      method: methods[i % 4]!, ...(i % 5 === 0 && { action: 'ldap.auth', protocol: 'ldap' }), ...(i % 11 === 0 && { reason: 'mfa-challenge' }),
+    }));
+    await a.audit.appendMany(events.slice(0, 30));
+    for (const e of events.slice(30)) await a.audit.append(e);
+    await a.audit.append({ at: at(2, 5), actor: 'system', action: 'user.lockout', target: 'u1', outcome: 'ok', protocol: 'system' });
+    await b.audit.appendMany([auth(at(1), 'x', 'ok'), auth(at(1, 1), 'x', 'failed')]);
+    const q = { ...RANGE, exceptReasons: ['mfa-challenge'] };
+    const raw = new Map<string, number>();
+    for (const e of events) {
+      if (e.at < q.since || e.at >= q.until || e.reason === 'mfa-challenge') continue;
+      const key = `${e.at.toISOString().slice(0, 10)} ${e.protocol} ${String(e.detail?.method)} ${e.outcome}`;
+      raw.set(key, (raw.get(key) ?? 0) + 1);
+    }
+    const rows = await a.audit.countByDay(q);
+    t.deepEqual(Object.fromEntries(rows.map((r) => [`${r.day} ${r.protocol} ${r.method} ${r.outcome}`, r.count])), Object.fromEntries(raw));
+    t.is(rows.reduce((n, r) => n + r.count, 0), [...raw.values()].reduce((n, c) => n + c, 0));
+    const msp = await store.tenants([a.tenantId, b.tenantId]).countByDay(q);
+    t.is(msp.filter((r) => r.tenantId === a.tenantId).reduce((n, r) => n + r.count, 0), [...raw.values()].reduce((n, c) => n + c, 0));
+    t.deepEqual(msp.filter((r) => r.tenantId === b.tenantId).map((r) => `${r.day} ${r.outcome} ${r.count}`), ['2024-03-02 failed 1', '2024-03-02 ok 1']);
+    const lockouts = await store.tenants([a.tenantId, b.tenantId]).countByDay({ since: at(0), until: at(7), actions: ['user.lockout'] });
+    t.deepEqual(lockouts.map((r) => `${r.tenantId} ${r.day} ${r.count}`), [`${a.tenantId} 2024-03-03 1`]);
+    const newest = events.filter((e) => e.at >= q.since && e.at < q.until && e.reason !== 'mfa-challenge').reduce((m, e) => (e.at > m ? e.at : m), new Date(0));
+    const last = await store.tenants([a.tenantId, b.tenantId]).lastAt(q);
+    t.deepEqual(last.get(a.tenantId), newest);
+    t.deepEqual(last.get(b.tenantId), at(1, 1));
+    // Retention: days wholly before the cut leave the rollup too; another tenant's stay.
+    await a.audit.purge(at(3));
+    t.deepEqual((await a.audit.countByDay(q)).filter((r) => r.day < '2024-03-04'), []);
+    t.is((await b.audit.countByDay(q)).reduce((n, r) => n + r.count, 0), 2);
+  });
+
+  def('rollup: counts cover whole UTC days; the newest instant stays inside the range', async (t, { store, a }) => {
+    await a.audit.appendMany([auth(at(0, 1), 'x', 'ok'), auth(at(0, 20), 'x', 'ok'), auth(at(1, 22), 'x', 'failed')]);
+    const q = { since: at(0, 12), until: at(1, 12), actions: AUTH };
+    t.deepEqual((await a.audit.countByDay(q)).map((r) => `${r.day} ${r.outcome} ${r.count}`), ['2024-03-01 ok 2', '2024-03-02 failed 1']);
+    t.deepEqual((await store.tenants([a.tenantId]).lastAt(q)).get(a.tenantId), at(0, 20));
+    t.false((await store.tenants([a.tenantId]).lastAt({ ...q, since: at(0, 21) })).has(a.tenantId));
+  });
+
   def('countByDay: a range over 400 days is refused', async (t, { a }) => {
     await t.throwsAsync(a.audit.countByDay({ since: at(0), until: at(401) }), { code: 'TD_INVALID_INPUT' });
   });
