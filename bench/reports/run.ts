@@ -113,6 +113,7 @@ try {
   const client = await new MongoClient(uri).connect();
   if (!values.reuse) {
     await client.db().collection('audit').deleteMany({});
+    await client.db().collection('auditDaily').deleteMany({});
     await client.db().collection('users').deleteMany({});
     const rnd = lcg(42);
     const started = performance.now();

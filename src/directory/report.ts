@@ -62,6 +62,7 @@ export interface TenantReport {
   generatedAt: Date;
   /** The newest authentication ever recorded (not only in the range); null if none. */
   lastActivity: Date | null;
+  /** Counted over the whole UTC days the range touches, from the store's daily rollup (store/port.ts countByDay). */
   authentications: {
     ok: number;
     failed: number;

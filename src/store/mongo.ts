@@ -735,7 +735,11 @@ function auditRepo(col: Collection<Document>, daily: Collection<Document>, tenan
   // (then the document exists and the update matches it).
   const rollUp = async (events: readonly AuditEvent[]): Promise<void> => {
     for (const [day, { inc, max }] of rollupOf(events)) {
-      const write = () => daily.updateOne({ tenantId, day }, { $inc: inc, $max: max }, { upsert: true });
+      const update = {
+        $inc: Object.fromEntries(Object.entries(inc).map(([k, n]) => [`c.${k}`, n])),
+        $max: Object.fromEntries(Object.entries(max).map(([k, at]) => [`l.${k}`, at])),
+      };
+      const write = () => daily.updateOne({ tenantId, day }, update, { upsert: true });
       try {
         await write();
       } catch (e) {

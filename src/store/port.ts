@@ -311,11 +311,20 @@ export interface AuditRepo {
   /** Many events in one write (an import's one per user), as if appended one by one in this order. */
   appendMany(events: AuditEvent[]): Promise<void>;
   list(q: AuditQuery): Promise<AuditEvent[]>;
-  /** Deletes events older than `before`; returns how many. Retention runs this periodically. */
+  /**
+   * Deletes events older than `before`; returns how many. Retention runs this periodically. The
+   * daily rollup loses the UTC days wholly before `before`'s day.
+   */
   purge(before: Date): Promise<number>;
   /**
-   * Events of `actions` in [since, until) counted per UTC day, protocol, detail.method and
-   * outcome (the report's authentications). Rows in day, protocol, method, outcome order.
+   * Events of `actions` counted per UTC day, protocol, detail.method and outcome (the report's
+   * authentications), over every UTC day [since, until) touches, each day whole (the edge days
+   * are not cut at since and until). Rows in day, protocol, method, outcome order.
+   *
+   * Where every action asked is one of records.ts ROLLED_UP_ACTIONS (authentications, lockouts)
+   * and there is no actionPrefix, the counts come from the daily rollup that append and
+   * appendMany keep (one document per tenant and day), not from the events: the rollup starts
+   * with the version that keeps it, so events stored by earlier versions are not counted there.
    */
   countByDay(q: AuditRangeQuery): Promise<AuditDayCount[]>;
   /**
@@ -405,9 +414,13 @@ export interface UserSummary {
 
 /** The MSP-wide report's numbers, per tenant, each computed for all the tenants at once. */
 export interface CrossTenantReports {
-  /** As AuditRepo.countByDay, per tenant and day, over protocols and methods. */
+  /** As AuditRepo.countByDay (whole days; from the daily rollup for its actions), per tenant and day, over protocols and methods. */
   countByDay(q: AuditRangeQuery): Promise<{ tenantId: string; day: string; outcome: AuditEvent['outcome']; count: number }[]>;
-  /** The newest event of `actions` per tenant in [since, until); tenants without one are absent. */
+  /**
+   * The newest event of `actions` per tenant in [since, until); tenants without one are absent.
+   * For rolled-up actions, from the rollup's newest instant per day; a tenant whose newest lies
+   * outside the range (the edge days) is looked up in its events by one indexed find.
+   */
   lastAt(q: AuditRangeQuery): Promise<Map<string, Date>>;
   /** Per tenant: users, enabled ones, logged in at or after `activeSince`, and enabled with a confirmed TOTP. */
   users(q: { activeSince: Date }): Promise<Map<string, { total: number; enabled: number; active: number; mfaEnrolled: number }>>;
