@@ -190,9 +190,20 @@ export class MongoStore implements Store {
     const audit = this.db.collection('audit');
     const daily = this.db.collection('auditDaily');
     const users = this.db.collection('users');
-    // The rollup days of the range, per tenant asked for: one find on { tenantId, day }.
-    const rollup = async (q: AuditRangeQuery): Promise<Map<string, RollupDay[]>> => {
+    // The rollup days of the range, per tenant asked for: one find on { tenantId, day }, shared
+    // by the report's calls over the same days (counts, lockouts, newest instants).
+    const read = new Map<string, Promise<Map<string, RollupDay[]>>>();
+    const rollup = (q: AuditRangeQuery): Promise<Map<string, RollupDay[]>> => {
       const { first, last } = rollupDays(q);
+      const key = `${first}|${last}`;
+      const found = read.get(key);
+      if (found) return found;
+      const p = readRollup(first, last);
+      p.catch(() => read.delete(key));
+      read.set(key, p);
+      return p;
+    };
+    const readRollup = async (first: string, last: string): Promise<Map<string, RollupDay[]>> => {
       const docs = await daily.find({ tenantId, day: { $gte: first, $lte: last } }, { projection: { _id: 0 } }).toArray();
       const out = new Map<string, RollupDay[]>();
       for (const d of docs) {

@@ -13,6 +13,8 @@ export interface Store {
    * Reports over the tenants named, each row labelled with its tenant: one aggregation for all
    * of them, never one query per tenant (the MSP-wide report). Only these tenants are counted.
    */
+  // One report's view: the daily rollup it reads for a range is read once and shared by its
+  // calls (counts, lockouts, newest instants), so take a new one for every report.
   tenants(ids: readonly string[]): CrossTenantReports;
   /** Reachability, for /readyz. Never throws. */
   health(): Promise<StoreHealth>;
