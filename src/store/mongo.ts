@@ -100,6 +100,8 @@ const AFTER = { returnDocument: 'after' } as const;
  */
 interface Capabilities {
   max: boolean;
+  /** $cond inside $group's $sum (the MSP-wide user totals in one pass). */
+  cond: boolean;
 }
 
 /** Runs a pipeline with $max; undefined (and `caps.max` off from then on) where the server refuses it. */
@@ -117,7 +119,7 @@ async function withMax(caps: Capabilities, run: () => Promise<Document[]>): Prom
 export class MongoStore implements Store {
   readonly kind = 'mongo' as const;
   private readonly updates = new KeyedQueue();
-  private readonly caps: Capabilities = { max: true };
+  private readonly caps: Capabilities = { max: true, cond: true };
 
   private constructor(
     private readonly client: MongoClient,
@@ -275,6 +277,27 @@ export class MongoStore implements Store {
         return out;
       }),
       users: (q) => guard(async () => {
+        // One pass over the users, counting with $cond; where the server's $group refuses
+        // expressions (FerretDB 1.24), one $group per number.
+        if (this.caps.cond) {
+          try {
+            const rows = await users.aggregate([{ $match: { tenantId } }, {
+              $group: {
+                _id: '$tenantId',
+                total: { $sum: 1 },
+                enabled: { $sum: { $cond: [{ $eq: ['$enabled', true] }, 1, 0] } },
+                active: { $sum: { $cond: [{ $gte: ['$lastLoginAt', q.activeSince] }, 1, 0] } },
+                mfaEnrolled: { $sum: { $cond: [{ $and: [{ $eq: ['$enabled', true] }, { $ifNull: ['$totp.confirmedAt', false] }] }, 1, 0] } },
+              },
+            }]).toArray();
+            return new Map(rows.filter((r) => wanted.has(String(r._id))).map((r) => [String(r._id), {
+              total: Number(r.total), enabled: Number(r.enabled), active: Number(r.active), mfaEnrolled: Number(r.mfaEnrolled),
+            }]));
+          } catch (e) {
+            if (!(e instanceof MongoServerError)) throw e;
+            this.caps.cond = false;
+          }
+        }
         const [total, enabled, active, mfa] = await Promise.all([
           perTenant({}),
           perTenant({ enabled: true }),

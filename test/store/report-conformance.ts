@@ -253,11 +253,12 @@ export function runReportConformance(o: ConformanceOptions): void {
     t.deepEqual(await store.tenants([]).countByDay(RANGE), []);
   });
 
-  def('MSP-wide: users per tenant: total, enabled, active since, MFA enrolled', async (t, { store, a, b }) => {
+  def('MSP-wide: users per tenant: total, enabled, active since, MFA enrolled (confirmed only)', async (t, { store, a, b }) => {
     const totp = { seed: { keyId: 'k', box: 'x' }, createdAt: T0, confirmedAt: T0 };
     await a.users.create(user('alice', { totp }));
     await a.users.create(user('bob', { enabled: false, totp }));
     await a.users.create(user('carol'));
+    await a.users.create(user('erin', { totp: { seed: { keyId: 'k', box: 'x' }, createdAt: T0 } }));
     await a.users.recordLogin('alice', at(10));
     await a.users.recordLogin('carol', at(1));
     await b.users.create(user('dave'));
@@ -265,7 +266,7 @@ export function runReportConformance(o: ConformanceOptions): void {
     await other.users.create(user('eve', { totp }));
     const rows = await store.tenants([a.tenantId, b.tenantId, 't-absent0']).users({ activeSince: at(5) });
     t.deepEqual(Object.fromEntries(rows), {
-      [a.tenantId]: { total: 3, enabled: 2, active: 1, mfaEnrolled: 1 },
+      [a.tenantId]: { total: 4, enabled: 3, active: 1, mfaEnrolled: 1 },
       [b.tenantId]: { total: 1, enabled: 1, active: 0, mfaEnrolled: 0 },
     });
   });
