@@ -11,22 +11,30 @@ export interface Principal {
   role: Role;
   /** Tenants a tenant-admin or helpdesk may act on; every tenant for msp-admin. */
   tenants: ReadonlySet<string> | 'all';
+  /** Access beyond the role (the admin's `grants`). */
+  grants: ReadonlySet<Grant>;
 }
+
+export type Grant = NonNullable<AdminConfig['grants']>[number];
 
 /**
  * What a route needs. read: GET; credential: set a password, unlock, reset an authenticator,
  * revoke an app password (helpdesk may); write: every other change; msp: MSP-wide views
- * (msp-admin only); metrics: /metrics (msp-admin and the metrics role). public routes need no token.
+ * (msp-admin only); metrics: /metrics (msp-admin and the metrics role); report: the activity
+ * reports (msp-admin, tenant-admin, and a helpdesk granted `reports`). public routes need no token.
  */
-export type Access = 'public' | 'read' | 'credential' | 'write' | 'msp' | 'metrics';
+export type Access = 'public' | 'read' | 'credential' | 'write' | 'msp' | 'metrics' | 'report';
 
 export const ALLOWED: Record<Role, ReadonlySet<Access>> = {
-  'msp-admin': new Set(['read', 'credential', 'write', 'msp', 'metrics']),
-  'tenant-admin': new Set(['read', 'credential', 'write']),
+  'msp-admin': new Set(['read', 'credential', 'write', 'msp', 'metrics', 'report']),
+  'tenant-admin': new Set(['read', 'credential', 'write', 'report']),
   helpdesk: new Set(['read', 'credential']),
   // A Prometheus scraper's token: a leaked one shows counts, never a user or a change.
   metrics: new Set(['metrics']),
 };
+
+/** What a grant adds to any role. */
+const GRANTED: Record<Grant, Access> = { reports: 'report' };
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
@@ -48,6 +56,7 @@ export function authenticate(authorization: string | undefined, admins: readonly
     name: found.name,
     role: found.role,
     tenants: found.role === 'msp-admin' ? 'all' : new Set(found.tenants ?? []),
+    grants: new Set(found.grants ?? []),
   };
 }
 
@@ -64,9 +73,11 @@ export function scopedTenant(p: Principal, registry: Pick<Registry, 'byId'>, id:
 
 export function checkRole(p: Principal, access: Access): void {
   if (access === 'public' || ALLOWED[p.role].has(access)) return;
+  if ([...p.grants].some((g) => GRANTED[g] === access)) return;
   throw new Forbidden(`role ${p.role} may not do this`, {
     hint: access === 'msp' ? 'MSP-wide views need an msp-admin token'
       : access === 'metrics' ? '/metrics needs an msp-admin or a metrics token'
-        : p.role === 'metrics' ? 'a metrics token reads /metrics only' : 'helpdesk tokens may read, set passwords, unlock users, reset authenticators and revoke app passwords only',
+        : access === 'report' ? 'reports need a tenant-admin or msp-admin token, or `grants: [reports]` on the admin in tenantdir.yaml'
+          : p.role === 'metrics' ? 'a metrics token reads /metrics only' : 'helpdesk tokens may read, set passwords, unlock users, reset authenticators and revoke app passwords only',
   });
 }

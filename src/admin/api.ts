@@ -398,6 +398,87 @@ export const SessionList = Type.Object({
 });
 export type SessionList = Static<typeof SessionList>;
 
+// ---------------------------------------------------------------- reports
+
+/** How far back: `7d`, `24h`, `90m`, or an ISO date-time (at most 366 days). */
+const Since = Type.String({ maxLength: 64, pattern: '^([0-9]{1,6}[dhm]|[0-9]{4}-[0-9]{2}-[0-9]{2}.*)$', default: '7d' });
+const Days = (d: number) => Type.Integer({ minimum: 0, maximum: 3650, default: d });
+const Rate = Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()]);
+const NullableTime = Type.Union([Time, Type.Null()]);
+const DayTotals = Type.Object({ day: Type.String(), ok: Count, failed: Count });
+
+export const ReportQuery = Type.Object({
+  since: Since,
+  inactiveDays: Days(30),
+  expiringDays: Days(14),
+  unusedDays: Days(90),
+}, { additionalProperties: false });
+export type ReportQuery = Static<typeof ReportQuery>;
+
+export const MspReportQuery = Type.Object({ since: Since, inactiveDays: Days(30) }, { additionalProperties: false });
+export type MspReportQuery = Static<typeof MspReportQuery>;
+
+/** One tenant's activity and KPIs. Lists hold at most 100 entries (top lists 10); every count is exact. */
+export const TenantReportJson = Type.Object({
+  tenant: Type.String(),
+  since: Time,
+  until: Time,
+  generatedAt: Time,
+  lastActivity: NullableTime,
+  authentications: Type.Object({
+    ok: Count,
+    failed: Count,
+    successRate: Rate,
+    byMethod: Type.Array(Type.Object({ protocol: Type.String(), method: Type.String(), ok: Count, failed: Count })),
+    byDay: Type.Array(DayTotals),
+  }),
+  topFailingUsers: Type.Array(Type.Object({ user: Type.String(), failures: Count, lastAt: Time })),
+  topFailingSources: Type.Array(Type.Object({ source: Type.String(), nas: Type.Union([Type.String(), Type.Null()]), failures: Count, lastAt: Time })),
+  lockouts: Type.Object({ count: Count, users: Type.Array(Type.Object({ user: Type.String(), at: Time })) }),
+  users: Type.Object({
+    total: Count,
+    enabled: Count,
+    disabled: Count,
+    expired: Count,
+    active: Count,
+    neverLoggedIn: Type.Object({ count: Count, users: Type.Array(Type.String()) }),
+    inactive: Type.Object({ days: Count, count: Count, users: Type.Array(Type.Object({ user: Type.String(), lastLoginAt: Time })) }),
+  }),
+  mfa: Type.Object({ enrolled: Count, required: Count, exempt: Count, coverage: Rate }),
+  passwordsExpiring: Type.Object({ days: Count, count: Count, users: Type.Array(Type.Object({ user: Type.String(), expiresAt: Time })) }),
+  appPasswordsUnused: Type.Object({
+    days: Count, count: Count,
+    items: Type.Array(Type.Object({ user: Type.String(), name: Type.String(), lastUsedAt: NullableTime })),
+  }),
+  suspicious: Type.Array(Type.Object({
+    kind: Type.String(),
+    user: Type.Union([Type.String(), Type.Null()]),
+    source: Type.Union([Type.String(), Type.Null()]),
+    at: Time,
+    detail: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
+  })),
+});
+export type TenantReportJson = Static<typeof TenantReportJson>;
+
+/** One row per tenant the caller may see. */
+export const MspReportJson = Type.Object({
+  since: Time,
+  until: Time,
+  rows: Type.Array(Type.Object({
+    tenant: Type.String(),
+    users: Count,
+    activeUsers: Count,
+    authOk: Count,
+    authFailed: Count,
+    successRate: Rate,
+    lockouts: Count,
+    mfaCoverage: Rate,
+    lastActivity: NullableTime,
+    byDay: Type.Array(DayTotals),
+  })),
+});
+export type MspReportJson = Static<typeof MspReportJson>;
+
 // ---------------------------------------------------------------- doctor
 
 export const DoctorJson = Type.Object({

@@ -33,7 +33,7 @@ export interface AdminContext {
   integrations?: IntegrationsView;
 }
 
-/** The CLI says so in its User-Agent; the audit trail then names the protocol `cli`. */
+/** The CLI's User-Agent prefix. A label only: the audit trail keeps it as detail.agent, never as the protocol. */
 export const CLI_USER_AGENT = 'tenantdir-cli';
 
 export interface TenantParams {
@@ -52,8 +52,16 @@ export function directoryOf(ctx: AdminContext, req: FastifyRequest): TenantDirec
 
 export function actorOf(req: FastifyRequest): Actor {
   if (!req.principal) throw new Error(`route ${req.routeOptions.url ?? '?'} has no principal`);
-  const ua = req.headers['user-agent'] ?? '';
-  return { name: req.principal.name, protocol: ua.startsWith(CLI_USER_AGENT) ? 'cli' : 'admin', source: req.ip };
+  // Protocol and address come from the connection, never from a header the caller chooses
+  // (no X-Forwarded-For, no User-Agent): the agent is recorded as what it is, the caller's word.
+  const ua = req.headers['user-agent'];
+  return {
+    name: req.principal.name,
+    protocol: 'admin',
+    role: req.principal.role,
+    ...(req.socket.remoteAddress ? { source: req.socket.remoteAddress } : {}),
+    ...(typeof ua === 'string' && ua !== '' ? { agent: ua } : {}),
+  };
 }
 
 // Cursors are opaque to clients: base64url of the store's keyset position.

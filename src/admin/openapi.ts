@@ -15,6 +15,7 @@ const ROLES = {
   write: 'msp-admin, tenant-admin',
   msp: 'msp-admin',
   metrics: 'msp-admin, metrics',
+  report: 'msp-admin, tenant-admin, helpdesk granted reports',
 } as const;
 
 function parameters(where: 'path' | 'query', schema: unknown): unknown[] {

@@ -20,6 +20,7 @@ import { appPasswordRoutes } from './routes/app-passwords.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { importRoutes } from './routes/import.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { integrationRoutes } from './routes/integrations.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { metricsRoutes, type MetricsText } from './routes/metrics.ts';
@@ -181,5 +182,6 @@ function buildApp(ctx: AdminContext, log: Logger, o: AdminServerOptions, stream:
   appPasswordRoutes(app, ctx);
   integrationRoutes(app, ctx);
   if (metrics) metricsRoutes(app, metrics);
+  reportRoutes(app, ctx);
   return app;
 }

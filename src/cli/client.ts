@@ -11,7 +11,7 @@ export class UsageError extends Error {}
 export class Unreachable extends CliError {}
 
 export const DEFAULT_URL = 'http://127.0.0.1:9090';
-// The server audits requests with this prefix (admin/context.ts CLI_USER_AGENT) as protocol `cli`.
+// The server keeps this as the audit event's detail.agent (admin/context.ts CLI_USER_AGENT); the protocol is always admin.
 const USER_AGENT = 'tenantdir-cli/0.1';
 const TIMEOUT_MS = 30_000;
 

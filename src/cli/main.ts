@@ -10,6 +10,7 @@ import { groupCommands } from './commands/groups.ts';
 import { importCommand } from './commands/import.ts';
 import { localCommands } from './commands/local.ts';
 import { mfaCommands } from './commands/mfa.ts';
+import { reportCommand } from './commands/report.ts';
 import { sessionsCommand } from './commands/sessions.ts';
 import { userCommands } from './commands/users.ts';
 
@@ -29,6 +30,7 @@ function program(): Command {
   mfaCommands(p);
   auditCommands(p);
   sessionsCommand(p);
+  reportCommand(p);
   return p;
 }
 

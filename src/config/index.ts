@@ -8,4 +8,4 @@ export {
   type AdminConfig, type MspNasClient, type NasClient, type NasMatch, type PasswordPolicy, type Registry,
   type RegistryListener, type SeedData, type SeedGroup, type SeedUser, type ServerConfig, type TenantConfig, type TenantSource,
 } from './registry.ts';
-export { ConfigReloader, type ReloaderOptions, type ReloadStatus } from './reload.ts';
+export { ConfigReloader, type ReloaderOptions, type ReloadReport, type ReloadStatus } from './reload.ts';

@@ -25,6 +25,23 @@ export interface ReloaderOptions {
   debounceMs?: number;
   /** Told of each reload's outcome (metrics). */
   onReloaded?: (ok: boolean) => void;
+  /** Told of each reload that read the files (for the tenants' audit trails). Must not throw. */
+  onReload?: (r: ReloadReport) => void;
+}
+
+/**
+ * One reload, per tenant it concerns: `ok`, with the tenants added, changed and removed and
+ * their files; `invalid`, with the files that have problems and the tenants they belong to
+ * (the last good configuration keeps serving).
+ */
+export interface ReloadReport {
+  outcome: 'ok' | 'invalid';
+  reason: string;
+  /** Tenant id → its file(s) that changed or have problems. */
+  tenants: Map<string, string[]>;
+  /** Every file with a problem (invalid only). */
+  files: string[];
+  problems: number;
 }
 
 const RESTART_ONLY = ['listen', 'storage', 'eap'] as const;
@@ -51,7 +68,7 @@ export class ConfigReloader {
   #last: ReloadStatus | undefined;
 
   constructor(o: ReloaderOptions) {
-    this.#o = { debounceMs: 300, ...o };
+    this.#o = { debounceMs: 300, onReload: () => undefined, ...o };
     this.#log = o.logger.child({ component: 'config' });
   }
 
@@ -88,6 +105,10 @@ export class ConfigReloader {
       for (const p of result.problems) this.#log.error({ event: 'config.problem', outcome: 'invalid' }, formatProblem(p));
       this.#log.error({ event: 'config.reload', outcome: 'invalid', reason, problems: result.problems.length },
         `configuration has ${result.problems.length} problem(s); keeping the last good one`);
+      const files = [...new Set(result.problems.map((p) => p.file))];
+      const tenants = new Map<string, string[]>();
+      for (const t of this.#o.live.current().tenants) if (files.includes(t.file)) tenants.set(t.id, [t.file]);
+      this.#o.onReload({ outcome: 'invalid', reason, tenants, files, problems: result.problems.length });
       return result;
     }
     for (const w of result.warnings) this.#log.warn({ event: 'config.warning', outcome: 'warning' }, formatProblem(w));
@@ -98,6 +119,9 @@ export class ConfigReloader {
     this.#o.live.replace(next);
     this.#log.info({ event: 'config.reload', outcome: 'ok', reason, tenants: next.tenants.length, ...diff },
       `configuration reloaded: ${next.tenants.length} tenant(s)`);
+    const fileOf = new Map([...previous.tenants, ...next.tenants].map((t) => [t.id, t.file]));
+    const touched = new Map([...diff.added, ...diff.changed, ...diff.removed].map((id) => [id, [fileOf.get(id) ?? '']]));
+    this.#o.onReload({ outcome: 'ok', reason, tenants: touched, files: [], problems: 0 });
     if (restart.length > 0) {
       this.#log.warn({ event: 'config.restart_required', outcome: 'warning', sections: restart },
         `${restart.join(', ')} changed: restart tenantdir for that to take effect`);

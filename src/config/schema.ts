@@ -239,6 +239,8 @@ const Log = Obj({
 }, 'Logging (JSON lines on stdout).');
 
 export const ROLES = ['msp-admin', 'tenant-admin', 'helpdesk', 'metrics'] as const;
+/** What an admin may do beyond its role: `reports` lets a helpdesk token read its tenants' reports. */
+export const GRANTS = ['reports'] as const;
 
 const Admin = Obj({
   name: Name('Who holds the token; appears in the audit log.'),
@@ -247,6 +249,9 @@ const Admin = Obj({
     + 'helpdesk: reset passwords and unlock users in its tenants; metrics: read /metrics only (a Prometheus scraper).'),
   tenants: Type.Optional(Type.Array(TenantId('A tenant id.'), {
     minItems: 1, description: 'Tenants a tenant-admin or helpdesk may act on (required for them; not allowed for msp-admin or metrics).',
+  })),
+  grants: Type.Optional(Type.Array(Enum(GRANTS, 'reports: read the activity reports of its tenants (GET .../report, /api/v1/report).'), {
+    uniqueItems: true, description: 'Access beyond the role. helpdesk sees no report unless granted `reports`; msp-admin and tenant-admin read reports anyway.',
   })),
 }, 'An admin API token and what it may do.');
 

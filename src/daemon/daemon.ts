@@ -107,7 +107,19 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const eap = new EapServer({ logger: log, tls, settings: (id) => eapSettings.get(id), limits: eapLimits(registry.server) });
   const radius = new RadiusFront({ live, directory, logger: log, eap, onRequest: metrics.requestObserver('radius') });
   let listening = false;
-  const reloader = new ConfigReloader({ dir: o.configDir, live, logger: log, onReloaded: (ok) => metrics.configReloaded(ok) });
+  const reloader = new ConfigReloader({
+    dir: o.configDir, live, logger: log, onReloaded: (ok) => metrics.configReloaded(ok),
+    // Each tenant whose file was added, changed, removed or refused gets the reload in its trail.
+    onReload: (r) => {
+      for (const [tenant, files] of r.tenants) {
+        void auditor.tenant(tenant).record({
+          actor: 'system', protocol: 'system', action: 'config.reload', outcome: r.outcome === 'ok' ? 'ok' : 'failed',
+          reason: r.outcome === 'ok' ? r.reason : 'invalid',
+          detail: { files: files.join(','), ...(r.outcome === 'ok' ? {} : { problems: r.problems, trigger: r.reason }) },
+        });
+      }
+    },
+  });
   const admin = new AdminServer({
     live,
     directory,

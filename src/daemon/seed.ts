@@ -47,6 +47,8 @@ export class Seeder {
         }
         return store.tenant(id);
       },
+      // MSP-wide reports count what is stored; a tenant still loading shows what it has so far.
+      tenants: (ids) => store.tenants(ids),
       health: () => store.health(),
       close: () => store.close(),
     };

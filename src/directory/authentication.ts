@@ -57,6 +57,8 @@ export type ServiceAuthResult = { ok: true; account: ServiceAccount } | { ok: fa
 
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
+/** lastLoginAt is written again only when older than this (the store checks too). */
+const LOGIN_STAMP_MS = MINUTE_MS;
 /** A familiar source's last-seen time is written again at most this often. */
 const REMEMBER_EVERY_MS = DAY_MS;
 const SYSTEM: Actor = { name: 'system', protocol: 'system' };
@@ -96,7 +98,7 @@ export class TenantAuthentication {
     const method = 'password' in proof ? 'password' : 'nt-hash';
     const gate = this.gate(uid, source, 'password' in proof ? proof.password : undefined);
     if (gate) {
-      if (gate.audit) await this.audit.record(actor, `${actor.protocol}.auth`, uid, 'failed', { reason: gate.reason, method, ...gate.detail });
+      if (gate.audit) await this.audit.record(actor, `${actor.protocol}.auth`, uid, 'failed', { reason: gate.reason, method: actor.method ?? method, credential: method, ...gate.detail });
       return { ok: false, reason: gate.reason };
     }
     const user = await this.store.users.get(uid);
@@ -115,7 +117,8 @@ export class TenantAuthentication {
       : await this.admitUser(user!, attempt, source, checked, second, used);
     await this.audit.record(actor, `${actor.protocol}.auth`, uid, result.ok ? 'ok' : 'failed', {
       ...(result.ok ? {} : { reason: result.reason }),
-      method: used ? 'app-password' : method,
+      method: actor.method ?? method,
+      credential: used ? 'app-password' : method,
       ...(used ? { appPassword: used.name } : {}),
       ...(need === 'code' && carrier !== 'challenge' ? { factor: 'totp' } : {}),
       ...(attempt.kind === 'refused' ? attempt.detail : {}),
@@ -144,7 +147,7 @@ export class TenantAuthentication {
       else result = await this.admitUser(user, { kind: 'right', verdict: { ok: true, rehash: false }, lock, familiar }, source, { password: '' }, { need: 'code', carrier: 'append', code });
     }
     if (!gate || gate.audit) {
-      await this.audit.record(actor, `${actor.protocol}.auth`, uid, result.ok ? 'ok' : 'failed', { ...(result.ok ? {} : { reason: result.reason }), method: 'challenge', factor: 'totp' });
+      await this.audit.record(actor, `${actor.protocol}.auth`, uid, result.ok ? 'ok' : 'failed', { ...(result.ok ? {} : { reason: result.reason }), method: actor.method ?? 'challenge', step: 'challenge', factor: 'totp' });
     }
     return result;
   }
@@ -158,14 +161,15 @@ export class TenantAuthentication {
     const target = `service:${name}`;
     const gate = this.gate(target, source, password);
     if (gate) {
-      if (gate.audit) await this.audit.record(actor, `${actor.protocol}.service-auth`, target, 'failed', { reason: gate.reason, ...gate.detail });
+      if (gate.audit) await this.audit.record(actor, `${actor.protocol}.service-auth`, target, 'failed', { reason: gate.reason, method: actor.method ?? 'password', ...gate.detail });
       return { ok: false, reason: gate.reason };
     }
     const account = this.tenant.ldap.serviceAccounts.find((s) => nameKey(s.name) === nameKey(name));
     const attempt = await this.attempt(target, account !== undefined, source, (tenant) => this.verifier.check(tenant, source, password, account?.passwordHash));
     if (attempt.kind === 'right') await this.succeeded(target, source, attempt);
     const ok = attempt.kind === 'right' && account !== undefined;
-    await this.audit.record(actor, `${actor.protocol}.service-auth`, target, ok ? 'ok' : 'failed', ok ? {} : {
+    await this.audit.record(actor, `${actor.protocol}.service-auth`, target, ok ? 'ok' : 'failed', ok ? { method: actor.method ?? 'password' } : {
+      method: actor.method ?? 'password',
       reason: attempt.kind === 'refused' ? (attempt.reason === 'no-such-user' ? 'no-such-account' : attempt.reason) : 'bad-password',
       ...(attempt.kind === 'refused' ? attempt.detail : {}),
     });
@@ -279,6 +283,8 @@ export class TenantAuthentication {
       }
     }
     await this.succeeded(user.uid, source, attempt);
+    // One conditional write at most a minute; none at all when the record says it is recent.
+    if (!user.lastLoginAt || now.getTime() - user.lastLoginAt.getTime() >= LOGIN_STAMP_MS) await this.store.users.recordLogin(user.uid, now);
     if (attempt.verdict.rehash && 'password' in proof) await this.rehash(user, proof.password);
     if (app) {
       await this.appPasswords.used(user, app);

@@ -9,7 +9,7 @@ import { isGroupMac, toMac } from '../core/mac.ts';
 import type { DeviceRecord, Page, PageResult, TenantStore } from '../store/index.ts';
 import type { TenantGroups } from './groups.ts';
 import type { Actor } from './inputs.ts';
-import type { TenantAudit } from './tenant-audit.ts';
+import { changeDetail, type TenantAudit } from './tenant-audit.ts';
 
 export type Device = Omit<DeviceRecord, 'tenantId'>;
 
@@ -76,13 +76,15 @@ export class TenantDevices {
   async update(mac: string, fields: DeviceFields, actor: Actor): Promise<Device> {
     const name = fields.name === null ? '' : checkDeviceName(fields.name);
     const groups = fields.groups && (await this.existingGroups(fields.groups));
+    let before: object = {};
     const updated = await this.store.devices.update(toMac(mac), (old) => {
+      before = old;
       const next = { ...old, ...(groups ? { groups } : {}) };
       if (name === '') delete next.name;
       else if (name !== undefined) next.name = name;
       return next;
     });
-    await this.audit.record(actor, 'device.update', updated.mac, 'ok', { fields: Object.keys(fields).join(',') });
+    await this.audit.record(actor, 'device.update', updated.mac, 'ok', { fields: Object.keys(fields).join(','), ...changeDetail(before, updated, Object.keys(fields)) });
     return toDevice(updated);
   }
 
@@ -103,13 +105,13 @@ export class TenantDevices {
     const device = await this.store.devices.get(key);
     if (!device) {
       const vlan = this.tenant.radius.mab.unknownVlan;
-      await this.audit.record(actor, action, key, 'failed', vlan === undefined ? { reason: 'unknown-device' } : { reason: 'quarantined', vlan: String(vlan) });
+      await this.audit.record(actor, action, key, 'failed', { method: 'mab', ...(vlan === undefined ? { reason: 'unknown-device' } : { reason: 'quarantined', vlan: String(vlan) }) });
       return { ok: false, reason: 'unknown-device', ...(vlan === undefined ? {} : { quarantineVlan: vlan }) };
     }
     const now = this.now();
     if (!device.lastSeenAt || now.getTime() - device.lastSeenAt.getTime() >= SEEN_EVERY_MS) await this.store.devices.touch(key, now);
     const groups = await this.groups.ancestorsOf(device.groups);
-    await this.audit.record(actor, action, key, 'ok', device.name ? { name: device.name } : {});
+    await this.audit.record(actor, action, key, 'ok', { method: 'mab', ...(device.name ? { name: device.name } : {}) });
     return { ok: true, device: toDevice(device), groups };
   }
 

@@ -12,6 +12,7 @@ import type { Store } from '../store/index.ts';
 import type { ImportBatch, ImportSummary } from './import.ts';
 import type { CredentialLimits } from './limits.ts';
 import { TenantDirectory, type Actor } from './tenant-directory.ts';
+import { mspReport, type MspReport } from './report.ts';
 import { sourceKey, strikePolicy } from './throttle.ts';
 import { CredentialVerifier } from './verifier.ts';
 
@@ -77,6 +78,11 @@ export class Directory {
     if (!this.verifier.tooLong(password)) await this.verifier.refuse(NO_TENANT, source, password);
     this.verifier.strikes.fail(account, source, strikePolicy(this.verifier.limits, DEFAULTS.tenant.passwordPolicy.lockout));
     return 'refused';
+  }
+
+  /** The MSP-wide report over `tenants` (report.ts): one aggregation per number for all of them. */
+  mspReport(tenants: readonly TenantConfig[], q: { since: Date; until: Date; inactiveDays: number }): Promise<MspReport> {
+    return mspReport(tenants, this.o.store.tenants(tenants.map((t) => t.id)), q, this.o.now?.() ?? new Date());
   }
 
   /** Stops the hash threads (they do not hold the process open while idle). */

@@ -7,7 +7,7 @@ import type { GroupQuery, GroupRecord, NewGroup, Page, PageResult, TenantStore }
 import { ancestorGroups, descendantGroups, wouldCycle } from './graph.ts';
 import type { Actor, NewGroupInput } from './inputs.ts';
 import type { PosixNumbers } from './posix.ts';
-import type { TenantAudit } from './tenant-audit.ts';
+import { changeDetail, type TenantAudit } from './tenant-audit.ts';
 import { checkName } from './users.ts';
 import { toGroup, type Group, type User } from './views.ts';
 
@@ -59,13 +59,15 @@ export class TenantGroups {
   }
 
   async update(name: string, fields: { description?: string | null }, actor: Actor): Promise<Group> {
+    let before: object = {};
     const updated = await this.store.groups.update(name, (old) => {
+      before = old;
       const next = { ...old };
       if (fields.description === null) delete next.description;
       else if (fields.description !== undefined) next.description = fields.description;
       return next;
     });
-    await this.audit.record(actor, 'group.update', updated.name, 'ok');
+    await this.audit.record(actor, 'group.update', updated.name, 'ok', changeDetail(before, updated, ['description']));
     return toGroup(updated);
   }
 

@@ -5,6 +5,9 @@ export {
   type ServiceAuthResult, type Session, type SessionFilter, type UserFields,
 } from './tenant-directory.ts';
 export { ACTIVE_WITHIN_HOURS } from './sessions.ts';
+export {
+  AUTH_ACTIONS, REPORT_LIST_LIMIT, parseSince, type MspReport, type MspRow, type ReportQuery, type TenantReport,
+} from './report.ts';
 export { DEFAULT_CREDENTIAL_LIMITS, type CredentialLimits, type TokenRate } from './limits.ts';
 export { TokenBuckets } from './throttle.ts';
 export type { DoctorProblem, DoctorReport } from './doctor.ts';

@@ -8,6 +8,14 @@ export interface Actor {
   protocol: NonNullable<AuditEvent['protocol']>;
   /** Source address, where there is one. */
   source?: string;
+  /** The admin's role (admin API). */
+  role?: string;
+  /** The NAS a RADIUS request came through, by its name in the tenant. */
+  nas?: string;
+  /** How the credential travelled: simple (LDAP bind), pap, mschapv2, ttls/pap, peap/mschapv2, ... */
+  method?: string;
+  /** The admin API client's User-Agent, as the caller gave it: a label only, never trusted. */
+  agent?: string;
 }
 
 export interface UserFields {

@@ -31,6 +31,24 @@ export class TenantAudit {
   }
 }
 
+/** Fields whose values never go to the audit trail, whatever changed. */
+const SECRET_FIELDS = new Set(['credentials', 'totp', 'appPasswords', 'password', 'passwordHash', 'ntHash', 'secret', 'seed']);
+/** A before or after value is cut to this many characters (an SSH key list can be long). */
+const MAX_CHANGE_CHARS = 2048;
+
+/**
+ * An admin change as audit detail: `before` and `after` (JSON objects of the fields that
+ * changed, never a secret), flat strings as the audit trail keeps them.
+ */
+export function changeDetail(before: object, after: object, fields: readonly string[]): Record<string, string> {
+  const was = before as Record<string, unknown>;
+  const now = after as Record<string, unknown>;
+  const changed = fields.filter((f) => !SECRET_FIELDS.has(f) && JSON.stringify(was[f]) !== JSON.stringify(now[f]));
+  if (changed.length === 0) return {};
+  const pick = (r: Record<string, unknown>) => JSON.stringify(Object.fromEntries(changed.map((f) => [f, r[f] ?? null]))).slice(0, MAX_CHANGE_CHARS);
+  return { before: pick(was), after: pick(now) };
+}
+
 function event(actor: Actor, action: string, target: string | undefined, outcome: Outcome, detail: Record<string, string>): AuditInput {
   const { reason, ...rest } = detail;
   return {
@@ -40,6 +58,12 @@ function event(actor: Actor, action: string, target: string | undefined, outcome
     ...(target === undefined ? {} : { target }),
     outcome,
     ...(reason === undefined ? {} : { reason }),
-    detail: { ...rest, ...(actor.source ? { source: actor.source } : {}) },
+    detail: {
+      ...rest,
+      ...(actor.source ? { source: actor.source } : {}),
+      ...(actor.nas ? { nas: actor.nas } : {}),
+      ...(actor.role ? { role: actor.role } : {}),
+      ...(actor.agent ? { agent: actor.agent.slice(0, 128) } : {}),
+    },
   };
 }

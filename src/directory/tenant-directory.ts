@@ -17,6 +17,7 @@ import { TenantGroups, type Member } from './groups.ts';
 import { importBatch, type ImportBatch, type ImportSummary } from './import.ts';
 import type { Actor, NewGroupInput, NewUserInput, UserFields } from './inputs.ts';
 import { PosixNumbers } from './posix.ts';
+import { tenantReport, type ReportQuery, type TenantReport } from './report.ts';
 import { listSessions, type Session, type SessionFilter } from './sessions.ts';
 import { TenantAudit, type Outcome } from './tenant-audit.ts';
 import type { CodeCarrier } from './second-factor.ts';
@@ -175,6 +176,10 @@ export class TenantDirectory {
 
   /** Stores a RADIUS accounting record; resolves only once the store has accepted it. */
   recordAccounting(r: AccountingRecord): Promise<void> { return this.store.accounting.append(r); }
+  /** The tenant's activity report (report.ts) at this instant. */
+  report(q: ReportQuery): Promise<TenantReport> { return tenantReport(this.tenant, this.store, q, this.now()); }
+  /** A successful authentication the directory did not check itself (EAP-TLS): lastLoginAt, at most once a minute. */
+  recordLogin(uid: string): Promise<void> { return this.store.users.recordLogin(uid, this.now()); }
 
   /** This tenant's audit events, newest first: for the admin API. */
   listAudit(q: AuditQuery): Promise<AuditEvent[]> { return this.log.list(q); }

@@ -8,7 +8,7 @@ import type { TenantAuthentication } from './authentication.ts';
 import type { TenantCredentials } from './credentials.ts';
 import type { Actor, NewUserInput, UserFields } from './inputs.ts';
 import { withNumbers, type PosixNumbers, type UserDraft } from './posix.ts';
-import type { TenantAudit } from './tenant-audit.ts';
+import { changeDetail, type TenantAudit } from './tenant-audit.ts';
 import { toUser, type User } from './views.ts';
 
 export class TenantUsers {
@@ -90,14 +90,22 @@ export class TenantUsers {
 
   async update(uid: string, fields: UserFields, actor: Actor): Promise<User> {
     validateFields(fields);
-    const updated = await this.store.users.update(uid, (old) => applyFields(old, fields));
-    await this.audit.record(actor, 'user.update', updated.uid, 'ok', { fields: Object.keys(fields).join(',') });
+    let before: object = {};
+    const updated = await this.store.users.update(uid, (old) => {
+      before = old;
+      return applyFields(old, fields);
+    });
+    await this.audit.record(actor, 'user.update', updated.uid, 'ok', { fields: Object.keys(fields).join(','), ...changeDetail(before, updated, Object.keys(fields)) });
     return toUser(updated);
   }
 
   async setEnabled(uid: string, enabled: boolean, actor: Actor): Promise<User> {
-    const updated = await this.store.users.update(uid, (old) => ({ ...old, enabled }));
-    await this.audit.record(actor, enabled ? 'user.enable' : 'user.disable', updated.uid, 'ok');
+    let before: object = {};
+    const updated = await this.store.users.update(uid, (old) => {
+      before = old;
+      return { ...old, enabled };
+    });
+    await this.audit.record(actor, enabled ? 'user.enable' : 'user.disable', updated.uid, 'ok', changeDetail(before, updated, ['enabled']));
     return toUser(updated);
   }
 

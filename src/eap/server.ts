@@ -44,8 +44,8 @@ export interface EapExchange {
    * `key` names the NAS uniquely in the configuration (a `name` is unique only within a tenant).
    */
   nas: { key: string; name: string; source: string };
-  /** Checks a credential in this tenant (lockout and audit included). */
-  authenticate(uid: string, proof: EapProof): Promise<EapVerdict>;
+  /** Checks a credential in this tenant (lockout and audit included); `method` (ttls/pap, peap/mschapv2, ...) labels the audit record. */
+  authenticate(uid: string, proof: EapProof, method: string): Promise<EapVerdict>;
   /** Finds a user of this tenant: EAP-TLS needs it (there is no credential to check). */
   getUser(uid: string): Promise<EapUser | undefined>;
 }
@@ -285,7 +285,7 @@ export class EapServer {
         conv.inner = { identity, method };
         const inner = innerUid(identity, x.tenant);
         if (!inner.ok) return inner;
-        return x.authenticate(inner.uid, proof);
+        return x.authenticate(inner.uid, proof, method);
       },
       lookupUser: async (identity, method) => {
         conv.inner = { identity, method };

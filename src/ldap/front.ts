@@ -216,7 +216,7 @@ class LdapSession implements Session {
       return { code: RC.unwillingToPerform, message: 'unauthenticated bind (a DN with an empty password) is not allowed' };
     }
     const t = this.o.live.current().byDn(name);
-    const actor: Actor = { name: `ldap:${name}`, protocol: 'ldap', source: this.conn.remoteAddress };
+    const actor: Actor = { name: `ldap:${name}`, protocol: 'ldap', source: this.conn.remoteAddress, method: 'simple' };
     if (!t) {
       // The same work as any refusal, so that timing does not tell which tenants exist.
       const refusal = await this.o.directory.refuseWithoutTenant(name, password, actor);
@@ -382,7 +382,7 @@ class LdapSession implements Session {
       return { code: RC.unwillingToPerform, message: 'a bind with an app password cannot change the password: give the old password' };
     }
     if (r.oldPassword !== undefined && self) {
-      const check = await dir.authenticate(uid, { password: r.oldPassword }, this.actor());
+      const check = await dir.authenticate(uid, { password: r.oldPassword }, { ...this.actor(), method: 'password-modify' });
       if (!check.ok && check.reason === 'throttled') return BUSY;
       if (!check.ok || check.factor === 'app-password') return { code: RC.invalidCredentials, message: 'the old password is not correct' };
     }
@@ -410,7 +410,7 @@ class LdapSession implements Session {
       return { code: RC.confidentialityRequired, message: 'this directory requires TLS: use LDAPS or StartTLS to change a password' };
     }
     const dir = this.o.directory.tenant(t);
-    const check = await dir.authenticate(pos.uid, { password: r.oldPassword }, actor);
+    const check = await dir.authenticate(pos.uid, { password: r.oldPassword }, { ...actor, method: 'password-modify' });
     if (!check.ok && check.reason === 'throttled') return BUSY;
     // An expired password still proves who asks: changing it is what it is good for.
     if (check.ok ? check.factor === 'app-password' : !(check.reason === 'password-expired' && check.proven)) {

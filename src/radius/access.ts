@@ -21,7 +21,7 @@ import { issueClass } from './session-class.ts';
 export type Method = 'pap' | 'mschapv2' | 'chap' | 'mschapv1' | 'eap' | 'mab' | 'none';
 
 /** What Access-Requests need of a tenant's directory (a test may hand in a double). */
-export type AccessDirectory = Pick<TenantDirectory, 'authenticate' | 'completeChallenge' | 'authenticateDevice' | 'audit' | 'getUser' | 'groupsOf'>;
+export type AccessDirectory = Pick<TenantDirectory, 'authenticate' | 'completeChallenge' | 'authenticateDevice' | 'audit' | 'getUser' | 'groupsOf' | 'recordLogin'>;
 
 /** RFC 2865 5.2: a User-Password is at most 128 bytes; a longer one is refused before any work. */
 const MAX_PAP_BYTES = 128;
@@ -169,7 +169,7 @@ async function pap(ctx: AccessContext, hidden: Buffer): Promise<AccessReply | Ac
   if (password === undefined) return refuse(ctx, 'pap', 'malformed-password', 'the User-Password attribute is malformed');
   const state = ctx.packet.get(ATTR.State);
   if (state && MfaChallenges.isOurs(state)) return answerChallenge(ctx, state, password);
-  const r = await ctx.directory.authenticate(ctx.uid, { password }, ctx.actor, ctx.tenant.mfa.radius);
+  const r = await ctx.directory.authenticate(ctx.uid, { password }, { ...ctx.actor, method: 'pap' }, ctx.tenant.mfa.radius);
   if (r.ok) return accept(ctx, r.user, 'pap', []);
   if (r.reason === 'throttled') return { drop: 'throttled', method: 'pap' };
   if (r.reason === 'mfa-challenge') {
@@ -203,7 +203,7 @@ async function answerChallenge(ctx: AccessContext, state: Buffer, code: string):
   if (!ctx.challenges.take(state, { tenantId: ctx.tenant.id, nasKey: ctx.nas.key, uid: ctx.uid })) {
     return refuse(ctx, 'pap', 'unknown-challenge', 'the sign-in took too long or was already answered: start again with the password');
   }
-  const r = await ctx.directory.completeChallenge(ctx.uid, code, ctx.actor);
+  const r = await ctx.directory.completeChallenge(ctx.uid, code, { ...ctx.actor, method: 'pap' });
   if (r.ok) return accept(ctx, r.user, 'pap', []);
   return r.reason === 'throttled' ? { drop: 'throttled', method: 'pap' } : { code: CODE.AccessReject, attributes: [], method: 'pap', reason: r.reason };
 }
@@ -251,7 +251,7 @@ async function mschapv2(ctx: AccessContext): Promise<AccessReply | AccessDrop> {
       }
       return check.ok;
     },
-  }, ctx.actor, 'none');
+  }, { ...ctx.actor, method: 'mschapv2' }, 'none');
   if (r.ok) return accept(ctx, r.user, 'mschapv2', success);
   if (r.reason === 'throttled') return { drop: 'throttled', method: 'mschapv2' };
   const attributes = [mschapError(ident, MSCHAP_ERROR[r.reason] ?? 691), ...provenRefusal(r)];
@@ -294,7 +294,7 @@ async function eap(ctx: AccessContext): Promise<AccessReply | AccessDrop> {
     tenant: { id: ctx.tenant.id, allowMschapv2: ctx.tenant.radius.allowMschapv2, realms: ctx.tenant.radius.realms },
     nas: ctx.nas,
     // A password inside EAP (TTLS/PAP) can carry an appended code; an NT-hash proof (PEAP) cannot.
-    authenticate: (uid, proof) => ctx.directory.authenticate(uid, proof, ctx.actor, 'password' in proof ? 'append' : 'none'),
+    authenticate: (uid, proof, method) => ctx.directory.authenticate(uid, proof, { ...ctx.actor, method }, 'password' in proof ? 'append' : 'none'),
     getUser: (uid) => ctx.directory.getUser(uid),
   });
   switch (outcome.kind) {
@@ -306,10 +306,16 @@ async function eap(ctx: AccessContext): Promise<AccessReply | AccessDrop> {
     case 'reject':
       // The inner identity when the conversation got that far; the outer one is only a label.
       await ctx.directory.audit(ctx.actor, 'radius.eap', outcome.identity ?? ctx.uid, 'failed', { reason: outcome.reason, method: outcome.method ?? 'eap' });
+      // EAP-TLS checks no password (so the directory records no radius.auth): its authentication is recorded here.
+      if (outcome.method === 'tls') await ctx.directory.audit(ctx.actor, 'radius.auth', outcome.identity ?? ctx.uid, 'failed', { reason: outcome.reason, method: 'tls', credential: 'certificate' });
       return { code: CODE.AccessReject, attributes: eapAttributes(outcome.eapMessage), method: 'eap', reason: outcome.reason };
     case 'accept': {
       const user = await ctx.directory.getUser(outcome.uid);
       if (!user) return { code: CODE.AccessReject, attributes: eapAttributes(eapFailure(message)), method: 'eap', reason: 'no-such-user' };
+      if (outcome.method === 'tls') {
+        await ctx.directory.recordLogin(user.uid);
+        await ctx.directory.audit(ctx.actor, 'radius.auth', user.uid, 'ok', { method: 'tls', credential: 'certificate' });
+      }
       const reply = await accept(ctx, user, 'eap', [
         ...eapAttributes(outcome.eapMessage),
         ms(MS.MppeRecvKey, encryptMppeKey(outcome.msk.subarray(0, 32), ctx.secret, ctx.packet.authenticator)),

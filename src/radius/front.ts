@@ -262,7 +262,7 @@ export class RadiusFront {
    */
   private actor(match: NasMatch, source: string, packet?: Packet): Actor {
     const station = packet?.string(ATTR.CallingStationId)?.trim().toLowerCase().slice(0, 64);
-    return { name: `radius:${match.client.name}`, protocol: 'radius', source: station ? `${nasKey(match)}|${station}` : source };
+    return { name: `radius:${match.client.name}`, protocol: 'radius', source: station ? `${nasKey(match)}|${station}` : source, nas: match.client.name };
   }
 
   private async access(packet: Packet, match: NasMatch, registry: Registry, source: string): Promise<Outcome> {

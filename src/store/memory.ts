@@ -5,14 +5,15 @@ import { randomUUID } from 'node:crypto';
 import { Conflict, NotFound } from '../core/errors.ts';
 import { nameKey } from '../core/ids.ts';
 import type {
-  AccountingRecord, AccountingRepo, AuditEvent, AuditQuery, FamiliarSource, LockoutRepo, LockoutState, NasHistoryRepo,
-  OutboxRepo, OutboxStatus, Page, PageResult, SequenceRepo, SessionQuery, SessionRecord, SourceRepo, Store, StoreHealth,
-  TenantStore,
+  AccountingRecord, AccountingRepo, AuditDayCount, AuditEvent, AuditQuery, AuditRepo, AuditTop, CrossTenantReports,
+  FamiliarSource, LockoutRepo, LockoutState, NasHistoryRepo, OutboxRepo, OutboxStatus, Page, PageResult, SequenceRepo,
+  SessionQuery, SessionRecord, SourceRepo, Store, StoreHealth, TenantStore, UserRecord, UserSummary, UserSummaryQuery,
 } from './port.ts';
 import {
-  ACCOUNTING_FILTERS, AUDIT_FILTERS, DEVICES, GROUPS, USERS, checkClaim, checkCount, checkPage, checkTenantId,
-  deviceRepo, groupRepo, keepImmutables, nextLockout, renamed, restartCause, sessionChange, toPage, userRepo,
-  type AccountingQuery, type Cond, type Doc, type Kind, type OutboxDoc, type RecordOps, type SessionChange, type Timeline,
+  ACCOUNTING_FILTERS, AUDIT_FILTERS, DEVICES, FAILED_OUTCOMES, GROUPS, KEPT_ON_REPLACE, USERS, byDayOrder, checkClaim,
+  checkCount, checkPage, checkRange, checkTenantId, countRollup, detailKey, deviceRepo, groupRepo, inAuditRange, keepImmutables,
+  lastOfRollup, nextLockout, renamed, restartCause, rolledUp, rollupOf, sessionChange, summaryCutoffs, toPage, topOrder, userRepo, utcDay,
+  wholeDays, type AccountingQuery, type RollupDay, type Cond, type Doc, type Kind, type OutboxDoc, type RecordOps, type SessionChange, type Timeline,
   type TimelineQuery,
 } from './records.ts';
 
@@ -27,6 +28,8 @@ interface TenantData {
   groups: Map<string, Doc>;
   devices: Map<string, Doc>;
   audit: Entry<AuditEvent>[];
+  /** The audit log's daily rollup (records.ts RollupDay) by UTC day. */
+  daily: Map<string, RollupDay>;
   accounting: Entry<AccountingRecord>[];
   /** JSON [nas, sessionId] → the session. */
   sessions: Map<string, SessionRecord>;
@@ -45,7 +48,7 @@ interface TenantData {
 
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
-  private readonly tenants = new Map<string, TenantData>();
+  private readonly byTenant = new Map<string, TenantData>();
   private seq = 0;
 
   tenant(id: string): TenantStore {
@@ -55,9 +58,9 @@ export class MemoryStore implements Store {
     const users = new MemoryRecords(id, d.users, USERS);
     return {
       tenantId: id,
-      users: userRepo(users, async (list) => users.upsertMany(list)),
+      users: userRepo(users, async (list) => users.upsertMany(list), async (q) => summarize(d.users, q)),
       groups: groupRepo(new MemoryRecords(id, d.groups, GROUPS)),
-      audit: timeline<AuditEvent, AuditQuery>(d.audit, nextSeq, AUDIT_FILTERS),
+      audit: auditRepo(d.audit, d.daily, nextSeq),
       accounting: accountingRepo(timeline<AccountingRecord, AccountingQuery>(d.accounting, nextSeq, ACCOUNTING_FILTERS), d.sessions),
       lockouts: lockoutRepo(d.lockouts),
       sources: sourceRepo(d.sources),
@@ -68,23 +71,82 @@ export class MemoryStore implements Store {
     };
   }
 
+  tenants(ids: readonly string[]): CrossTenantReports {
+    for (const id of ids) checkTenantId(id);
+    const each = (): [string, TenantData][] => [...new Set(ids)].map((id) => [id, this.data(id)]);
+    return {
+      async countByDay(q) {
+        checkRange(q);
+        const rows = new Map<string, { tenantId: string; day: string; outcome: AuditEvent['outcome']; count: number }>();
+        const add = (tenantId: string, day: string, outcome: AuditEvent['outcome'], n: number): void => {
+          const key = JSON.stringify([tenantId, day, outcome]);
+          const row = rows.get(key) ?? { tenantId, day, outcome, count: 0 };
+          row.count += n;
+          rows.set(key, row);
+        };
+        const whole = wholeDays(q);
+        for (const [tenantId, d] of each()) {
+          if (rolledUp(q)) {
+            for (const r of countRollup([...d.daily.values()], q)) add(tenantId, r.day, r.outcome, r.count);
+            continue;
+          }
+          for (const { item } of d.audit) if (inAuditRange(item, whole)) add(tenantId, utcDay(item.at), item.outcome, 1);
+        }
+        return [...rows.values()].sort((a, b) => (a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : a.day < b.day ? -1 : a.day > b.day ? 1 : a.outcome < b.outcome ? -1 : 1));
+      },
+      async lastAt(q) {
+        checkRange(q);
+        const out = new Map<string, Date>();
+        for (const [tenantId, d] of each()) {
+          // As mongo.ts: the rollup's newest instant, unless it lies outside the range (the edge days).
+          const rolled = rolledUp(q) ? lastOfRollup([...d.daily.values()], q) : undefined;
+          if (rolled && rolled >= q.since && rolled < q.until) {
+            out.set(tenantId, new Date(rolled));
+            continue;
+          }
+          if (rolledUp(q) && !rolled) continue;
+          for (const { item } of d.audit) {
+            if (!inAuditRange(item, q)) continue;
+            const was = out.get(tenantId);
+            if (!was || item.at > was) out.set(tenantId, new Date(item.at));
+          }
+        }
+        return out;
+      },
+      async users(q) {
+        const out = new Map<string, { total: number; enabled: number; active: number; mfaEnrolled: number }>();
+        for (const [tenantId, d] of each()) {
+          const row = { total: 0, enabled: 0, active: 0, mfaEnrolled: 0 };
+          for (const u of d.users.values()) {
+            row.total++;
+            if (u.enabled) row.enabled++;
+            if (u.lastLoginAt instanceof Date && u.lastLoginAt >= q.activeSince) row.active++;
+            if (u.enabled && (u.totp as UserRecord['totp'])?.confirmedAt) row.mfaEnrolled++;
+          }
+          if (row.total > 0) out.set(tenantId, row);
+        }
+        return out;
+      },
+    };
+  }
+
   async health(): Promise<StoreHealth> {
     return { ok: true, detail: 'in-memory store: nothing persists' };
   }
 
   async close(): Promise<void> {
-    this.tenants.clear();
+    this.byTenant.clear();
   }
 
   private data(id: string): TenantData {
-    let data = this.tenants.get(id);
+    let data = this.byTenant.get(id);
     if (!data) {
       data = {
-        users: new Map(), groups: new Map(), devices: new Map(), audit: [], accounting: [], sessions: new Map(),
+        users: new Map(), groups: new Map(), devices: new Map(), audit: [], daily: new Map(), accounting: [], sessions: new Map(),
         lockouts: new Map(), sources: new Map(), sequences: new Map(), outbox: new Map(), deliveries: new Map(),
         nasHistory: new Map(),
       };
-      this.tenants.set(id, data);
+      this.byTenant.set(id, data);
     }
     return data;
   }
@@ -179,9 +241,12 @@ class MemoryRecords<R, N, Q> implements RecordOps<R, N, Q> {
     return this.docs.delete(nameKey(id));
   }
 
-  async stamp(id: string, field: string, at: Date): Promise<void> {
+  async stamp(id: string, field: string, at: Date, olderThan?: Date): Promise<void> {
     const d = this.docs.get(nameKey(id));
-    if (d) d[field] = new Date(at);
+    if (!d) return;
+    const was = d[field];
+    if (olderThan && was instanceof Date && was >= olderThan) return;
+    d[field] = new Date(at);
   }
 
   /** Users only: insert or replace each, keeping entryUUID and createdAt of a replaced one. */
@@ -191,7 +256,10 @@ class MemoryRecords<R, N, Q> implements RecordOps<R, N, Q> {
     for (const d of docs) {
       const key = d[this.kind.keyField] as string;
       const old = this.docs.get(key);
-      if (old) Object.assign(d, { entryUUID: old.entryUUID, createdAt: old.createdAt });
+      if (old) {
+        Object.assign(d, { entryUUID: old.entryUUID, createdAt: old.createdAt });
+        for (const k of KEPT_ON_REPLACE) if (old[k] !== undefined) d[k] = old[k];
+      }
       else inserted++;
       this.docs.set(key, d);
     }
@@ -294,6 +362,123 @@ function timeline<T extends { at: Date }, Q extends TimelineQuery>(
       const purged = entries.length - kept;
       entries.length = kept;
       return purged;
+    },
+  };
+}
+
+/** The audit log: the timeline, and the report's aggregations over it (every event of the tenant is looked at once). */
+function auditRepo(entries: Entry<AuditEvent>[], daily: Map<string, RollupDay>, nextSeq: () => number): AuditRepo {
+  const log = timeline<AuditEvent, AuditQuery>(entries, nextSeq, AUDIT_FILTERS);
+  const failed = (e: AuditEvent): boolean => (FAILED_OUTCOMES as readonly string[]).includes(e.outcome);
+  const rollUp = (events: readonly AuditEvent[]): void => {
+    for (const [day, { inc, max }] of rollupOf(events)) {
+      const d = daily.get(day) ?? { day, c: {}, l: {} };
+      for (const [k, n] of Object.entries(inc)) d.c[k] = (d.c[k] ?? 0) + n;
+      for (const [k, at] of Object.entries(max)) if (!d.l[k] || at > d.l[k]!) d.l[k] = new Date(at);
+      daily.set(day, d);
+    }
+  };
+  return {
+    ...log,
+    async append(e) {
+      await log.append(e);
+      rollUp([e]);
+    },
+    async appendMany(es) {
+      await log.appendMany(es);
+      rollUp(es);
+    },
+    async purge(before) {
+      const cut = utcDay(before);
+      for (const day of [...daily.keys()]) if (day < cut) daily.delete(day);
+      return log.purge(before);
+    },
+    async countByDay(q) {
+      checkRange(q);
+      if (rolledUp(q)) return countRollup([...daily.values()], q);
+      const whole = wholeDays(q);
+      const rows = new Map<string, AuditDayCount>();
+      for (const { item } of entries) {
+        if (!inAuditRange(item, whole)) continue;
+        const row = { day: utcDay(item.at), protocol: item.protocol ?? '', method: detailKey(item, 'method'), outcome: item.outcome };
+        const key = JSON.stringify(row);
+        const found = rows.get(key) ?? { ...row, count: 0 };
+        found.count++;
+        rows.set(key, found);
+      }
+      return [...rows.values()].sort(byDayOrder);
+    },
+    async topFailing(q) {
+      checkRange(q);
+      checkPage(q);
+      const rows = new Map<string, AuditTop>();
+      for (const { item } of entries) {
+        if (!inAuditRange(item, q) || !failed(item)) continue;
+        const key = q.by === 'user' ? item.target ?? '' : detailKey(item, 'source');
+        const nas = q.by === 'source' ? detailKey(item, 'nas') : '';
+        if (key === '') continue;
+        const id = JSON.stringify([key, nas]);
+        const row = rows.get(id) ?? { key, ...(nas === '' ? {} : { nas }), failures: 0, lastAt: item.at };
+        row.failures++;
+        if (item.at > row.lastAt) row.lastAt = item.at;
+        rows.set(id, row);
+      }
+      return [...rows.values()].sort(topOrder).slice(0, q.limit).map((r) => structuredClone(r));
+    },
+    async recent(q) {
+      checkRange(q);
+      checkPage(q);
+      const hits = entries.filter(({ item }) => inAuditRange(item, q))
+        .sort((a, b) => b.item.at.getTime() - a.item.at.getTime() || b.seq - a.seq);
+      return { count: hits.length, items: hits.slice(0, q.limit).map(({ item }) => structuredClone(item)) };
+    },
+    async lastAt(q) {
+      let last: Date | undefined;
+      for (const { item } of entries) {
+        if (q?.actions && !q.actions.includes(item.action)) continue;
+        if (!last || item.at > last) last = item.at;
+      }
+      return last && new Date(last);
+    },
+  };
+}
+
+/** users.summarize over a tenant's users, as mongo.ts's queries count them. */
+function summarize(docs: Map<string, Doc>, q: UserSummaryQuery): UserSummary {
+  const c = summaryCutoffs(q);
+  const users = [...docs.values()].map((d) => USERS.fromStored(structuredClone(d)));
+  const byUid = (a: { uid: string }, b: { uid: string }) => (nameKey(a.uid) < nameKey(b.uid) ? -1 : 1);
+  const exempt = (u: UserRecord) => u.memberOf.some((g) => c.exempt.includes(g));
+  const enabled = users.filter((u) => u.enabled);
+  const never = users.filter((u) => !u.lastLoginAt).sort(byUid);
+  const inactive = users.filter((u) => u.lastLoginAt && u.lastLoginAt < c.activeSince)
+    .sort((a, b) => a.lastLoginAt!.getTime() - b.lastLoginAt!.getTime() || byUid(a, b));
+  const expiring = c.expiring
+    ? users.filter((u) => u.enabled && u.credentials && u.credentials.passwordChangedAt >= c.expiring!.from && u.credentials.passwordChangedAt < c.expiring!.to)
+      .map((u) => ({ uid: u.uid, expiresAt: new Date(u.credentials!.passwordChangedAt.getTime() + c.expiring!.maxAgeMs) }))
+      .sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime() || byUid(a, b))
+    : [];
+  const unused = users.flatMap((u) => (u.appPasswords ?? [])
+    .filter((a) => (a.lastUsedAt ?? a.createdAt) < c.unusedSince)
+    .map((a) => ({ uid: u.uid, name: a.name, ...(a.lastUsedAt ? { lastUsedAt: a.lastUsedAt } : {}) })))
+    .sort((a, b) => byUid(a, b) || (a.name < b.name ? -1 : 1));
+  const notExempt = enabled.filter((u) => !exempt(u));
+  const enrolled = (u: UserRecord) => u.totp?.confirmedAt !== undefined;
+  return {
+    total: users.length,
+    enabled: enabled.length,
+    disabled: users.length - enabled.length,
+    expired: users.filter((u) => u.expiresAt && u.expiresAt <= c.now).length,
+    active: users.filter((u) => u.lastLoginAt && u.lastLoginAt >= c.activeSince).length,
+    neverLoggedIn: { count: never.length, users: never.slice(0, q.limit).map((u) => u.uid) },
+    inactive: { count: inactive.length, users: inactive.slice(0, q.limit).map((u) => ({ uid: u.uid, lastLoginAt: u.lastLoginAt! })) },
+    passwordsExpiring: { count: expiring.length, users: expiring.slice(0, q.limit) },
+    appPasswordsUnused: { count: unused.length, items: unused.slice(0, q.limit) },
+    mfa: {
+      enrolled: enabled.filter(enrolled).length,
+      exempt: enabled.length - notExempt.length,
+      notExempt: notExempt.length,
+      enrolledNotExempt: notExempt.filter(enrolled).length,
     },
   };
 }

@@ -13,14 +13,16 @@ import { Conflict, NotFound, StoreUnavailable } from '../core/errors.ts';
 import { nameKey } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
 import type {
-  AccountingRecord, AccountingRepo, AuditEvent, AuditQuery, FamiliarSource, LockoutRepo, LockoutState, NasHistoryRepo,
-  NewUser, OutboxItem, OutboxRepo, OutboxStatus, Page, PageResult, SequenceRepo, SessionRecord, SourceRepo, Store,
-  StoreHealth, TenantStore,
+  AccountingRecord, AccountingRepo, AuditDayCount, AuditEvent, AuditQuery, AuditRangeQuery, AuditRepo, AuditTop,
+  CrossTenantReports, FamiliarSource, LockoutRepo, LockoutState, NasHistoryRepo, NewUser, OutboxItem, OutboxRepo,
+  OutboxStatus, Page, PageResult, SequenceRepo, SessionRecord, SourceRepo, Store, StoreHealth, TenantStore, UserSummary,
+  UserSummaryQuery,
 } from './port.ts';
 import {
-  ACCOUNTING_FILTERS, AUDIT_FILTERS, DEVICES, GROUPS, USERS, absentUserFields, checkClaim, checkCount, checkPage,
-  checkTenantId, deviceRepo, groupRepo, keepImmutables, nextLockout, renamed, restartCause, sessionChange, toPage,
-  userRepo, windowCutoff, without, type AccountingQuery, type Cond, type Doc, type Kind, type RecordOps, type Timeline,
+  ACCOUNTING_FILTERS, AUDIT_FILTERS, DEVICES, FAILED_OUTCOMES, GROUPS, MAX_REPORT_DAYS, USERS, absentUserFields,
+  byDayOrder, checkClaim, checkCount, checkPage, checkRange, checkTenantId, countRollup, deviceRepo, groupRepo, keepImmutables,
+  lastOfRollup, rolledUp, rollupDays, rollupOf, wholeDays, type RollupDay, nextLockout, renamed, restartCause, sessionChange, summaryCutoffs, toPage, topOrder, userRepo, utcDay, windowCutoff,
+  without, type AccountingQuery, type Cond, type Doc, type Kind, type RecordOps, type Timeline,
   type TimelineQuery,
 } from './records.ts';
 
@@ -36,7 +38,7 @@ export interface MongoStoreOptions {
 
 type CollectionName =
   | 'users' | 'groups' | 'devices' | 'audit' | 'accounting' | 'sessions' | 'lockouts' | 'sources' | 'sequences' | 'outbox'
-  | 'deliveries' | 'nasHistory';
+  | 'deliveries' | 'nasHistory' | 'auditDaily';
 
 /** Every index leads with tenantId: no query can use one across tenants. */
 const INDEXES: Record<CollectionName, IndexDescription[]> = {
@@ -48,6 +50,7 @@ const INDEXES: Record<CollectionName, IndexDescription[]> = {
     { key: { tenantId: 1, gidNumber: 1 } },
     { key: { tenantId: 1, memberOf: 1 } },
     { key: { tenantId: 1, entryUUID: 1 } },
+    { key: { tenantId: 1, lastLoginAt: 1 } },
   ],
   groups: [
     { key: { tenantId: 1, nameKey: 1 }, unique: true },
@@ -60,6 +63,8 @@ const INDEXES: Record<CollectionName, IndexDescription[]> = {
     { key: { tenantId: 1, groups: 1 } },
   ],
   audit: [{ key: { tenantId: 1, at: -1 } }],
+  // The audit log's daily rollup: one document per tenant and UTC day (records.ts RollupDay).
+  auditDaily: [{ key: { tenantId: 1, day: 1 }, unique: true }],
   accounting: [{ key: { tenantId: 1, sessionId: 1 } }, { key: { tenantId: 1, at: 1 } }],
   sessions: [
     { key: { tenantId: 1, nas: 1, sessionId: 1 }, unique: true },
@@ -79,6 +84,8 @@ const INDEXES: Record<CollectionName, IndexDescription[]> = {
 };
 
 const DEFAULT_SELECTION_TIMEOUT_MS = 2000;
+/** Cross-tenant reports name up to this many tenants with $in, more by one range of ids. */
+const MAX_IN_TENANTS = 50;
 const HEALTH_TIMEOUT_MS = 1000;
 /** Optimistic-concurrency and insert-race retries before giving up with Conflict. */
 const MAX_ATTEMPTS = 10;
@@ -86,9 +93,33 @@ const DUPLICATE_KEY = 11000;
 const NAMESPACE_NOT_FOUND = 26;
 const AFTER = { returnDocument: 'after' } as const;
 
+/**
+ * What the server's aggregation can do. FerretDB 1.24's $group has $count and $sum only: where
+ * $max is refused, the newest instant of each group is read by one indexed find per group
+ * instead (top lists: at most their limit; the MSP view: per tenant active in the range).
+ */
+interface Capabilities {
+  max: boolean;
+  /** $cond inside $group's $sum (the MSP-wide user totals in one pass). */
+  cond: boolean;
+}
+
+/** Runs a pipeline with $max; undefined (and `caps.max` off from then on) where the server refuses it. */
+async function withMax(caps: Capabilities, run: () => Promise<Document[]>): Promise<Document[] | undefined> {
+  if (!caps.max) return undefined;
+  try {
+    return await run();
+  } catch (e) {
+    if (!(e instanceof MongoServerError) || !/\$max/.test(e.message)) throw e;
+    caps.max = false;
+    return undefined;
+  }
+}
+
 export class MongoStore implements Store {
   readonly kind = 'mongo' as const;
   private readonly updates = new KeyedQueue();
+  private readonly caps: Capabilities = { max: true, cond: true };
 
   private constructor(
     private readonly client: MongoClient,
@@ -135,9 +166,9 @@ export class MongoStore implements Store {
     const users = new MongoRecords(col('users'), id, USERS, this.updates);
     return {
       tenantId: id,
-      users: userRepo(users, (list) => guard(() => upsertUsers(col('users'), id, list))),
+      users: userRepo(users, (list) => guard(() => upsertUsers(col('users'), id, list)), (q) => guard(() => summarizeUsers(col('users'), id, q))),
       groups: groupRepo(new MongoRecords(col('groups'), id, GROUPS, this.updates)),
-      audit: timeline<AuditEvent, AuditQuery>(col('audit'), id, AUDIT_FILTERS),
+      audit: auditRepo(col('audit'), col('auditDaily'), id, this.caps),
       accounting: accountingRepo(timeline<AccountingRecord, AccountingQuery>(col('accounting'), id, ACCOUNTING_FILTERS), col('sessions'), id),
       lockouts: lockoutRepo(col('lockouts'), id),
       sources: sourceRepo(col('sources'), id),
@@ -145,6 +176,136 @@ export class MongoStore implements Store {
       devices: deviceRepo(new MongoRecords(col('devices'), id, DEVICES, this.updates)),
       outbox: outboxRepo(col('outbox'), col('deliveries'), id),
       nasHistory: nasHistoryRepo(col('nasHistory'), id),
+    };
+  }
+
+  tenants(ids: readonly string[]): CrossTenantReports {
+    for (const id of ids) checkTenantId(id);
+    const wanted = new Set(ids);
+    const sorted = [...wanted].sort();
+    // Many tenants: one range of the index from the first id to the last (servers scan an $in
+    // of 1,000 values as 1,000 ranges, or worse), and rows of tenants not asked for are dropped
+    // here; a few tenants: $in.
+    const tenantId = sorted.length > MAX_IN_TENANTS
+      ? { $gte: sorted[0]!, $lte: sorted[sorted.length - 1]! }
+      : { $in: sorted };
+    const audit = this.db.collection('audit');
+    const daily = this.db.collection('auditDaily');
+    const users = this.db.collection('users');
+    // The rollup days of the range, per tenant asked for: one find on { tenantId, day }, shared
+    // by the report's calls over the same days (counts, lockouts, newest instants).
+    const read = new Map<string, Promise<Map<string, RollupDay[]>>>();
+    const rollup = (q: AuditRangeQuery): Promise<Map<string, RollupDay[]>> => {
+      const { first, last } = rollupDays(q);
+      const key = `${first}|${last}`;
+      const found = read.get(key);
+      if (found) return found;
+      const p = readRollup(first, last);
+      p.catch(() => read.delete(key));
+      read.set(key, p);
+      return p;
+    };
+    const readRollup = async (first: string, last: string): Promise<Map<string, RollupDay[]>> => {
+      const docs = await daily.find({ tenantId, day: { $gte: first, $lte: last } }, { projection: { _id: 0 } }).toArray();
+      const out = new Map<string, RollupDay[]>();
+      for (const d of docs) {
+        const id = String(d.tenantId);
+        if (wanted.has(id)) out.set(id, [...(out.get(id) ?? []), d as unknown as RollupDay]);
+      }
+      return out;
+    };
+    const perTenant = async (match: Filter<Document>): Promise<Map<string, number>> => {
+      const rows = await users.aggregate([{ $match: { tenantId, ...match } }, { $group: { _id: '$tenantId', n: { $sum: 1 } } }]).toArray();
+      return new Map(rows.filter((r) => wanted.has(String(r._id))).map((r) => [String(r._id), Number(r.n)]));
+    };
+    return {
+      countByDay: (q) => guard(async () => {
+        checkRange(q);
+        if (rolledUp(q)) {
+          const out: { tenantId: string; day: string; outcome: AuditEvent['outcome']; count: number }[] = [];
+          for (const [id, days] of await rollup(q)) {
+            const sums = new Map<string, number>();
+            for (const r of countRollup(days, q)) sums.set(JSON.stringify([r.day, r.outcome]), (sums.get(JSON.stringify([r.day, r.outcome])) ?? 0) + r.count);
+            for (const [k, count] of sums) {
+              const [day, outcome] = JSON.parse(k) as [string, AuditEvent['outcome']];
+              out.push({ tenantId: id, day, outcome, count });
+            }
+          }
+          return out.sort((a, b) => cmp(a.tenantId, b.tenantId) || cmp(a.day, b.day) || cmp(a.outcome, b.outcome));
+        }
+        q = wholeDays(q);
+        const run = () => audit.aggregate([
+          { $match: auditRangeFilter(tenantId, q) },
+          { $group: { _id: { tenantId: '$tenantId', day: '$day', outcome: '$outcome' }, count: { $sum: 1 } } },
+        ]).toArray();
+        let rows = await run();
+        if (rows.some((r) => typeof r._id.day !== 'string')) {
+          await backfillDays(audit, { $in: sorted }, q);
+          rows = await run();
+        }
+        return rows.filter((r) => wanted.has(String(r._id.tenantId))).map((r) => ({ tenantId: String(r._id.tenantId), day: String(r._id.day ?? ''), outcome: r._id.outcome as AuditEvent['outcome'], count: Number(r.count) }))
+          .sort((a, b) => cmp(a.tenantId, b.tenantId) || cmp(a.day, b.day) || cmp(a.outcome, b.outcome));
+      }),
+      lastAt: (q) => guard(async () => {
+        checkRange(q);
+        if (rolledUp(q)) {
+          // The rollup's newest instant per tenant; on the edge days it may lie outside the
+          // range, and then one indexed find for that tenant says which event is the newest in it.
+          const out = new Map<string, Date>();
+          for (const [id, days] of await rollup(q)) {
+            const last = lastOfRollup(days, q);
+            if (!last) continue;
+            if (last >= q.since && last < q.until) {
+              out.set(id, last);
+              continue;
+            }
+            const [d] = await audit.find(auditRangeFilter(id, q), { projection: { at: 1 } }).sort({ at: -1 }).limit(1).toArray();
+            if (d) out.set(id, d.at as Date);
+          }
+          return out;
+        }
+        const rows = await withMax(this.caps, () => audit.aggregate([
+          { $match: auditRangeFilter(tenantId, q) }, { $group: { _id: '$tenantId', last: { $max: '$at' } } },
+        ]).toArray());
+        if (rows) return new Map(rows.filter((r) => wanted.has(String(r._id))).map((r) => [String(r._id), r.last as Date]));
+        const active = await audit.aggregate([{ $match: auditRangeFilter(tenantId, q) }, { $group: { _id: '$tenantId', n: { $sum: 1 } } }]).toArray();
+        const out = new Map<string, Date>();
+        for (const r of active.filter((x) => wanted.has(String(x._id)))) {
+          const [d] = await audit.find(auditRangeFilter(String(r._id), q), { projection: { at: 1 } }).sort({ at: -1 }).limit(1).toArray();
+          if (d) out.set(String(r._id), d.at as Date);
+        }
+        return out;
+      }),
+      users: (q) => guard(async () => {
+        // One pass over the users, counting with $cond; where the server's $group refuses
+        // expressions (FerretDB 1.24), one $group per number.
+        if (this.caps.cond) {
+          try {
+            const rows = await users.aggregate([{ $match: { tenantId } }, {
+              $group: {
+                _id: '$tenantId',
+                total: { $sum: 1 },
+                enabled: { $sum: { $cond: [{ $eq: ['$enabled', true] }, 1, 0] } },
+                active: { $sum: { $cond: [{ $gte: ['$lastLoginAt', q.activeSince] }, 1, 0] } },
+                mfaEnrolled: { $sum: { $cond: [{ $and: [{ $eq: ['$enabled', true] }, { $ifNull: ['$totp.confirmedAt', false] }] }, 1, 0] } },
+              },
+            }]).toArray();
+            return new Map(rows.filter((r) => wanted.has(String(r._id))).map((r) => [String(r._id), {
+              total: Number(r.total), enabled: Number(r.enabled), active: Number(r.active), mfaEnrolled: Number(r.mfaEnrolled),
+            }]));
+          } catch (e) {
+            if (!(e instanceof MongoServerError)) throw e;
+            this.caps.cond = false;
+          }
+        }
+        const [total, enabled, active, mfa] = await Promise.all([
+          perTenant({}),
+          perTenant({ enabled: true }),
+          perTenant({ lastLoginAt: { $gte: q.activeSince } }),
+          perTenant({ enabled: true, 'totp.confirmedAt': { $exists: true } }),
+        ]);
+        return new Map([...total].map(([id, n]) => [id, { total: n, enabled: enabled.get(id) ?? 0, active: active.get(id) ?? 0, mfaEnrolled: mfa.get(id) ?? 0 }]));
+      }),
     };
   }
 
@@ -408,9 +569,10 @@ class MongoRecords<R, N, Q> implements RecordOps<R, N, Q> {
   }
 
   /** Bumps rev like any write, so that a concurrent update() reads again and keeps the stamp. */
-  async stamp(id: string, field: string, at: Date): Promise<void> {
+  async stamp(id: string, field: string, at: Date, olderThan?: Date): Promise<void> {
+    const older = olderThan ? { $or: [{ [field]: { $exists: false } }, { [field]: { $lt: olderThan } }] } : {};
     return guard(async () => {
-      await this.col.updateOne(this.byId(id), { $set: { [field]: at }, $inc: { rev: 1 } });
+      await this.col.updateOne({ ...this.byId(id), ...older }, { $set: { [field]: at }, $inc: { rev: 1 } });
     });
   }
 
@@ -527,19 +689,24 @@ async function upsertUsers(col: Collection<Document>, tenantId: string, users: N
 
 // ---------------------------------------------------------------- logs, lockouts, sequences
 
-/** An append-only log, newest first on listing, purged by date. */
+/**
+ * An append-only log, newest first on listing, purged by date. `extra` adds stored fields
+ * (the audit log's `day`) that listings leave out.
+ */
 function timeline<T extends { at: Date }, Q extends TimelineQuery>(
   col: Collection<Document>,
   tenantId: string,
   fields: readonly (keyof Q & keyof T & string)[],
+  extra: (x: T) => Doc = () => ({}),
 ): Timeline<T, Q> {
+  const hidden = ['_id', 'tenantId', 'day'];
   return {
     append: (x) => guard(async () => {
-      await col.insertOne({ ...x, tenantId });
+      await col.insertOne({ ...x, ...extra(x), tenantId });
     }),
     appendMany: (xs) => guard(async () => {
       // Ordered: _ids ascend in the order given, which breaks ties of the same instant.
-      if (xs.length > 0) await col.insertMany(xs.map((x) => ({ ...x, tenantId })), { ordered: true });
+      if (xs.length > 0) await col.insertMany(xs.map((x) => ({ ...x, ...extra(x), tenantId })), { ordered: true });
     }),
     async list(q) {
       checkPage(q);
@@ -554,10 +721,207 @@ function timeline<T extends { at: Date }, Q extends TimelineQuery>(
       };
       return guard(async () => {
         const docs = await col.find(filter).sort({ at: -1, _id: -1 }).limit(q.limit).toArray();
-        return docs.map((d) => without(d, ['_id', 'tenantId']) as unknown as T);
+        return docs.map((d) => without(d, hidden) as unknown as T);
       });
     },
     purge: (before) => guard(async () => (await col.deleteMany({ tenantId, at: { $lt: before } })).deletedCount),
+  };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A report range as a filter: tenantId first, then the range of `at`, on the index { tenantId, at }. */
+function auditRangeFilter(tenantId: string | Document, q: AuditRangeQuery): Filter<Document> {
+  const f: Filter<Document> = { tenantId, at: { $gte: q.since, $lt: q.until } };
+  const any: Filter<Document>[] = [];
+  if (q.actions) any.push({ action: { $in: [...q.actions] } });
+  if (q.actionPrefix !== undefined) any.push({ action: { $regex: `^${q.actionPrefix.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}` } });
+  if (any.length === 1) Object.assign(f, any[0]);
+  else if (any.length > 1) f.$or = any;
+  if (q.exceptReasons && q.exceptReasons.length > 0) f.reason = { $nin: [...q.exceptReasons] };
+  return f;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Events stored before `day` was kept (earlier versions) get it: one updateMany per UTC day of
+ * the range (at most MAX_REPORT_DAYS), each on the { tenantId, at } index. Runs once: afterwards
+ * no event of the range lacks it.
+ */
+async function backfillDays(col: Collection<Document>, tenantId: string | { $in: string[] }, q: { since: Date; until: Date }): Promise<void> {
+  const first = Date.UTC(q.since.getUTCFullYear(), q.since.getUTCMonth(), q.since.getUTCDate());
+  for (let t = first, n = 0; t < q.until.getTime() && n <= MAX_REPORT_DAYS; t += DAY_MS, n++) {
+    const from = new Date(Math.max(t, q.since.getTime()));
+    const to = new Date(Math.min(t + DAY_MS, q.until.getTime()));
+    await col.updateMany({ tenantId, at: { $gte: from, $lt: to }, day: { $exists: false } }, { $set: { day: utcDay(new Date(t)) } });
+  }
+}
+
+/** The audit log and the report's aggregations, each a pipeline that starts with $match on { tenantId, at }. */
+function auditRepo(col: Collection<Document>, daily: Collection<Document>, tenantId: string, caps: Capabilities): AuditRepo {
+  const log = timeline<AuditEvent, AuditQuery>(col, tenantId, AUDIT_FILTERS, (e) => ({ day: utcDay(e.at) }));
+  const failed = { outcome: { $in: [...FAILED_OUTCOMES] } };
+  // After the events are written, one upsert per UTC day of them: $inc of the counts, $max of the
+  // newest instants. Two first writers of a day race on the unique index: the loser retries once
+  // (then the document exists and the update matches it).
+  const rollUp = async (events: readonly AuditEvent[]): Promise<void> => {
+    for (const [day, { inc, max }] of rollupOf(events)) {
+      const update = {
+        $inc: Object.fromEntries(Object.entries(inc).map(([k, n]) => [`c.${k}`, n])),
+        $max: Object.fromEntries(Object.entries(max).map(([k, at]) => [`l.${k}`, at])),
+      };
+      const write = () => daily.updateOne({ tenantId, day }, update, { upsert: true });
+      try {
+        await write();
+      } catch (e) {
+        if (!(e instanceof MongoServerError) || e.code !== DUPLICATE_KEY) throw e;
+        await write();
+      }
+    }
+  };
+  return {
+    ...log,
+    append: (e) => guard(async () => {
+      await log.append(e);
+      await rollUp([e]);
+    }),
+    appendMany: (es) => guard(async () => {
+      await log.appendMany(es);
+      await rollUp(es);
+    }),
+    purge: (before) => guard(async () => {
+      const purged = await log.purge(before);
+      await daily.deleteMany({ tenantId, day: { $lt: utcDay(before) } });
+      return purged;
+    }),
+    countByDay: (q) => guard(async () => {
+      checkRange(q);
+      if (rolledUp(q)) {
+        const { first, last } = rollupDays(q);
+        const days = await daily.find({ tenantId, day: { $gte: first, $lte: last } }, { projection: { _id: 0 } }).toArray();
+        return countRollup(days as unknown as RollupDay[], q);
+      }
+      q = wholeDays(q);
+      const run = () => col.aggregate([
+        { $match: auditRangeFilter(tenantId, q) },
+        { $group: { _id: { day: '$day', protocol: '$protocol', method: '$detail.method', outcome: '$outcome' }, count: { $sum: 1 } } },
+      ]).toArray();
+      let rows = await run();
+      if (rows.some((r) => typeof r._id.day !== 'string')) {
+        await backfillDays(col, tenantId, q);
+        rows = await run();
+      }
+      return rows.map((r): AuditDayCount => ({
+        day: String(r._id.day ?? ''), protocol: String(r._id.protocol ?? ''), method: r._id.method == null ? '' : String(r._id.method),
+        outcome: r._id.outcome as AuditEvent['outcome'], count: Number(r.count),
+      })).sort(byDayOrder);
+    }),
+    topFailing: (q) => guard(async () => {
+      checkRange(q);
+      checkPage(q);
+      const key = q.by === 'user' ? { key: '$target' } : { key: '$detail.source', nas: '$detail.nas' };
+      const present = q.by === 'user' ? { target: { $exists: true } } : { 'detail.source': { $exists: true } };
+      const match = { ...auditRangeFilter(tenantId, q), ...failed, ...present };
+      const top = (last: Document) => col.aggregate([
+        { $match: match },
+        { $group: { _id: key, failures: { $sum: 1 }, ...last } },
+        { $sort: { failures: -1, '_id.key': 1, '_id.nas': 1 } },
+        { $limit: q.limit },
+      ]).toArray();
+      let rows = await withMax(caps, () => top({ lastAt: { $max: '$at' } }));
+      if (!rows) {
+        rows = await top({});
+        for (const r of rows) {
+          const which = q.by === 'user' ? { target: r._id.key } : { 'detail.source': r._id.key, ...(r._id.nas == null ? {} : { 'detail.nas': r._id.nas }) };
+          const [d] = await col.find({ ...match, ...which }, { projection: { at: 1 } }).sort({ at: -1 }).limit(1).toArray();
+          r.lastAt = d?.at;
+        }
+      }
+      return rows.map((r): AuditTop => ({
+        key: String(r._id.key), ...(r._id.nas == null ? {} : { nas: String(r._id.nas) }), failures: Number(r.failures), lastAt: r.lastAt as Date,
+      })).sort(topOrder);
+    }),
+    recent: (q) => guard(async () => {
+      checkRange(q);
+      checkPage(q);
+      const filter = auditRangeFilter(tenantId, q);
+      const [count, docs] = await Promise.all([
+        col.countDocuments(filter),
+        col.find(filter).sort({ at: -1, _id: -1 }).limit(q.limit).toArray(),
+      ]);
+      return { count, items: docs.map((d) => without(d, ['_id', 'tenantId', 'day']) as unknown as AuditEvent) };
+    }),
+    lastAt: (q) => guard(async () => {
+      const d = await col.find({ tenantId, ...(q?.actions ? { action: { $in: [...q.actions] } } : {}) }, { projection: { at: 1 } })
+        .sort({ at: -1 }).limit(1).toArray();
+      return d[0]?.at as Date | undefined;
+    }),
+  };
+}
+
+/** users.summarize as counts and capped finds, each filter led by tenantId. */
+async function summarizeUsers(col: Collection<Document>, tenantId: string, q: UserSummaryQuery): Promise<UserSummary> {
+  const c = summaryCutoffs(q);
+  const count = (f: Filter<Document>) => col.countDocuments({ tenantId, ...f });
+  const list = (f: Filter<Document>, sort: Document, projection: Document) =>
+    col.find({ tenantId, ...f }, { projection: { _id: 0, ...projection } }).sort(sort).limit(q.limit).toArray();
+  const never = { lastLoginAt: { $exists: false } };
+  const inactive = { lastLoginAt: { $lt: c.activeSince } };
+  const expiring = c.expiring && { enabled: true, 'credentials.passwordChangedAt': { $gte: c.expiring.from, $lt: c.expiring.to } };
+  // Users with app passwords, streamed in uid order, keeping the first `limit` unused ones: FerretDB
+  // 1.24 has neither $elemMatch with $or nor an $unwind that keeps the other fields.
+  const apps = async (): Promise<UserSummary['appPasswordsUnused']> => {
+    const out: UserSummary['appPasswordsUnused'] = { count: 0, items: [] };
+    const cursor = col.find({ tenantId, 'appPasswords.0': { $exists: true } }, { projection: { _id: 0, uid: 1, uidKey: 1, appPasswords: 1 } }).sort({ uidKey: 1 });
+    for await (const d of cursor) {
+      const list = (d.appPasswords as { name: string; createdAt: Date; lastUsedAt?: Date }[])
+        .filter((a) => (a.lastUsedAt ?? a.createdAt) < c.unusedSince)
+        .sort((a, b) => cmp(a.name, b.name));
+      out.count += list.length;
+      for (const a of list) {
+        if (out.items.length < q.limit) out.items.push({ uid: String(d.uid), name: a.name, ...(a.lastUsedAt ? { lastUsedAt: a.lastUsedAt } : {}) });
+      }
+    }
+    return out;
+  };
+  const exempt = c.exempt.length > 0 ? { memberOf: { $in: c.exempt } } : undefined;
+  const enrolled = { enabled: true, 'totp.confirmedAt': { $exists: true } };
+  const [
+    total, enabled, expired, active, neverCount, neverList, inactiveCount, inactiveList, expiringCount, expiringList,
+    appPasswordsUnused, mfaEnrolled, mfaExempt, enrolledNotExempt,
+  ] = await Promise.all([
+    count({}),
+    count({ enabled: true }),
+    count({ expiresAt: { $lte: c.now } }),
+    count({ lastLoginAt: { $gte: c.activeSince } }),
+    count(never),
+    list(never, { uidKey: 1 }, { uid: 1 }),
+    count(inactive),
+    list(inactive, { lastLoginAt: 1, uidKey: 1 }, { uid: 1, lastLoginAt: 1 }),
+    expiring ? count(expiring) : 0,
+    expiring ? list(expiring, { 'credentials.passwordChangedAt': 1, uidKey: 1 }, { uid: 1, 'credentials.passwordChangedAt': 1 }) : [],
+    apps(),
+    count(enrolled),
+    exempt ? count({ enabled: true, ...exempt }) : 0,
+    count(exempt ? { ...enrolled, memberOf: { $nin: c.exempt } } : enrolled),
+  ]);
+  return {
+    total,
+    enabled,
+    disabled: total - enabled,
+    expired,
+    active,
+    neverLoggedIn: { count: neverCount, users: neverList.map((d) => String(d.uid)) },
+    inactive: { count: inactiveCount, users: inactiveList.map((d) => ({ uid: String(d.uid), lastLoginAt: d.lastLoginAt as Date })) },
+    passwordsExpiring: {
+      count: expiringCount,
+      users: expiringList.map((d) => ({ uid: String(d.uid), expiresAt: new Date((d.credentials.passwordChangedAt as Date).getTime() + c.expiring!.maxAgeMs) })),
+    },
+    appPasswordsUnused,
+    mfa: { enrolled: mfaEnrolled, exempt: mfaExempt, notExempt: enabled - mfaExempt, enrolledNotExempt },
   };
 }
 

@@ -9,6 +9,13 @@ export interface Store {
   readonly kind: 'memory' | 'mongo';
   /** A handle scoped to one tenant. Cheap: call it per request. */
   tenant(id: string): TenantStore;
+  /**
+   * Reports over the tenants named, each row labelled with its tenant: one aggregation for all
+   * of them, never one query per tenant (the MSP-wide report). Only these tenants are counted.
+   */
+  // One report's view: the daily rollup it reads for a range is read once and shared by its
+  // calls (counts, lockouts, newest instants), so take a new one for every report.
+  tenants(ids: readonly string[]): CrossTenantReports;
   /** Reachability, for /readyz. Never throws. */
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
@@ -72,6 +79,11 @@ export interface UserRecord {
   totp?: TotpRecord;
   /** Generated per-device credentials (directory/app-passwords.ts). */
   appPasswords?: AppPasswordRecord[];
+  /**
+   * The last successful authentication (LDAP bind, RADIUS, EAP), set by recordLogin: written at
+   * most once a minute per user, so it is accurate to a minute. Kept by a replacing import.
+   */
+  lastLoginAt?: Date;
 }
 
 /** A TOTP enrolment (RFC 6238). */
@@ -214,6 +226,14 @@ export interface UserRepo {
   /** true if deleted. */
   delete(uid: string): Promise<boolean>;
   /**
+   * A successful authentication at `at`: sets lastLoginAt, unless it is within a minute of `at`
+   * already (one conditional update, no write at all then). modifiedAt stays; an absent user is
+   * left alone.
+   */
+  recordLogin(uid: string, at: Date): Promise<void>;
+  /** The tenant's users summed up for the report, computed by the store (counts exact, lists capped). */
+  summarize(q: UserSummaryQuery): Promise<UserSummary>;
+  /**
    * Bulk insert-or-replace for imports: one round trip per batch. A record whose uid exists
    * replaces it wholesale (tenantId, entryUUID and createdAt are kept).
    * Returns counts; never partially applies one record.
@@ -262,6 +282,8 @@ export interface DeviceRepo {
 
 export interface AuditEvent {
   at: Date;
+  // The store adds `day` (the UTC date of `at`, YYYY-MM-DD) to what it keeps, for grouping by
+  // day on an index; listings never show it.
   /** Who: an admin name, `ldap:<dn>`, `radius:<nas>`, `system`. */
   actor: string;
   /** What, dotted: user.create, user.passwd, ldap.bind, radius.auth, ... */
@@ -291,8 +313,119 @@ export interface AuditRepo {
   /** Many events in one write (an import's one per user), as if appended one by one in this order. */
   appendMany(events: AuditEvent[]): Promise<void>;
   list(q: AuditQuery): Promise<AuditEvent[]>;
-  /** Deletes events older than `before`; returns how many. Retention runs this periodically. */
+  /**
+   * Deletes events older than `before`; returns how many. Retention runs this periodically. The
+   * daily rollup loses the UTC days wholly before `before`'s day.
+   */
   purge(before: Date): Promise<number>;
+  /**
+   * Events of `actions` counted per UTC day, protocol, detail.method and outcome (the report's
+   * authentications), over every UTC day [since, until) touches, each day whole (the edge days
+   * are not cut at since and until). Rows in day, protocol, method, outcome order.
+   *
+   * Where every action asked is one of records.ts ROLLED_UP_ACTIONS (authentications, lockouts)
+   * and there is no actionPrefix, the counts come from the daily rollup that append and
+   * appendMany keep (one document per tenant and day), not from the events: the rollup starts
+   * with the version that keeps it, so events stored by earlier versions are not counted there.
+   */
+  countByDay(q: AuditRangeQuery): Promise<AuditDayCount[]>;
+  /**
+   * The targets ('user') or detail.source values ('source', with detail.nas) of the most failed
+   * or refused events of `actions` in [since, until): most first (ties by key, then NAS), at most `limit`.
+   */
+  topFailing(q: AuditRangeQuery & { by: 'user' | 'source'; limit: number }): Promise<AuditTop[]>;
+  /** Events of `actions` (every action without it) in [since, until), newest first, capped: count exact. */
+  recent(q: AuditRangeQuery & { limit: number }): Promise<{ count: number; items: AuditEvent[] }>;
+  /** The instant of the newest event of `actions` (of any without it). */
+  lastAt(q?: { actions?: readonly string[] }): Promise<Date | undefined>;
+}
+
+/** A time range of audit events of some actions. */
+export interface AuditRangeQuery {
+  since: Date;
+  /** Exclusive. */
+  until: Date;
+  /** Only these actions; every action when absent. */
+  actions?: readonly string[];
+  /** Events with one of these reasons are left out (a RADIUS MFA challenge is a step, not a failure). */
+  exceptReasons?: readonly string[];
+  /** Only events with one of these action prefixes ('security.'); with `actions`, either matches. */
+  actionPrefix?: string;
+}
+
+export interface AuditDayCount {
+  /** UTC, YYYY-MM-DD. */
+  day: string;
+  /** '' where the event had none. */
+  protocol: string;
+  method: string;
+  outcome: AuditEvent['outcome'];
+  count: number;
+}
+
+export interface AuditTop {
+  /** The uid (target) or the source address. */
+  key: string;
+  /** For sources: the NAS the events came through, when they name one. */
+  nas?: string;
+  failures: number;
+  lastAt: Date;
+}
+
+/** What users.summarize counts, at `now`. */
+export interface UserSummaryQuery {
+  now: Date;
+  /** Logged in within this many days: active; before: inactive. */
+  inactiveDays: number;
+  /** Passwords that expire (passwordPolicy.maxAgeDays after they were set) within this many days; none when maxAgeDays is 0. */
+  expiringDays: number;
+  passwordMaxAgeDays: number;
+  /** App passwords not used (or, never used, created) within this many days. */
+  unusedDays: number;
+  /** Group keys whose direct members are exempt from MFA (the directory passes the nested closure). */
+  exemptGroups: readonly string[];
+  /** Lists are capped at this many (at most MAX_PAGE); counts are exact. */
+  limit: number;
+}
+
+export interface UserSummary {
+  total: number;
+  enabled: number;
+  disabled: number;
+  /** expiresAt at or before now. */
+  expired: number;
+  /** Logged in within inactiveDays. */
+  active: number;
+  /** In uid order. */
+  neverLoggedIn: { count: number; users: string[] };
+  /** Logged in, but not within inactiveDays; the longest inactive first. */
+  inactive: { count: number; users: { uid: string; lastLoginAt: Date }[] };
+  /** Soonest first. */
+  passwordsExpiring: { count: number; users: { uid: string; expiresAt: Date }[] };
+  appPasswordsUnused: { count: number; items: { uid: string; name: string; lastUsedAt?: Date }[] };
+  mfa: {
+    /** Enabled users with a confirmed TOTP enrolment. */
+    enrolled: number;
+    /** Enabled users in an exempt group. */
+    exempt: number;
+    /** Enabled users not exempt, and those of them enrolled. */
+    notExempt: number;
+    enrolledNotExempt: number;
+  };
+}
+
+/** The MSP-wide report's numbers, per tenant, each computed for all the tenants at once. */
+export interface CrossTenantReports {
+  /** As AuditRepo.countByDay (whole days; from the daily rollup for its actions), per tenant and day, over protocols and methods. */
+  countByDay(q: AuditRangeQuery): Promise<{ tenantId: string; day: string; outcome: AuditEvent['outcome']; count: number }[]>;
+  /**
+   * The newest event of `actions` per tenant in [since, until); tenants without one are absent.
+   * For rolled-up actions, from the rollup's newest instant per day; a tenant whose newest lies
+   * outside the range (the edge days) is looked up in its events by one indexed find.
+   */
+  lastAt(q: AuditRangeQuery): Promise<Map<string, Date>>;
+  /** Per tenant: users, enabled ones, logged in at or after `activeSince`, and enabled with a confirmed TOTP. */
+  users(q: { activeSince: Date }): Promise<Map<string, { total: number; enabled: number; active: number; mfaEnrolled: number }>>;
 }
 
 export interface AccountingRecord {

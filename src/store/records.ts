@@ -7,7 +7,7 @@ import { InvalidInput } from '../core/errors.ts';
 import { isTenantId, nameKey } from '../core/ids.ts';
 import { toMac } from '../core/mac.ts';
 import type {
-  AccountingRecord, AccountingRepo, AuditEvent, DeviceRecord, DeviceRepo, GroupQuery, GroupRecord, GroupRepo, LockoutState,
+  AccountingRecord, AccountingRepo, AuditDayCount, AuditEvent, AuditRangeQuery, AuditTop, DeviceRecord, UserSummaryQuery, DeviceRepo, GroupQuery, GroupRecord, GroupRepo, LockoutState,
   NewDevice, NewGroup, NewUser, Page, PageResult, SessionRecord, UserQuery, UserRecord, UserRepo,
 } from './port.ts';
 
@@ -207,15 +207,19 @@ export const DEVICES = kind<DeviceRecord, NewDevice, DeviceQuery>({
 type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never }[keyof T];
 const OPTIONAL_USER_FIELDS = [
   'givenName', 'displayName', 'mail', 'telephoneNumber', 'title', 'expiresAt', 'credentials', 'totp', 'appPasswords',
+  'lastLoginAt',
 ] as const satisfies readonly OptionalKeys<UserRecord>[];
 // Fails to compile when UserRecord gains an optional field that the list above lacks.
 type Unlisted = Exclude<OptionalKeys<UserRecord>, (typeof OPTIONAL_USER_FIELDS)[number]>;
 const everyOptionalListed: [Unlisted] extends [never] ? true : never = true;
 void everyOptionalListed;
 
+/** Fields a replacing import keeps from the stored user: what the server learnt, not what the file says. */
+export const KEPT_ON_REPLACE = ['lastLoginAt'] as const;
+
 /** Stored fields absent from `stored` that a wholesale replace must unset. */
 export function absentUserFields(stored: Doc): string[] {
-  return [...OPTIONAL_USER_FIELDS, 'mailKey'].filter((k) => stored[k] === undefined);
+  return [...OPTIONAL_USER_FIELDS, 'mailKey'].filter((k) => stored[k] === undefined && !(KEPT_ON_REPLACE as readonly string[]).includes(k));
 }
 
 /** A page from up to `limit + 1` records in key order: the extra one only says more remain. */
@@ -242,6 +246,74 @@ export interface Timeline<T, Q> {
   appendMany(xs: T[]): Promise<void>;
   list(q: Q): Promise<T[]>;
   purge(before: Date): Promise<number>;
+}
+
+/** The UTC date of an instant, YYYY-MM-DD: the `day` the stores keep with each audit event. */
+export function utcDay(at: Date): string {
+  return at.toISOString().slice(0, 10);
+}
+
+/** recordLogin writes lastLoginAt again only when the stored one is older than this. */
+export const LOGIN_STAMP_MS = 60_000;
+
+/** At most this many days in one report range: the day buckets (and a backfill of old events) stay bounded. */
+export const MAX_REPORT_DAYS = 400;
+
+export function checkRange(q: { since: Date; until: Date }): void {
+  if (!(q.since instanceof Date) || !(q.until instanceof Date) || Number.isNaN(q.since.getTime()) || Number.isNaN(q.until.getTime())) {
+    throw new InvalidInput('a report range needs two dates');
+  }
+  if (q.until.getTime() - q.since.getTime() > MAX_REPORT_DAYS * 86_400_000) throw new InvalidInput(`a report covers at most ${MAX_REPORT_DAYS} days`);
+}
+
+/** Outcomes a report counts as failures. */
+export const FAILED_OUTCOMES = ['failed', 'refused'] as const;
+
+/** The cutoffs users.summarize compares with, from its query. */
+export function summaryCutoffs(q: UserSummaryQuery) {
+  checkCount('limit', q.limit, 1);
+  if (q.limit > MAX_PAGE) throw new InvalidInput(`summary lists hold at most ${MAX_PAGE}`);
+  for (const k of ['inactiveDays', 'expiringDays', 'passwordMaxAgeDays', 'unusedDays'] as const) checkCount(k, q[k], 0);
+  const day = 86_400_000;
+  const now = q.now.getTime();
+  return {
+    now: q.now,
+    activeSince: new Date(now - q.inactiveDays * day),
+    unusedSince: new Date(now - q.unusedDays * day),
+    // A password set in [now - maxAge, now - maxAge + expiring) expires in [now, now + expiring).
+    expiring: q.passwordMaxAgeDays > 0
+      ? { from: new Date(now - q.passwordMaxAgeDays * day), to: new Date(now - q.passwordMaxAgeDays * day + q.expiringDays * day), maxAgeMs: q.passwordMaxAgeDays * day }
+      : undefined,
+    exempt: [...new Set(q.exemptGroups.map(nameKey))],
+  };
+}
+
+/** Whether an event falls in a report range (memory.ts; mongo.ts says the same as a filter, auditRangeFilter). */
+export function inAuditRange(e: AuditEvent, q: AuditRangeQuery): boolean {
+  if (e.at < q.since || e.at >= q.until) return false;
+  if (q.exceptReasons && e.reason !== undefined && q.exceptReasons.includes(e.reason)) return false;
+  if (q.actions === undefined && q.actionPrefix === undefined) return true;
+  return (q.actions?.includes(e.action) ?? false) || (q.actionPrefix !== undefined && e.action.startsWith(q.actionPrefix));
+}
+
+/** A detail value as a report key: strings as they are, other values as text, absent as ''. */
+export function detailKey(e: AuditEvent, field: string): string {
+  const v = e.detail?.[field];
+  return v === undefined ? '' : String(v);
+}
+
+/** Report rows in a stable order: by day, protocol, method, outcome. */
+export function byDayOrder(a: AuditDayCount, b: AuditDayCount): number {
+  return cmp(a.day, b.day) || cmp(a.protocol, b.protocol) || cmp(a.method, b.method) || cmp(a.outcome, b.outcome);
+}
+
+/** Most failures first, then by key (and NAS). */
+export function topOrder(a: AuditTop, b: AuditTop): number {
+  return b.failures - a.failures || cmp(a.key, b.key) || cmp(a.nas ?? '', b.nas ?? '');
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The fields a listing compares for equality when the query gives them. */
@@ -336,8 +408,11 @@ export interface RecordOps<R, N, Q> {
   /** NotFound if `id` is absent, Conflict if another record has `newId`. */
   rename(id: string, newId: string): Promise<R>;
   delete(id: string): Promise<boolean>;
-  /** Sets one date field and nothing else (modifiedAt stays); an absent record is left alone. */
-  stamp(id: string, field: string, at: Date): Promise<void>;
+  /**
+   * Sets one date field and nothing else (modifiedAt stays); an absent record is left alone.
+   * With `olderThan`, only where the field is absent or before it.
+   */
+  stamp(id: string, field: string, at: Date, olderThan?: Date): Promise<void>;
 }
 
 /** The methods users and groups share, over one set of record operations. */
@@ -356,9 +431,12 @@ function recordRepo<R, N, Q>(ops: RecordOps<R, N, Q>) {
 export function userRepo(
   ops: RecordOps<UserRecord, NewUser, UserQuery>,
   upsertMany: UserRepo['upsertMany'],
+  summarize: UserRepo['summarize'],
 ): UserRepo {
   return {
     ...recordRepo(ops),
+    recordLogin: (uid, at) => ops.stamp(uid, 'lastLoginAt', at, new Date(at.getTime() - LOGIN_STAMP_MS)),
+    summarize,
     addMemberOf: (uid, groupKey) => ops.addTo(uid, groupKey),
     addMemberOfMany: (uids, groupKey) => ops.addToMany(uids, groupKey),
     removeMemberOf: (uid, groupKey) => ops.removeFrom(uid, groupKey),
@@ -410,4 +488,105 @@ export function checkClaim(o: { limit: number; leaseMs: number }): void {
   checkCount('limit', o.limit, 1);
   if (o.limit > MAX_PAGE) throw new InvalidInput(`claim limit must be at most ${MAX_PAGE}`);
   checkCount('leaseMs', o.leaseMs, 1);
+}
+
+// ---------------------------------------------------------------- the daily rollup of the audit log
+
+/**
+ * The actions the store also counts in a daily rollup as it appends them: the authentications
+ * (directory/report.ts AUTH_ACTIONS) and lockouts. Reports over these read the rollup, one small
+ * document per tenant and UTC day, instead of every event.
+ */
+export const ROLLED_UP_ACTIONS: readonly string[] = ['ldap.auth', 'ldap.service-auth', 'radius.auth', 'radius.mab', 'user.lockout'];
+
+/**
+ * One tenant's day of the rollup. `c` counts events by key (rollupKey: action, reason, outcome,
+ * protocol, method, each URI-encoded and '.'-free so that it is one field name); `l` is the
+ * newest instant by action and reason.
+ */
+export interface RollupDay {
+  day: string;
+  c: Record<string, number>;
+  l: Record<string, Date>;
+}
+
+const enc = (s: string): string => encodeURIComponent(s).replace(/\./g, '%2E');
+
+/** The counter and newest-instant field names of an event; undefined when its action is not rolled up. */
+export function rollupKeys(e: AuditEvent): { count: string; last: string } | undefined {
+  if (!ROLLED_UP_ACTIONS.includes(e.action)) return undefined;
+  const last = `${enc(e.action)}|${enc(e.reason ?? '')}`;
+  return { count: `${last}|${e.outcome}|${enc(e.protocol ?? '')}|${enc(detailKey(e, 'method'))}`, last };
+}
+
+/** Events summed per UTC day into the $inc and $max of one update per day (appendMany's bulk of upserts). */
+export function rollupOf(events: readonly AuditEvent[]): Map<string, { inc: Record<string, number>; max: Record<string, Date> }> {
+  const days = new Map<string, { inc: Record<string, number>; max: Record<string, Date> }>();
+  for (const e of events) {
+    const k = rollupKeys(e);
+    if (!k) continue;
+    const day = utcDay(e.at);
+    const d = days.get(day) ?? { inc: {}, max: {} };
+    d.inc[k.count] = (d.inc[k.count] ?? 0) + 1;
+    const was = d.max[k.last];
+    if (!was || e.at > was) d.max[k.last] = e.at;
+    days.set(day, d);
+  }
+  return days;
+}
+
+/** Whether a range query can be answered from the rollup: only rolled-up actions, no prefix. */
+export function rolledUp(q: AuditRangeQuery): boolean {
+  return q.actions !== undefined && q.actionPrefix === undefined && q.actions.every((a) => ROLLED_UP_ACTIONS.includes(a));
+}
+
+/** The first and last UTC day [since, until) touches: the rollup counts whole days. */
+export function rollupDays(q: { since: Date; until: Date }): { first: string; last: string } {
+  return { first: utcDay(q.since), last: utcDay(new Date(Math.max(q.since.getTime(), q.until.getTime() - 1))) };
+}
+
+/** [since, until) widened to whole UTC days, for the raw events' counts to agree with the rollup's. */
+export function wholeDays(q: AuditRangeQuery): AuditRangeQuery {
+  const since = new Date(Date.UTC(q.since.getUTCFullYear(), q.since.getUTCMonth(), q.since.getUTCDate()));
+  const end = new Date(Math.max(q.since.getTime(), q.until.getTime() - 1));
+  const until = new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth(), end.getUTCDate()) + 86_400_000);
+  return { ...q, since, until };
+}
+
+const dec = (s: string): string => decodeURIComponent(s);
+
+/** The counts of rollup days for a query (rolledUp(q)): per day, protocol, method and outcome. */
+export function countRollup(days: readonly RollupDay[], q: AuditRangeQuery): AuditDayCount[] {
+  const { first, last } = rollupDays(q);
+  const rows = new Map<string, AuditDayCount>();
+  for (const d of days) {
+    if (d.day < first || d.day > last) continue;
+    for (const [field, n] of Object.entries(d.c ?? {})) {
+      const [action = '', reason = '', outcome = '', protocol = '', method = ''] = field.split('|');
+      if (!q.actions?.includes(dec(action))) continue;
+      if (reason !== '' && q.exceptReasons?.includes(dec(reason))) continue;
+      const row = { day: d.day, protocol: dec(protocol), method: dec(method), outcome: outcome as AuditEvent['outcome'] };
+      const key = JSON.stringify(row);
+      const found = rows.get(key) ?? { ...row, count: 0 };
+      found.count += Number(n);
+      rows.set(key, found);
+    }
+  }
+  return [...rows.values()].filter((r) => r.count > 0).sort(byDayOrder);
+}
+
+/** The newest instant in rollup days for a query (rolledUp(q)); it may lie outside [since, until) on the edge days. */
+export function lastOfRollup(days: readonly RollupDay[], q: AuditRangeQuery): Date | undefined {
+  const { first, last } = rollupDays(q);
+  let newest: Date | undefined;
+  for (const d of days) {
+    if (d.day < first || d.day > last) continue;
+    for (const [field, at] of Object.entries(d.l ?? {})) {
+      const [action = '', reason = ''] = field.split('|');
+      if (!q.actions?.includes(dec(action))) continue;
+      if (reason !== '' && q.exceptReasons?.includes(dec(reason))) continue;
+      if (!newest || at > newest) newest = at;
+    }
+  }
+  return newest;
 }

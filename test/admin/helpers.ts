@@ -17,6 +17,7 @@ export const TOKENS = {
   acmeAdmin: 'test-acme-admin-token-0000000002',
   acmeHelpdesk: 'test-acme-helpdesk-token-000003',
   globexAdmin: 'test-globex-admin-token-00000004',
+  acmeReporter: 'test-acme-reporter-token-000005',
 } as const;
 
 export interface Reply {

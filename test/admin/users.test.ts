@@ -36,6 +36,13 @@ test('user lifecycle: create, read, patch, disable, enable, password, delete, ea
 
   t.false((await api.call(tok, 'POST', `${A}/users/carol/disable`)).body.enabled);
   t.true((await api.call(tok, 'POST', `${A}/users/carol/enable`)).body.enabled);
+  // Admin changes carry who (and in which role) and what changed, before and after; never a secret.
+  const [update] = await auditOf(api, 'acme', '&action=user.update&target=carol');
+  t.like(update, { protocol: 'admin', detail: { role: 'tenant-admin' } });
+  t.deepEqual(JSON.parse(update.detail.before), { title: null, mail: 'carol@acme.example' });
+  t.deepEqual(JSON.parse(update.detail.after), { title: 'Captain', mail: null });
+  const [disabled] = await auditOf(api, 'acme', '&action=user.disable&target=carol');
+  t.deepEqual([JSON.parse(disabled.detail.before), JSON.parse(disabled.detail.after)], [{ enabled: true }, { enabled: false }]);
 
   const weak = await api.call(tok, 'PUT', `${A}/users/carol/password`, { password: 'short' });
   t.is(weak.status, 422);
@@ -141,13 +148,19 @@ test('groups: create, patch, members direct and nested, remove, delete, each aud
   }
 });
 
-test('the CLI user agent is audited as protocol cli; audit paging with until', async (t) => {
+test('the actor protocol is admin whatever the User-Agent, which is kept as detail.agent only; audit paging with until', async (t) => {
   const { api } = t.context;
   const r = await api.call(TOKENS.ops, 'POST', `${A}/groups`, { name: 'from-cli' }, { 'user-agent': 'tenantdir-cli/0.1' });
   t.is(r.status, 201);
+  const spoof = await api.call(TOKENS.ops, 'POST', `${A}/groups`, { name: 'from-radius' }, { 'user-agent': 'radius', 'x-forwarded-for': '203.0.113.9' });
+  t.is(spoof.status, 201);
+  const spoofed = await auditOf(api, 'acme', '&action=group.create&target=from-radius');
+  t.like(spoofed[0], { actor: 'ops', protocol: 'admin', detail: { agent: 'radius', role: 'msp-admin' } });
+  t.not(spoofed[0].detail.source, '203.0.113.9', 'the address is the socket\'s, not a header');
+  t.is(typeof spoofed[0].detail.source, 'string');
   const events = await auditOf(api, 'acme', '&action=group.create&target=from-cli');
   t.is(events.length, 1);
-  t.is(events[0].protocol, 'cli');
+  t.like(events[0], { protocol: 'admin', detail: { agent: 'tenantdir-cli/0.1' } });
   const older = await auditOf(api, 'acme', `&until=${encodeURIComponent(events[0].at)}&action=group.create&target=from-cli`);
   t.is(older.length, 0);
 });

@@ -28,7 +28,7 @@ test('a listener hears its tenant\'s events once stored, in order, until it unsu
 test('an event the store refused is logged, heard by nobody, and does not fail the caller', async (t) => {
   const memory = new MemoryStore();
   const broken: Store = {
-    kind: 'memory', health: () => memory.health(), close: () => memory.close(),
+    kind: 'memory', health: () => memory.health(), close: () => memory.close(), tenants: (ids) => memory.tenants(ids),
     tenant: (id) => ({ ...memory.tenant(id), audit: { ...memory.tenant(id).audit, append: () => Promise.reject(new Error('down')) } }),
   };
   const lines: Record<string, unknown>[] = [];

@@ -135,6 +135,7 @@ test('new NAS: a store that cannot answer costs the event, not the login; it is 
     kind: 'memory',
     health: () => store.health(),
     close: () => store.close(),
+    tenants: (ids) => store.tenants(ids),
     tenant: (id) => {
       const s = store.tenant(id);
       return { ...s, nasHistory: { ...s.nasHistory, note: (...a) => (down ? Promise.reject(new Error('store down')) : s.nasHistory.note(...a)) } };

@@ -142,7 +142,7 @@ test.serial('a right app password costs one HMAC and no hash; a wrong one or an 
   const typed = secret.replaceAll('-', '').replace(/^./, (c) => c.toUpperCase());
   t.like(await a.authenticate('alice', { password: typed }, from('10.0.0.5')), { ok: true, factor: 'app-password' });
   const events = await a.listAudit({ limit: 10, action: 'radius.auth', outcome: 'ok' });
-  t.like(events.at(-1), { target: 'alice', detail: { method: 'app-password', appPassword: 'iphone' } });
+  t.like(events.at(-1), { target: 'alice', detail: { credential: 'app-password', appPassword: 'iphone' } });
   t.false(JSON.stringify(events).includes(secret.slice(5)));
 });
 

@@ -41,7 +41,7 @@ test.serial('PEAP-MSCHAPv2 and TTLS/PAP with an app password, under required MFA
   t.true(ttls.mppeOk);
   failedWith(t, h.logs, password, /^mschapv2: mfa-not-enrolled$/);
   const events = await acme.listAudit({ limit: 20, action: 'radius.auth', outcome: 'ok', target: 'alice' });
-  t.true(events.length >= 2 && events.every((e) => e.detail?.method === 'app-password' && e.detail.appPassword === 'android'), JSON.stringify(events));
+  t.true(events.length >= 2 && events.every((e) => e.detail?.credential === 'app-password' && e.detail.appPassword === 'android'), JSON.stringify(events));
 });
 
 test.serial('a revoked app password fails at once; another tenant\'s alice does not have it', async (t) => {

@@ -59,7 +59,7 @@ for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
         authenticate: async (uid, proof) => {
           checks.push(uid);
           if (checks.length <= 2) return { ok: false, reason: 'throttled' };
-          return BASE_EXCHANGE.authenticate(uid, proof);
+          return BASE_EXCHANGE.authenticate(uid, proof, 'ttls/pap');
         },
       },
     });
@@ -95,7 +95,7 @@ test('TTLS/PAP with a wrong password is rejected with EAP-Failure', async (t) =>
 test('TTLS/PAP: NUL padding is cut; a password AVP of 64 KiB of NULs is refused as too-long before any check', async (t) => {
   const s = server({ limits: { maxMessage: 1 << 20 } });
   const checks: string[] = [];
-  const exchange = { authenticate: async (uid: string, proof: EapProof) => { checks.push(uid); return BASE_EXCHANGE.authenticate(uid, proof); } };
+  const exchange = { authenticate: async (uid: string, proof: EapProof) => { checks.push(uid); return BASE_EXCHANGE.authenticate(uid, proof, 'ttls/pap'); } };
   const padded = await converse(s, { type: EAP_TYPE.ttls, tls: tlsClient(), exchange, app: Buffer.concat([avp(1, Buffer.from('alice')), avp(2, Buffer.from('Correct-Horse-9\0'))]) });
   t.is(padded.outcome.kind, 'accept');
   const nuls = Buffer.concat([Buffer.alloc(65_536), Buffer.from('x'), Buffer.alloc(15)]);

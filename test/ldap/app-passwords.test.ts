@@ -37,7 +37,7 @@ test.serial('ldapwhoami binds with an LDAP app password; a RADIUS-only one and a
   t.is((await whoami(people(ACME, 'alice'), mail.secret)).code, 49);
   t.is((await whoami(people(ACME, 'alice'), PASSWORDS.alice)).code, 0, 'the password is untouched');
   const [event] = await acme.listAudit({ limit: 1, action: 'ldap.auth', outcome: 'ok', target: 'alice' });
-  t.like(event, { detail: { method: 'password' } });
+  t.like(event, { detail: { method: 'simple', credential: 'password' } });
 });
 
 test.serial("isolation: acme's alice's app password does not bind globex's alice", async (t) => {

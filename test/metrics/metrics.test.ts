@@ -54,6 +54,7 @@ test('every store call is timed by repository and call, and a failed one counted
     kind: 'mongo',
     tenant: (id) => ({ tenantId: id, users: { get: async () => { throw new Error('store down'); } } }) as unknown as TenantStore,
     health: async () => ({ ok: false }),
+    tenants: () => { throw new Error('not used here'); },
     close: async () => undefined,
   };
   const wrapped = instrumentStore(failing, (repo, call, _s, failed) => seen.push(`${repo}.${call}${failed ? '!' : ''}`));

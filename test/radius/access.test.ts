@@ -173,7 +173,7 @@ test.serial('every authentication is audited; no password or secret reaches the 
   await auth(NAS.acme.address, papRequest({ user: 'erin', password: 'Wrong-Pass-999', secret: NAS.acme.secret }));
   const events = await h.world.store.tenant('acme').audit.list({ action: 'radius.auth', target: 'erin', limit: 10 });
   t.deepEqual(events.map((e) => e.outcome).sort(), ['failed', 'ok']);
-  t.true(events.every((e) => e.actor === 'radius:acme-ap' && e.detail?.['source'] === '127.0.0.1' && e.detail?.['method'] === 'password'));
+  t.true(events.every((e) => e.actor === 'radius:acme-ap' && e.detail?.['source'] === '127.0.0.1' && e.detail?.['method'] === 'pap' && e.detail?.['credential'] === 'password' && e.detail?.['nas'] === 'acme-ap'));
   t.is(events.find((e) => e.outcome === 'failed')?.reason, 'bad-password');
   const lines = h.logs.filter((l) => l['event'] === 'radius.auth' && l['user'] === 'erin');
   t.deepEqual(lines.map((l) => [l['tenant'], l['nas'], l['method'], l['outcome']]).sort(), [['acme', 'acme-ap', 'pap', 'accept'], ['acme', 'acme-ap', 'pap', 'reject']]);

@@ -34,7 +34,7 @@ test.serial('radclient PAP: an app password gets Access-Accept with the VLAN; th
   t.regex(password.out, /Received Access-Reject/);
   t.regex(password.out, /requires a second factor/);
   const events = await acme.listAudit({ limit: 10, action: 'radius.auth', outcome: 'ok' });
-  t.like(events[0], { target: 'alice', detail: { method: 'app-password', appPassword: 'iphone' } });
+  t.like(events[0], { target: 'alice', detail: { method: 'pap', credential: 'app-password', appPassword: 'iphone' } });
   t.false(h.logText().includes(secret.slice(5)), 'the secret is never logged');
 });
 

@@ -26,7 +26,7 @@ test('challenge then accept through the hook', async (t) => {
     async handle(x): Promise<EapOutcome> {
       seen.push(x);
       if (!x.state) return { kind: 'challenge', eapMessage: big, state: Buffer.from('round-1') };
-      const r = await x.authenticate('bob', { password: 'Battery-Staple-7' });
+      const r = await x.authenticate('bob', { password: 'Battery-Staple-7' }, 'test/pap');
       return r.ok ? { kind: 'accept', eapMessage: Buffer.from([3, 2, 0, 4]), uid: r.user.uid, msk, method: 'test/pap', identity: 'bob' } : { kind: 'reject', eapMessage: Buffer.from([4, 2, 0, 4]), reason: r.reason };
     },
   };

@@ -82,6 +82,7 @@ export function directoryWith(world: World, check: (tenant: TenantConfig, real: 
         getUser: d.getUser.bind(d),
         groupsOf: d.groupsOf.bind(d),
         recordAccounting: d.recordAccounting.bind(d),
+        recordLogin: d.recordLogin.bind(d),
       };
     },
   };

@@ -5,10 +5,12 @@ import { MemoryStore, openStore } from '../../src/store/index.ts';
 import { runStoreConformance } from './conformance.ts';
 import { runOutboxConformance } from './outbox-conformance.ts';
 import { runPosixConformance } from './posix-conformance.ts';
+import { runReportConformance } from './report-conformance.ts';
 
 runStoreConformance({ name: 'memory', open: async () => new MemoryStore() });
 runPosixConformance({ name: 'memory', open: async () => new MemoryStore() });
 runOutboxConformance({ name: 'memory', open: async () => new MemoryStore() });
+runReportConformance({ name: 'memory', open: async () => new MemoryStore() });
 
 test('openStore without a uri is the memory store, with one loud warning', async (t) => {
   const lines: Record<string, unknown>[] = [];

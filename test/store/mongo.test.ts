@@ -9,6 +9,7 @@ import { startFerretDb, startMongo } from '../helpers/mongo-server.ts';
 import { runStoreConformance } from './conformance.ts';
 import { runOutboxConformance } from './outbox-conformance.ts';
 import { runPosixConformance } from './posix-conformance.ts';
+import { runReportConformance } from './report-conformance.ts';
 import { ALICE, twoStoresLoseNothing } from './two-stores.ts';
 
 // No server is a failure of this file, never a skip: startMongo throws and says what to do.
@@ -29,6 +30,7 @@ const conformance = {
 runStoreConformance(conformance);
 runPosixConformance(conformance);
 runOutboxConformance(conformance);
+runReportConformance(conformance);
 
 const alice = ALICE;
 
@@ -151,4 +153,26 @@ test('mongo: two stores on one database lose no concurrent update (on FerretDB: 
     return;
   }
   await twoStoresLoseNothing(t, uri);
+});
+
+test('mongo: audit events stored before `day` was kept are counted by day (backfilled once, per day of the range); the rollup starts with this version', async (t) => {
+  const uri = mongo.dbUri(`legacy${++databases}`);
+  const store = await openStore({ uri, logger });
+  t.teardown(() => store.close());
+  const client = await new MongoClient(uri).connect();
+  t.teardown(() => client.close());
+  const at = (d: number) => new Date(Date.UTC(2024, 2, 1 + d, 12));
+  // As an earlier version wrote them: no `day`.
+  await client.db().collection('audit').insertMany([0, 0, 1].map((d) => ({ tenantId: 'acme', at: at(d), actor: 'x', action: 'ldap.auth', outcome: 'ok', protocol: 'ldap', detail: { method: 'simple' } })));
+  await store.tenant('acme').audit.append({ at: at(1), actor: 'x', action: 'ldap.auth', outcome: 'failed', protocol: 'ldap', detail: { method: 'simple' } });
+  // Counts of actions the rollup does not keep come from the raw events, which get their day.
+  const range = { since: at(-1), until: at(5) };
+  const rows = await store.tenant('acme').audit.countByDay(range);
+  t.deepEqual(rows.map((r) => `${r.day} ${r.outcome} ${r.count}`), ['2024-03-01 ok 2', '2024-03-02 failed 1', '2024-03-02 ok 1']);
+  t.is(await client.db().collection('audit').countDocuments({ day: { $exists: false } }), 0);
+  const msp = await store.tenants(['acme']).countByDay(range);
+  t.is(msp.reduce((n, r) => n + r.count, 0), 4);
+  // The daily rollup starts with the version that keeps it: events written before are not in it.
+  const rolled = await store.tenant('acme').audit.countByDay({ ...range, actions: ['ldap.auth'] });
+  t.deepEqual(rolled.map((r) => `${r.day} ${r.outcome} ${r.count}`), ['2024-03-02 failed 1']);
 });

@@ -12,6 +12,7 @@ import { startSecantusDb } from '../helpers/mongo-server.ts';
 import { runStoreConformance } from './conformance.ts';
 import { runOutboxConformance } from './outbox-conformance.ts';
 import { runPosixConformance } from './posix-conformance.ts';
+import { runReportConformance } from './report-conformance.ts';
 import { twoStoresLoseNothing } from './two-stores.ts';
 
 const server = await startSecantusDb();
@@ -23,6 +24,7 @@ const conformance = { name: 'secantusdb', open: () => openStore({ uri: server.db
 runStoreConformance(conformance);
 runPosixConformance(conformance);
 runOutboxConformance(conformance);
+runReportConformance(conformance);
 
 test('secantusdb: two stores on one database lose no concurrent update', async (t) => {
   await twoStoresLoseNothing(t, server.dbUri('two-processes'));
