@@ -28,13 +28,13 @@ export interface TenantReport {
   lastActivity?: string | null;
   authentications: { ok: number; failed: number; successRate: number | null; byMethod: { protocol: string; method: string; ok: number; failed: number }[]; byDay: Day[] };
   topFailingUsers: { user: string; failures: number; lastAt?: string }[];
-  topFailingSources: { source: string; nas?: string; failures: number; lastAt?: string }[];
+  topFailingSources: { source: string; nas?: string | null; failures: number; lastAt?: string }[];
   lockouts: { count: number; users: { user: string; at: string }[] };
-  users: { total: number; enabled: number; disabled: number; expired: number; active: number; neverLoggedIn: { count: number; users: string[] }; inactive: { days: number; count: number; users: string[] } };
+  users: { total: number; enabled: number; disabled: number; expired: number; active: number; neverLoggedIn: { count: number; users: string[] }; inactive: { days: number; count: number; users: { user: string; lastLoginAt: string }[] } };
   mfa: { enrolled: number; required: number; exempt: number; coverage: number | null };
   passwordsExpiring: { days: number; users: { user: string; expiresAt: string }[] };
-  appPasswordsUnused: { days: number; items: { user: string; name: string; lastUsedAt?: string }[] };
-  suspicious: { kind: string; user?: string; source?: string; at: string; detail?: string }[];
+  appPasswordsUnused: { days: number; items: { user: string; name: string; lastUsedAt?: string | null }[] };
+  suspicious: { kind: string; user?: string | null; source?: string | null; at: string; detail?: Record<string, string | number | boolean> }[];
 }
 
 /** A tenant's report as one overview row. */

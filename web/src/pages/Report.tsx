@@ -68,7 +68,7 @@ export function ReportTab(p: { tenant: TenantJson }) {
           {r.suspicious.length > 0 && (
             <>
               <h3>Suspicious activity</h3>
-              <ul>{r.suspicious.map((s, i) => <li key={i}>{when(s.at)} <strong>{s.kind}</strong> {s.user ?? ''} {s.source ?? ''} <span class="muted">{s.detail ?? ''}</span></li>)}</ul>
+              <ul>{r.suspicious.map((s, i) => <li key={i}>{when(s.at)} <strong>{s.kind}</strong> {s.user ?? ''} {s.source ?? ''} <span class="muted">{s.detail ? Object.entries(s.detail).map(([k, v]) => `${k}=${v}`).join(' ') : ''}</span></li>)}</ul>
             </>
           )}
           <h3>Users</h3>
