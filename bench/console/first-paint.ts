@@ -77,7 +77,8 @@ async function once(stub: string | undefined): Promise<{ fcp: number; first: num
   const page: Page = await context.newPage();
   if (stub) await page.route('**/api/v1/report?*', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: stub }));
   await page.goto(url);
-  await page.waitForFunction('(window.__marks.all ?? -1) > 0', undefined, { timeout: 60_000 });
+  // A function, not a string: the console's CSP forbids eval, which a string predicate needs.
+  await page.waitForFunction(() => ((globalThis as unknown as { __marks: Record<string, number> }).__marks['all'] ?? -1) > 0, undefined, { timeout: 60_000 });
   const marks = await page.evaluate('window.__marks') as Record<string, number>;
   const fcp = await page.evaluate("performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN") as number;
   await context.close();
