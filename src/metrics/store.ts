@@ -11,16 +11,21 @@ export function instrumentStore(store: Store, observe: StoreCallObserver): Store
   const repo = <T extends object>(name: string, target: T): T => {
     const known = wrapped.get(target);
     if (known) return known as T;
+    // One timed wrapper per method, made on first use: store calls are on every request's path.
+    const timed = new Map<string, (...args: unknown[]) => unknown>();
     const proxy = new Proxy(target, {
       get(t, call, receiver) {
         const value: unknown = Reflect.get(t, call, receiver);
         if (typeof value !== 'function' || typeof call !== 'string') return value;
-        return (...args: unknown[]) => {
+        const known = timed.get(call);
+        if (known) return known;
+        const wrapper = (...args: unknown[]) => {
           const started = performance.now();
           const done = (failed: boolean) => observe(name, call, (performance.now() - started) / 1000, failed);
           let result: unknown;
           try {
-            result = (value as (...a: unknown[]) => unknown).apply(t, args);
+            // Read at call time, so a method replaced on the repository later is the one called.
+            result = (Reflect.get(t, call) as (...a: unknown[]) => unknown).apply(t, args);
           } catch (err) {
             done(true);
             throw err;
@@ -31,6 +36,8 @@ export function instrumentStore(store: Store, observe: StoreCallObserver): Store
           done(false);
           return result;
         };
+        timed.set(call, wrapper);
+        return wrapper;
       },
     });
     wrapped.set(target, proxy);
