@@ -156,6 +156,16 @@ export async function search(i: SearchInput, sink: SearchSink): Promise<SearchOu
     if (plan === 'none') return;
     const q = plan === 'all' ? { all: true as const } : plan;
     const need = exact ? exactExpansion : expansion;
+    // A function of its own: a suspended async function keeps every local it ever held, so a
+    // batch fetched in the loop below would stay alive while the search waits for its next turn.
+    const batch = async (from: string | undefined): Promise<string | undefined> => {
+      const r = await fetch(q, from);
+      // Materialise the batch concurrently (virtual attributes are store queries), emit in order.
+      const entries = await Promise.all(r.items.map((x) => entry(x, need)));
+      check(plan === 'all', r.items.length);
+      entries.forEach((e, n) => emit(e, { phase, after: key(r.items[n] as R) }, exact));
+      return r.next;
+    };
     let from = after;
     for (;;) {
       // The batch is fetched only in this search's turn, so a search waiting for a client that
@@ -163,12 +173,7 @@ export async function search(i: SearchInput, sink: SearchSink): Promise<SearchOu
       const release = await sink.turn();
       let next: string | undefined;
       try {
-        const r = await fetch(q, from);
-        // Materialise the batch concurrently (virtual attributes are store queries), emit in order.
-        const entries = await Promise.all(r.items.map((x) => entry(x, need)));
-        check(plan === 'all', r.items.length);
-        entries.forEach((e, n) => emit(e, { phase, after: key(r.items[n] as R) }, exact));
-        next = r.next;
+        next = await batch(from);
       } finally {
         release();
       }
