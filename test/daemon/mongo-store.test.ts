@@ -14,7 +14,7 @@ import { eapol, ttlsPap } from '../eap/harness.ts';
 import { startSecantusDb, type OwnFerretDb } from '../helpers/mongo-server.ts';
 import { codeOf } from '../ldap/helpers.ts';
 import { radclient } from '../radius/clients.ts';
-import { configCopy, TOKEN } from './helpers.ts';
+import { configCopy, daemonYaml, TOKEN } from './helpers.ts';
 
 const ACME = 'dc=acme,dc=example';
 const GLOBEX = 'dc=globex,dc=example';
@@ -32,17 +32,10 @@ test.before(async () => {
   dir = await configCopy();
   await mkdir(join(dir, 'pki'));
   await Promise.all(['server.crt', 'server.key'].map((f) => cp(pki!.path(f), join(dir!, 'pki', f))));
-  await writeFile(join(dir, 'tenantdir.yaml'), [
-    'listen:',
-    '  ldap: { port: 0, host: 127.0.0.1 }',
-    '  radius: { auth: 0, acct: 0, host: 127.0.0.1 }',
-    '  http: { port: 0, host: 127.0.0.1 }',
-    'tls: { cert: pki/server.crt, key: pki/server.key }',
-    `storage: { uri: "${mongo.dbUri('daemon')}", serverSelectionTimeoutMS: 5000, seed: seed.yaml }`,
-    'passwords: { bcryptCost: 4 }',
-    `admins: [ { name: ops, token: ${TOKEN}, role: msp-admin } ]`,
-    '',
-  ].join('\n'));
+  await writeFile(join(dir, 'tenantdir.yaml'), daemonYaml(
+    `{ uri: "${mongo.dbUri('daemon')}", serverSelectionTimeoutMS: 5000, seed: seed.yaml }`,
+    ['tls: { cert: pki/server.crt, key: pki/server.key }'],
+  ));
   await writeFile(join(dir, 'seed.yaml'), [
     'tenants:',
     '  acme:',
