@@ -9,7 +9,7 @@ import test from 'ava';
 import { silentLogger } from '../../src/core/log.ts';
 import { startDaemon, type Ports, type RunningDaemon } from '../../src/daemon/index.ts';
 import { startFerretDb } from '../helpers/mongo-server.ts';
-import { captureLogger, certsOnce, configCopy as freshConfig, TOKEN, until } from './helpers.ts';
+import { captureLogger, certsOnce, configCopy as freshConfig, daemonYaml, TOKEN, until } from './helpers.ts';
 
 // One development certificate for every daemon of this file: making an RSA key per test is slow.
 const sharedCerts = certsOnce();
@@ -107,16 +107,7 @@ test('requests in flight during reloads are all answered', async (t) => {
 test.serial('/readyz follows the MongoDB store through an outage', async (t) => {
   const mongo = await startFerretDb();
   const dir = await configCopy();
-  await writeFile(join(dir, 'tenantdir.yaml'), [
-    'listen:',
-    '  ldap: { port: 0, host: 127.0.0.1 }',
-    '  radius: { auth: 0, acct: 0, host: 127.0.0.1 }',
-    '  http: { port: 0, host: 127.0.0.1 }',
-    `storage: { uri: "${mongo.dbUri('daemon')}", serverSelectionTimeoutMS: 3000 }`,
-    'passwords: { bcryptCost: 4 }',
-    `admins: [ { name: ops, token: ${TOKEN}, role: msp-admin } ]`,
-    '',
-  ].join('\n'));
+  await writeFile(join(dir, 'tenantdir.yaml'), daemonYaml(`{ uri: "${mongo.dbUri('daemon')}", serverSelectionTimeoutMS: 3000 }`));
   let d: RunningDaemon | undefined;
   try {
     d = await startDaemon({ configDir: dir, logger: silentLogger() });

@@ -36,6 +36,25 @@ export async function configCopy(certs?: string): Promise<string> {
   return dir;
 }
 
+/**
+ * A tenantdir.yaml for the fixture: every listener on 127.0.0.1 port 0, bcrypt cost 4, the ops
+ * token as msp-admin, and `storage` (a flow mapping, e.g. `{ uri: "mongodb://..." }`); `extra`
+ * lines go before the storage line.
+ */
+export function daemonYaml(storage: string, extra: string[] = []): string {
+  return [
+    'listen:',
+    '  ldap: { port: 0, host: 127.0.0.1 }',
+    '  radius: { auth: 0, acct: 0, host: 127.0.0.1 }',
+    '  http: { port: 0, host: 127.0.0.1 }',
+    ...extra,
+    `storage: ${storage}`,
+    'passwords: { bcryptCost: 4 }',
+    `admins: [ { name: ops, token: ${TOKEN}, role: msp-admin } ]`,
+    '',
+  ].join('\n');
+}
+
 export type LogLine = Record<string, unknown> & { event?: string; msg?: string };
 
 /** A logger that keeps every line, parsed. */
