@@ -21,6 +21,8 @@ export interface Latencies {
   unanswered: number;
   /** Answered, but not with success (busy, invalidCredentials, Access-Reject). */
   refused: number;
+  /** Seconds from the first try to the start of the slowest answered one: early means the attack's start. */
+  maxAtS: number | null;
 }
 
 export const quantile = (xs: number[], q: number): number | null =>
@@ -32,11 +34,16 @@ export class Tally {
   readonly ms: number[] = [];
   unanswered = 0;
   refused = 0;
+  private firstStart = Infinity;
+  private slowest = { ms: -1, start: 0 };
 
   add(outcome: 'ok' | 'refused' | 'unanswered', ms: number): void {
+    const startedAt = performance.now() - ms;
+    this.firstStart = Math.min(this.firstStart, startedAt);
     if (outcome === 'unanswered') this.unanswered++;
     else {
       this.ms.push(ms);
+      if (ms > this.slowest.ms) this.slowest = { ms, start: startedAt };
       if (outcome === 'refused') this.refused++;
     }
   }
@@ -45,6 +52,7 @@ export class Tally {
     return {
       tries: this.ms.length + this.unanswered, p50: round(quantile(this.ms, 0.5)), p99: round(quantile(this.ms, 0.99)),
       max: round(this.ms.length ? Math.max(...this.ms) : null), unanswered: this.unanswered, refused: this.refused,
+      maxAtS: this.ms.length ? round((this.slowest.start - this.firstStart) / 1000) : null,
     };
   }
 }
